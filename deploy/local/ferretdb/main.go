@@ -1,0 +1,69 @@
+// Command ferretdb runs an embedded FerretDB (MongoDB wire protocol) on the
+// SQLite backend for local development and CI.
+//
+// We embed github.com/FerretDB/FerretDB/ferretdb in a module of our own instead
+// of `go install`ing cmd/ferretdb: the published module lacks
+// build/version/version.txt, so the stock binary panics at start (FerretDB #2982).
+// Embedded mode also keeps telemetry off.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on (keep it on loopback)")
+	dataDir := flag.String("data-dir", ".local/ferretdb/data", "directory for the SQLite files (created if missing)")
+	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	flag.Parse()
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	dir, err := filepath.Abs(*dataDir)
+	if err != nil {
+		fatal(err)
+	}
+	// The SQLite backend wants an existing directory and a "file:" URL ending in "/".
+	if err = os.MkdirAll(dir, 0o755); err != nil {
+		fatal(err)
+	}
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + dir + "/",
+	})
+	if err != nil {
+		fatal(err)
+	}
+
+	// Run returns once ctx is cancelled, after closing the listener, the
+	// connections and the SQLite databases: a clean stop on SIGTERM/SIGINT.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	fmt.Fprintf(os.Stderr, "ferretdb: listening on %s, data in %s\n", *listen, dir)
+	if err = f.Run(ctx); err != nil {
+		fatal(err)
+	}
+	fmt.Fprintln(os.Stderr, "ferretdb: stopped")
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "ferretdb:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# Local FerretDB (MongoDB wire protocol, SQLite) + single-node Kafka (KRaft), no Docker.
+#
+#   deploy/local/infra.sh up       install + start + wait (what npm start/test and CI call)
+#   deploy/local/infra.sh install  build FerretDB, fetch the Kafka jars (cached, first time only)
+#   deploy/local/infra.sh start    start both in the background unless already answering
+#   deploy/local/infra.sh wait     wait until both really answer (exit 1 + log tail on timeout)
+#   deploy/local/infra.sh status   report each part (exit 0 only if both answer)
+#   deploy/local/infra.sh stop     stop what we started (pid files), TERM then KILL
+#   deploy/local/infra.sh reset    stop and delete the local data and logs
+#   deploy/local/infra.sh env      print MONGO_URL / KAFKA_BROKERS export lines
+#
+# Binaries and jars live outside the repo in ${CRM_LOCAL_CACHE:-~/.cache/crm-platform}
+# (versioned folders, shared by every clone); data, logs and pids in <repo>/.local/.
+# See docs/local-infra.md.
+
+# SC2016: the single quotes are on purpose ($1/$2 of `bash -c`, the literal "$db" in BSON).
+# shellcheck source-path=SCRIPTDIR disable=SC2016
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+source "$HERE/versions.env"
+
+CACHE=${CRM_LOCAL_CACHE:-$HOME/.cache/crm-platform}
+FERRETDB_BIN=$CACHE/bin/ferretdb-$FERRETDB_VERSION
+KAFKA_HOME=$CACHE/kafka-$KAFKA_VERSION
+LOCAL=$ROOT/.local
+FERRETDB_DATA=$LOCAL/ferretdb/data
+KAFKA_DIR=$LOCAL/kafka
+LOGS=$LOCAL/logs
+RUN=$LOCAL/run
+
+say() { echo "[infra] $*"; }
+die() { echo "[infra] ERROR: $*" >&2; exit 1; }
+
+# Serialise install/start/stop so two `up`s at once (parallel npm scripts) don't race.
+# Children close fd 9 (9>&-), or a running broker would hold the lock forever.
+lock() {
+  mkdir -p "$RUN"
+  exec 9>"$RUN/infra.lock"
+  flock -w 900 9 || die "another infra.sh holds $RUN/infra.lock"
+}
+
+# ---------------------------------------------------------------- probes
+
+tcp_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null; }
+
+# A real MongoDB round trip with bash alone (no driver needed before `npm ci`):
+# OP_MSG {ping: 1, $db: "admin"} = header (length 51, requestID 1, responseTo 0,
+# opCode 2013), flagBits 0, section kind 0, then the 30-byte BSON document.
+mongo_ping() {
+  local msg='\x33\0\0\0\x01\0\0\0\0\0\0\0\xdd\x07\0\0\0\0\0\0\0\x1e\0\0\0\x10ping\0\x01\0\0\0\x02$db\0\x06\0\0\0admin\0\0'
+  local reply
+  reply=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "%b" "$2" >&3 &&
+    dd bs=4096 count=1 <&3 2>/dev/null | od -An -v -tx1' _ "$1" "$msg" 2>/dev/null | tr -d ' \n') || return 1
+  # the reply holds {ok: 1.0}: type 0x01 (double), "ok\0", 1.0 little-endian
+  [[ $reply == *016f6b00000000000000f03f* ]]
+}
+
+kafka_java() { # kafka_java <main class> <args...>: a JVM on the cached jars, WARN-level logging
+  java -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" -cp "$KAFKA_HOME/libs/*" "$@"
+}
+
+# The broker really serves metadata: list topics through the admin client.
+kafka_metadata() {
+  mkdir -p "$RUN"
+  printf 'request.timeout.ms=3000\ndefault.api.timeout.ms=5000\n' >"$RUN/kafka-admin.properties"
+  timeout 20 java -Xmx128m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" \
+    -cp "$KAFKA_HOME/libs/*" org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "127.0.0.1:$KAFKA_PORT" --command-config "$RUN/kafka-admin.properties" --list >/dev/null 2>&1
+}
+
+pid_alive() { # pid_alive <name>: the pid file names a live process that is ours
+  local f=$RUN/$1.pid pid
+  [[ -s $f ]] || return 1
+  pid=$(<"$f")
+  [[ -r /proc/$pid/cmdline ]] || return 1
+  # guard against a recycled pid: the command line must still be ours
+  case $1 in
+    ferretdb) grep -qa "ferretdb-" "/proc/$pid/cmdline" ;;
+    kafka) grep -qa "kafka.Kafka" "/proc/$pid/cmdline" ;;
+  esac
+}
+
+rotate_log() { # keep each log under ~10 MB across many starts
+  local f=$LOGS/$1.log
+  if [[ -f $f ]] && (($(stat -c %s "$f") > 10485760)); then mv -f "$f" "$f.1"; fi
+}
+
+# ---------------------------------------------------------------- install
+
+install_ferretdb() {
+  # Rebuild when main.go/go.mod/go.sum change, not only when the version does.
+  local src_sum
+  src_sum=$(cat "$HERE/ferretdb/main.go" "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" | sha256sum | cut -c1-16)
+  if [[ -x $FERRETDB_BIN && "$(cat "$FERRETDB_BIN.src" 2>/dev/null)" == "$src_sum" ]]; then
+    say "FerretDB $FERRETDB_VERSION: cached ($FERRETDB_BIN)"
+    return
+  fi
+  command -v go >/dev/null || die "Go is needed to build FerretDB (go 1.24 or newer)"
+  say "building FerretDB $FERRETDB_VERSION from the Go module proxy (first time only, ~1-2 min)..."
+  mkdir -p "$CACHE/bin"
+  local t0=$SECONDS
+  # -mod=readonly: go.sum is committed and complete; -buildvcs=false: no git stamping.
+  (cd "$HERE/ferretdb" && go build -mod=readonly -buildvcs=false -trimpath -ldflags='-s -w' \
+    -o "$FERRETDB_BIN.tmp" .) || die "go build of deploy/local/ferretdb failed"
+  mv -f "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+  echo "$src_sum" >"$FERRETDB_BIN.src"
+  say "FerretDB built in $((SECONDS - t0)) s -> $FERRETDB_BIN"
+}
+
+install_kafka() {
+  if [[ -f $KAFKA_HOME/libs/.complete ]]; then
+    say "Kafka $KAFKA_VERSION: cached ($KAFKA_HOME/libs)"
+    return
+  fi
+  command -v mvn >/dev/null || die "Maven is needed to fetch the Kafka jars"
+  say "fetching Kafka $KAFKA_VERSION jars from Maven Central (first time only, ~10-30 s)..."
+  local t0=$SECONDS tmp=$KAFKA_HOME/libs.tmp
+  rm -rf "$tmp"
+  mkdir -p "$KAFKA_HOME"
+  mvn -q -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$tmp" -Dkafka.version="$KAFKA_VERSION" -Dlog4j2.version="$LOG4J2_VERSION" \
+    || die "mvn could not fetch the Kafka jars"
+  touch "$tmp/.complete"
+  rm -rf "$KAFKA_HOME/libs"
+  mv "$tmp" "$KAFKA_HOME/libs"
+  say "Kafka jars fetched in $((SECONDS - t0)) s -> $KAFKA_HOME/libs"
+}
+
+check_java() {
+  command -v java >/dev/null || die "Java 17+ is needed for Kafka $KAFKA_VERSION"
+  local v
+  v=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  ((${v%%.*} >= 17)) || die "Kafka $KAFKA_VERSION needs Java 17+, found $v"
+}
+
+cmd_install() {
+  check_java
+  install_ferretdb
+  install_kafka
+}
+
+# ---------------------------------------------------------------- start
+
+start_ferretdb() {
+  if mongo_ping "$FERRETDB_PORT"; then
+    say "FerretDB already answering on 127.0.0.1:$FERRETDB_PORT"
+    return
+  fi
+  pid_alive ferretdb || rm -f "$RUN/ferretdb.pid" # stale after a reboot or a crash
+  if [[ -f $RUN/ferretdb.pid ]]; then
+    say "FerretDB already starting (pid $(<"$RUN/ferretdb.pid"))"
+    return
+  fi
+  tcp_open "$FERRETDB_PORT" && die "port $FERRETDB_PORT is taken by something that is not MongoDB-compatible"
+  [[ -x $FERRETDB_BIN ]] || die "FerretDB is not installed: run '$0 install'"
+  rotate_log ferretdb
+  say "starting FerretDB on 127.0.0.1:$FERRETDB_PORT (data: .local/ferretdb/data, log: .local/logs/ferretdb.log)"
+  # setsid: own session, so a Ctrl-C in the terminal that ran `npm start` does not stop it.
+  setsid nohup "$FERRETDB_BIN" -listen "127.0.0.1:$FERRETDB_PORT" -data-dir "$FERRETDB_DATA" \
+    -log-level "$FERRETDB_LOG_LEVEL" >>"$LOGS/ferretdb.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$RUN/ferretdb.pid"
+}
+
+start_kafka() {
+  if tcp_open "$KAFKA_PORT"; then
+    say "Kafka already answering on 127.0.0.1:$KAFKA_PORT"
+    return
+  fi
+  pid_alive kafka || rm -f "$RUN/kafka.pid" # stale after a reboot or a crash
+  if [[ -f $RUN/kafka.pid ]]; then
+    say "Kafka already starting (pid $(<"$RUN/kafka.pid"))"
+    return
+  fi
+  [[ -f $KAFKA_HOME/libs/.complete ]] || die "Kafka is not installed: run '$0 install'"
+  check_java
+  mkdir -p "$KAFKA_DIR/data"
+  # Regenerated on every start so port overrides apply.
+  sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+    -e "s|@KAFKA_DATA_DIR@|$KAFKA_DIR/data|g" "$HERE/kafka/server.properties.template" >"$KAFKA_DIR/server.properties"
+  # Format the KRaft storage once (static controller.quorum.voters: no --standalone).
+  if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
+    say "formatting Kafka KRaft storage (first start only)..."
+    local cluster_id
+    cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid | tail -n 1)
+    kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
+      --ignore-formatted >"$LOGS/kafka-format.log" 2>&1 || { cat "$LOGS/kafka-format.log"; die "Kafka storage format failed"; }
+  fi
+  rotate_log kafka
+  say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (data: .local/kafka/data, log: .local/logs/kafka.log)"
+  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM options
+  setsid nohup java $KAFKA_HEAP_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" -cp "$KAFKA_HOME/libs/*" \
+    kafka.Kafka "$KAFKA_DIR/server.properties" >>"$LOGS/kafka.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$RUN/kafka.pid"
+}
+
+cmd_start() {
+  mkdir -p "$LOGS" "$RUN" "$FERRETDB_DATA" "$KAFKA_DIR"
+  # .local/ holds only machine state: keep it out of git even without a root .gitignore entry
+  [[ -f $LOCAL/.gitignore ]] || echo '*' >"$LOCAL/.gitignore"
+  start_ferretdb
+  start_kafka
+}
+
+# ---------------------------------------------------------------- wait / status
+
+fail_with_log() { # fail_with_log <name> <message>
+  echo "[infra] ERROR: $2; last lines of .local/logs/$1.log:" >&2
+  tail -n 40 "$LOGS/$1.log" >&2 2>/dev/null || true
+  exit 1
+}
+
+cmd_wait() {
+  local deadline=$((SECONDS + INFRA_WAIT_SECONDS)) t0=$SECONDS
+  say "waiting for FerretDB (MongoDB ping on 127.0.0.1:$FERRETDB_PORT)..."
+  until mongo_ping "$FERRETDB_PORT"; do
+    [[ -f $RUN/ferretdb.pid ]] && ! pid_alive ferretdb && fail_with_log ferretdb "FerretDB exited"
+    ((SECONDS < deadline)) || fail_with_log ferretdb "FerretDB did not answer within $INFRA_WAIT_SECONDS s"
+    sleep 0.3
+  done
+  say "FerretDB ready: mongodb://127.0.0.1:$FERRETDB_PORT ($((SECONDS - t0)) s)"
+  say "waiting for Kafka (metadata from 127.0.0.1:$KAFKA_PORT)..."
+  until tcp_open "$KAFKA_PORT" && kafka_metadata; do
+    [[ -f $RUN/kafka.pid ]] && ! pid_alive kafka && fail_with_log kafka "Kafka exited"
+    ((SECONDS < deadline)) || fail_with_log kafka "Kafka did not serve metadata within $INFRA_WAIT_SECONDS s"
+    sleep 0.5
+  done
+  say "Kafka ready: 127.0.0.1:$KAFKA_PORT ($((SECONDS - t0)) s)"
+}
+
+cmd_status() {
+  local ok=0 pid
+  for name in ferretdb kafka; do
+    local port=$FERRETDB_PORT answering=no
+    [[ $name == kafka ]] && port=$KAFKA_PORT
+    if [[ $name == ferretdb ]]; then
+      mongo_ping "$port" && answering=yes
+    else
+      tcp_open "$port" && kafka_metadata && answering=yes
+    fi
+    if pid_alive $name; then pid="pid $(<"$RUN/$name.pid")"; else pid="not started by infra.sh"; fi
+    if [[ $answering == yes ]]; then
+      say "$(printf '%-8s' $name) running   ($pid), answering on 127.0.0.1:$port"
+    elif pid_alive $name; then
+      say "$(printf '%-8s' $name) starting  ($pid), not answering yet on 127.0.0.1:$port"; ok=1
+    else
+      say "$(printf '%-8s' $name) stopped"; ok=1
+    fi
+  done
+  return $ok
+}
+
+# ---------------------------------------------------------------- stop / reset
+
+stop_one() { # stop_one <name> <seconds before KILL>
+  local f=$RUN/$1.pid pid
+  if ! pid_alive "$1"; then
+    rm -f "$f"
+    say "$1: not running (nothing of ours to stop)"
+    return
+  fi
+  pid=$(<"$f")
+  say "stopping $1 (pid $pid)..."
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < $2 * 5; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$1 still running after $2 s: KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+cmd_stop() {
+  stop_one kafka 30 # a controlled shutdown flushes logs and the metadata snapshot
+  stop_one ferretdb 10
+}
+
+cmd_reset() {
+  cmd_stop
+  say "deleting .local/ferretdb, .local/kafka and the logs"
+  rm -rf "$LOCAL/ferretdb" "$KAFKA_DIR" "$LOGS"/{ferretdb,kafka,kafka-format}.log*
+}
+
+cmd_env() {
+  echo "export MONGO_URL=mongodb://127.0.0.1:$FERRETDB_PORT"
+  echo "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+}
+
+case ${1:-} in
+  install) lock; cmd_install ;;
+  start) lock; cmd_start ;;
+  wait) cmd_wait ;;
+  up) lock; t0=$SECONDS; cmd_install; cmd_start; cmd_wait; say "up in $((SECONDS - t0)) s" ;;
+  status) cmd_status ;;
+  stop) lock; cmd_stop ;;
+  reset) lock; cmd_reset ;;
+  env) cmd_env ;;
+  *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;
+esac

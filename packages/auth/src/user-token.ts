@@ -1,0 +1,52 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { identitySchema, type Identity } from './identity';
+
+/**
+ * User tokens carry `sub` (user), `tenant_id` and `roles`.
+ * Locally they are HS256 with a shared secret; in production the gateway verifies
+ * them against the identity provider's JWKS.
+ */
+export const TOKEN_ISSUER = 'crm-platform';
+export const TOKEN_AUDIENCE = 'crm-api';
+
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+export type UserTokenVerifierOptions =
+  | { secret: string; jwksUrl?: undefined; issuer?: string; audience?: string }
+  | { jwksUrl: string; secret?: undefined; issuer?: string; audience?: string };
+
+export function createUserTokenVerifier(options: UserTokenVerifierOptions): (token: string) => Promise<Identity> {
+  const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : new TextEncoder().encode(options.secret);
+  const verifyOptions = {
+    issuer: options.issuer ?? TOKEN_ISSUER,
+    audience: options.audience ?? TOKEN_AUDIENCE,
+    algorithms: options.jwksUrl ? ['RS256', 'ES256', 'EdDSA'] : ['HS256'],
+  };
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      // jose's overloads differ for a key and a key getter; both are handled at run time.
+      ({ payload } = await jwtVerify(token, key as Uint8Array, verifyOptions));
+    } catch (error) {
+      throw new InvalidTokenError(`invalid token: ${(error as Error).message}`);
+    }
+    const identity = identitySchema.safeParse({ tenantId: payload.tenant_id, userId: payload.sub, roles: payload.roles });
+    if (!identity.success) throw new InvalidTokenError('invalid token: missing or malformed tenant_id, sub or roles claims');
+    return identity.data;
+  };
+}
+
+export async function signUserToken(identity: Identity, secret: string, expiresIn = '12h'): Promise<string> {
+  return new SignJWT({ tenant_id: identity.tenantId, roles: identity.roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(identity.userId)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
+}

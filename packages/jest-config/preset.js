@@ -1,0 +1,20 @@
+// Shared jest preset: TypeScript through swc (no type check here; `typecheck` does that),
+// .graphql files as strings (as tsup bundles them), one JSON result file per workspace for CI.
+const path = require('node:path');
+
+/** @param {string} dir the workspace directory (pass __dirname) */
+module.exports = function preset(dir) {
+  const name = require(path.join(dir, 'package.json')).name.replace(/^@crm\//, '');
+  return {
+    rootDir: dir,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
+    transform: {
+      '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+      '^.+\\.graphql$': require.resolve('./graphql-transform.js'),
+    },
+    moduleFileExtensions: ['ts', 'js', 'json', 'graphql'],
+    testTimeout: 60_000,
+    reporters: ['default', [require.resolve('./results-reporter.js'), { name }]],
+  };
+};

@@ -1,0 +1,119 @@
+import type { Envelope } from '@crm/events';
+import { Schema, type Model } from 'mongoose';
+import type { Logger } from 'pino';
+import type { EventPublisher } from './publisher';
+
+/**
+ * Transactional outbox without transactions: an aggregate's pending events live on
+ * the aggregate's own document, written in the same single-document atomic operation
+ * as the state change. The relay publishes them, then removes exactly those entries.
+ * A crash in between re-sends them (at-least-once); consumers are idempotent.
+ */
+export const outboxField = { outbox: { type: [Schema.Types.Mixed], default: [] } };
+
+export interface HasOutbox {
+  outbox: Envelope[];
+}
+
+/** Adds `events` to an update document so they are written atomically with it. */
+export function withEvents<U extends Record<string, unknown>>(update: U, ...events: Envelope[]): U & { $push: { outbox: { $each: Envelope[] } } } {
+  return { ...update, $push: { outbox: { $each: events } } };
+}
+
+export interface OutboxRelayOptions {
+  models: Model<any>[];
+  publisher: EventPublisher;
+  logger: Logger;
+  /** How often to look for events that a kick did not pick up (after a crash, or written by another replica). */
+  pollIntervalMs?: number;
+  batchSize?: number;
+  /** Test hook: runs after publishing, before the sent events are removed. */
+  afterPublish?: (events: Envelope[]) => Promise<void> | void;
+}
+
+export interface OutboxRelay {
+  /** Publish pending events now (called after each write so events leave within milliseconds). */
+  kick(): void;
+  /** Drains everything pending once; resolves when done. */
+  flush(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { models, publisher, logger, pollIntervalMs = 1000, batchSize = 100 } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let again = false;
+  let failures = 0;
+
+  async function drainModel(model: Model<any>): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const docs = await model
+        .find({ 'outbox.0': { $exists: true } }, { _id: 1, outbox: 1 })
+        .sort({ _id: 1 })
+        .limit(batchSize)
+        .lean<{ _id: unknown; outbox: Envelope[] }[]>();
+      if (docs.length === 0) return sent;
+      const events = docs.flatMap((doc) => doc.outbox);
+      await publisher.publish(events);
+      await options.afterPublish?.(events);
+      // $pullAll removes exactly the entries read, so events pushed meanwhile stay queued.
+      await model.bulkWrite(
+        docs.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $pullAll: { outbox: doc.outbox } } } })),
+        { ordered: false },
+      );
+      sent += events.length;
+      if (docs.length < batchSize) return sent;
+    }
+  }
+
+  async function drainAll(): Promise<number> {
+    let total = 0;
+    do {
+      again = false;
+      for (const model of models) total += await drainModel(model);
+    } while (again);
+    return total;
+  }
+
+  function flush(): Promise<number> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drainAll()
+      .then((sent) => {
+        if (failures > 0) logger.info({ sent }, 'outbox relay recovered');
+        failures = 0;
+        return sent;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  }
+
+  function kick(): void {
+    flush().catch((error) => {
+      failures += 1;
+      // Events stay on their documents; the next poll retries. Log once per outage, not per poll.
+      if (failures === 1) logger.warn({ err: error }, 'outbox relay could not publish; will retry');
+    });
+  }
+
+  return {
+    kick,
+    flush,
+    start() {
+      timer ??= setInterval(kick, pollIntervalMs);
+      kick();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import type { Identity } from '@crm/auth';
+import type { Logger } from 'pino';
+
+/** What every resolver gets: who calls, for which tenant, and how to trace it. */
+export interface BaseContext {
+  identity: Identity;
+  tenantId: string;
+  userId: string;
+  correlationId: string;
+  logger: Logger;
+  /** Publish pending outbox events now instead of at the next poll. */
+  relay: { kick(): void };
+}

@@ -1,0 +1,5 @@
+export * from './graphql-client';
+export * from './tenants';
+export * from './test-service';
+export * from './topic-reader';
+export * from './wait';
