@@ -83,6 +83,8 @@ pid_alive() { # pid_alive <name>: the pid file names a live process that is ours
   esac
 }
 
+recorded_port() { cat "$RUN/$1.port" 2>/dev/null || echo "?"; } # the port that start used
+
 rotate_log() { # keep each log under ~10 MB across many starts
   local f=$LOGS/$1.log
   if [[ -f $f ]] && (($(stat -c %s "$f") > 10485760)); then mv -f "$f" "$f.1"; fi
@@ -120,7 +122,7 @@ install_kafka() {
   local t0=$SECONDS tmp=$KAFKA_HOME/libs.tmp
   rm -rf "$tmp"
   mkdir -p "$KAFKA_HOME"
-  mvn -q -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+  mvn -q -B -Dstyle.color=never -f "$HERE/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
     -DoutputDirectory="$tmp" -Dkafka.version="$KAFKA_VERSION" -Dlog4j2.version="$LOG4J2_VERSION" \
     || die "mvn could not fetch the Kafka jars"
   touch "$tmp/.complete"
@@ -149,8 +151,10 @@ start_ferretdb() {
     say "FerretDB already answering on 127.0.0.1:$FERRETDB_PORT"
     return
   fi
-  pid_alive ferretdb || rm -f "$RUN/ferretdb.pid" # stale after a reboot or a crash
+  pid_alive ferretdb || rm -f "$RUN/ferretdb.pid" "$RUN/ferretdb.port" # stale after a reboot or a crash
   if [[ -f $RUN/ferretdb.pid ]]; then
+    [[ $(recorded_port ferretdb) == "$FERRETDB_PORT" ]] ||
+      die "this checkout's FerretDB runs on port $(recorded_port ferretdb), not $FERRETDB_PORT: run '$0 stop' first"
     say "FerretDB already starting (pid $(<"$RUN/ferretdb.pid"))"
     return
   fi
@@ -162,6 +166,7 @@ start_ferretdb() {
   setsid nohup "$FERRETDB_BIN" -listen "127.0.0.1:$FERRETDB_PORT" -data-dir "$FERRETDB_DATA" \
     -log-level "$FERRETDB_LOG_LEVEL" >>"$LOGS/ferretdb.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/ferretdb.pid"
+  echo "$FERRETDB_PORT" >"$RUN/ferretdb.port"
 }
 
 start_kafka() {
@@ -169,8 +174,10 @@ start_kafka() {
     say "Kafka already answering on 127.0.0.1:$KAFKA_PORT"
     return
   fi
-  pid_alive kafka || rm -f "$RUN/kafka.pid" # stale after a reboot or a crash
+  pid_alive kafka || rm -f "$RUN/kafka.pid" "$RUN/kafka.port" # stale after a reboot or a crash
   if [[ -f $RUN/kafka.pid ]]; then
+    [[ $(recorded_port kafka) == "$KAFKA_PORT" ]] ||
+      die "this checkout's Kafka runs on port $(recorded_port kafka), not $KAFKA_PORT: run '$0 stop' first"
     say "Kafka already starting (pid $(<"$RUN/kafka.pid"))"
     return
   fi
@@ -191,10 +198,11 @@ start_kafka() {
   rotate_log kafka
   say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (data: .local/kafka/data, log: .local/logs/kafka.log)"
   # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM options
-  setsid nohup java $KAFKA_HEAP_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+  setsid nohup java $KAFKA_HEAP_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Dlog4j2.shutdownHookEnabled=false \
     -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" -cp "$KAFKA_HOME/libs/*" \
     kafka.Kafka "$KAFKA_DIR/server.properties" >>"$LOGS/kafka.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/kafka.pid"
+  echo "$KAFKA_PORT" >"$RUN/kafka.port"
 }
 
 cmd_start() {
@@ -236,6 +244,8 @@ cmd_status() {
   for name in ferretdb kafka; do
     local port=$FERRETDB_PORT answering=no
     [[ $name == kafka ]] && port=$KAFKA_PORT
+    # what we started may run on other ports than this shell's env says
+    pid_alive $name && port=$(recorded_port $name)
     if [[ $name == ferretdb ]]; then
       mongo_ping "$port" && answering=yes
     else
@@ -258,7 +268,7 @@ cmd_status() {
 stop_one() { # stop_one <name> <seconds before KILL>
   local f=$RUN/$1.pid pid
   if ! pid_alive "$1"; then
-    rm -f "$f"
+    rm -f "$f" "$RUN/$1.port"
     say "$1: not running (nothing of ours to stop)"
     return
   fi
@@ -273,7 +283,7 @@ stop_one() { # stop_one <name> <seconds before KILL>
     say "$1 still running after $2 s: KILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$f"
+  rm -f "$f" "$RUN/$1.port"
 }
 
 cmd_stop() {

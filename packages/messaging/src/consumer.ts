@@ -1,5 +1,5 @@
 import { InvalidEventError, parseEvent, topics as crmTopics, type Envelope } from '@crm/events';
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ProcessedEventModel } from './processed-event.model';
 
@@ -40,7 +40,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
     log.warn({ topic, partition, offset: message.offset, reason }, 'parking poison message in the dead-letter topic');
-    producer ??= kafka.producer({ allowAutoTopicCreation: false });
+    producer ??= kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({
       topic: deadLetterTopic,

@@ -9,7 +9,8 @@ import type { EventPublisher } from './publisher';
  * as the state change. The relay publishes them, then removes exactly those entries.
  * A crash in between re-sends them (at-least-once); consumers are idempotent.
  */
-export const outboxField = { outbox: { type: [Schema.Types.Mixed], default: [] } };
+// Typed loosely on purpose: mongoose's typings cannot tie a Mixed array to Envelope[].
+export const outboxField = { outbox: { type: [Schema.Types.Mixed], default: () => [] } as any };
 
 export interface HasOutbox {
   outbox: Envelope[];

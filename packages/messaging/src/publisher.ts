@@ -1,5 +1,5 @@
 import { findDefinition, type Envelope } from '@crm/events';
-import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 
 export interface EventPublisher {
   /** Resolves once the broker has acknowledged every event (acks from all in-sync replicas). */
@@ -27,7 +27,13 @@ export function toMessage(event: Envelope): Message {
 }
 
 export function createKafkaPublisher(kafka: Kafka): EventPublisher {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  // One request in flight keeps each aggregate's events in order; duplicates after a retry are
+  // harmless because every consumer is idempotent (kafkajs's idempotent producer is experimental).
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   let connecting: Promise<void> | undefined;
   const connect = () => (connecting ??= producer.connect().catch((error) => {
     connecting = undefined;

@@ -20,6 +20,8 @@ export function serviceEnvSchema(defaults: { port: number; database: string }, e
       .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean)),
     KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(3),
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().positive().default(1),
+    /** Appended to consumer group ids, so tests get groups of their own beside a running stack. */
+    KAFKA_GROUP_SUFFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
     INTERNAL_SECRET: secret(LOCAL_INTERNAL_SECRET),
   });
 }

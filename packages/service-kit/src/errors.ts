@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 
 /** Stable `extensions.code` values clients can rely on. */
 export const ErrorCode = {
@@ -45,4 +46,15 @@ export function createErrorFormatter(logger: Logger) {
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
   };
+}
+
+/** Validates client input with a zod schema; the first problem becomes a BAD_USER_INPUT naming its field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
+  const [first] = issues;
+  throw new GraphQLError(first ? `${first.field || 'input'}: ${first.message}` : 'invalid input', {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(first?.field && { field: first.field }), issues },
+  });
 }

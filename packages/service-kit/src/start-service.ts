@@ -70,7 +70,9 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
   const publisher = createKafkaPublisher(kafka);
   const relay = createOutboxRelay({ models: spec.outboxModels, publisher, logger, ...spec.relayOptions });
 
-  const consumers = (spec.consumers ?? []).map((consumer) => createConsumerRunner({ kafka, logger, ...consumer }));
+  const consumers = (spec.consumers ?? []).map((consumer) =>
+    createConsumerRunner({ kafka, logger, ...consumer, groupId: consumer.groupId + config.KAFKA_GROUP_SUFFIX }),
+  );
   const { app, stop: stopApollo } = await createSubgraphApp({
     name: spec.name,
     typeDefs: spec.typeDefs,

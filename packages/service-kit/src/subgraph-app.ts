@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -49,8 +49,9 @@ export async function createSubgraphApp<TContext extends BaseContext>(options: S
     schema,
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
-    // Subgraphs are reached only through the gateway, which has the landing page.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // Subgraphs are reached only through the gateway, which has the landing page;
+    // traces go to no Apollo Studio, so the inline trace plugin only costs.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
 

@@ -9,6 +9,7 @@ export function testServiceEnv(service: string): NodeJS.ProcessEnv {
     PORT: '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     MONGODB_DB: `${service}_test_${uniqueId('db').slice(3)}`,
+    KAFKA_GROUP_SUFFIX: `.${uniqueId('test')}`,
   };
 }
 
