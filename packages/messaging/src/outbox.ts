@@ -17,8 +17,8 @@ export interface HasOutbox {
 }
 
 /** Adds `events` to an update document so they are written atomically with it. */
-export function withEvents<U extends Record<string, unknown>>(update: U, ...events: Envelope[]): U & { $push: { outbox: { $each: Envelope[] } } } {
-  return { ...update, $push: { outbox: { $each: events } } };
+export function withEvents<U extends { $push?: Record<string, unknown> }>(update: U, ...events: Envelope[]): U {
+  return { ...update, $push: { ...update.$push, outbox: { $each: events } } };
 }
 
 export interface OutboxRelayOptions {
