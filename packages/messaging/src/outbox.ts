@@ -17,7 +17,7 @@ export interface HasOutbox {
 }
 
 /** Adds `events` to an update document so they are written atomically with it. */
-export function withEvents<U extends { $push?: Record<string, unknown> }>(update: U, ...events: Envelope[]): U {
+export function withEvents<U extends Record<string, any>>(update: U, ...events: Envelope[]): U {
   return { ...update, $push: { ...update.$push, outbox: { $each: events } } };
 }
 

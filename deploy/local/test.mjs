@@ -1,0 +1,51 @@
+// `npm test`: every test of every workspace, against the local FerretDB and Kafka
+// (started here unless MONGODB_URL / KAFKA_BROKERS point elsewhere).
+// Ends with one line "N passed, N failed" added up from jest's results of each workspace.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const resultsDir = join(root, '.local/test-results');
+const step = (message) => console.log(`[test] ${message}`);
+const run = (command, args, env = process.env) => spawnSync(command, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
+
+if (!process.env.MONGODB_URL || !process.env.KAFKA_BROKERS) {
+  step('making sure the local FerretDB and Kafka run');
+  if (run('bash', ['deploy/local/infra.sh', 'up']) !== 0) process.exit(1);
+}
+
+step('checking that gateway/supergraph.graphql matches a fresh composition');
+const composed = run('npm', ['run', '-s', 'compose:check', '-w', '@crm/gateway']);
+
+rmSync(resultsDir, { recursive: true, force: true });
+step('codegen, typecheck, build, then jest in every workspace');
+const tested = run('npx', ['turbo', 'run', 'test', '--concurrency=2', '--output-logs=new-only'], {
+  ...process.env,
+  JEST_RESULTS_DIR: resultsDir,
+  KAFKAJS_NO_PARTITIONER_WARNING: '1',
+});
+
+// A workspace whose jest never ran (a typecheck or build error stopped it) counts as a failure.
+const workspaces = ['packages', 'services']
+  .flatMap((dir) => readdirSync(join(root, dir)).map((name) => join(dir, name)))
+  .concat('gateway')
+  .map((dir) => JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')))
+  .filter((pkg) => pkg.scripts?.test)
+  .map((pkg) => pkg.name.replace(/^@crm\//, ''));
+let passed = 0;
+let failed = 0;
+for (const name of workspaces) {
+  const file = join(resultsDir, `${name}.json`);
+  if (!existsSync(file)) {
+    console.error(`[test] ${name}: no jest results (its tests did not run)`);
+    failed += 1;
+    continue;
+  }
+  const result = JSON.parse(readFileSync(file, 'utf8'));
+  passed += result.numPassedTests;
+  failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(tested !== 0 || composed !== 0 || failed > 0 ? 1 : 0);

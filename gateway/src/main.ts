@@ -1,0 +1,16 @@
+import { createLogger } from '@crm/service-kit';
+import { loadConfig } from './config';
+import { startGateway } from './server';
+
+const logger = createLogger('gateway');
+startGateway(loadConfig()).then(
+  (gateway) => {
+    const stop = () => gateway.stop().then(() => process.exit(0), () => process.exit(1));
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  },
+  (error) => {
+    logger.fatal({ err: error }, 'gateway failed to start');
+    process.exit(1);
+  },
+);

@@ -1,0 +1,90 @@
+import type { Envelope } from '@crm/events';
+import { topics } from '@crm/events';
+import { readTopics, testKafka, uniqueId, waitFor } from '@crm/testing';
+import pino from 'pino';
+import { createConsumerRunner, PermanentEventError, ProcessedEventModel, toMessage, type ConsumerRunner } from '../src';
+import { companyCreated, connectTestDb, dropTestDb } from './setup';
+
+const logger = pino({ level: 'silent' });
+const kafka = testKafka();
+const producer = kafka.producer();
+const tenantId = uniqueId('tenant');
+const groupId = uniqueId('consumer-test');
+const handled: Envelope[] = [];
+let failuresLeft = 0;
+let runner: ConsumerRunner;
+
+beforeAll(async () => {
+  await connectTestDb();
+  await producer.connect();
+  runner = createConsumerRunner({
+    kafka,
+    groupId,
+    topics: [topics.company],
+    logger,
+    handlers: {
+      CompanyCreated: async (event) => {
+        if (event.tenantId !== tenantId) return; // the topic holds other tests' events too
+        if (event.data.name === 'Never') throw new PermanentEventError('this company can never be imported');
+        if (event.data.name === 'Flaky' && failuresLeft-- > 0) throw new Error('transient failure');
+        handled.push(event);
+      },
+    },
+  });
+  await runner.start();
+});
+afterAll(async () => {
+  await runner.stop();
+  await producer.disconnect();
+  await dropTestDb();
+});
+
+const send = (messages: { key: string; value: string }[]) => producer.send({ topic: topics.company, messages });
+
+describe('idempotent consumer', () => {
+  it('handles an event once even when it is delivered twice', async () => {
+    const event = companyCreated(tenantId, 'Twice');
+    await send([toMessage(event) as { key: string; value: string }, toMessage(event) as { key: string; value: string }]);
+    const after = companyCreated(tenantId, 'After');
+    await send([toMessage(after) as { key: string; value: string }]);
+    await waitFor(() => handled.some((e) => e.id === after.id), { what: 'the event after the duplicate' });
+    expect(handled.filter((e) => e.id === event.id)).toHaveLength(1);
+    expect(await ProcessedEventModel.exists({ _id: `${groupId}:${event.id}`, tenantId })).toBeTruthy();
+  });
+
+  it('retries a transient handler failure in place', async () => {
+    failuresLeft = 2;
+    const event = companyCreated(tenantId, 'Flaky');
+    await send([toMessage(event) as { key: string; value: string }]);
+    await waitFor(() => handled.some((e) => e.id === event.id), { what: 'the flaky event' });
+    expect(failuresLeft).toBeLessThan(0);
+  });
+
+  it('parks poison messages in the dead-letter topic with the reason and carries on', async () => {
+    const dlq = await readTopics([topics.deadLetter]);
+    try {
+      const garbageKey = uniqueId('garbage');
+      const invalid = { ...companyCreated(tenantId, 'Broken'), data: { companyId: 'x' } };
+      const permanent = companyCreated(tenantId, 'Never');
+      const next = companyCreated(tenantId, 'Next');
+      await send([
+        { key: garbageKey, value: 'this is not JSON' },
+        { key: invalid.aggregateId, value: JSON.stringify(invalid) },
+        toMessage(permanent) as { key: string; value: string },
+        toMessage(next) as { key: string; value: string },
+      ]);
+      const garbage = await dlq.waitFor((m) => m.key === garbageKey);
+      expect(garbage.headers['dlq-reason']).toMatch(/unparseable/);
+      expect(garbage.headers['dlq-consumer']).toBe(groupId);
+      expect(garbage.headers['dlq-source-topic']).toBe(topics.company);
+      expect(garbage.value).toBe('this is not JSON');
+      const broken = await dlq.waitFor((m) => m.key === invalid.aggregateId);
+      expect(broken.headers['dlq-reason']).toMatch(/invalid CompanyCreated v1 data: name/);
+      const never = await dlq.waitFor((m) => m.key === permanent.aggregateId);
+      expect(never.headers['dlq-reason']).toBe('this company can never be imported');
+      await waitFor(() => handled.some((e) => e.id === next.id), { what: 'the event after the poison ones' });
+    } finally {
+      await dlq.close();
+    }
+  });
+});

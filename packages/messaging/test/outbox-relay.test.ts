@@ -1,0 +1,112 @@
+import { topics } from '@crm/events';
+import { readTopics, testKafka, uniqueId } from '@crm/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import pino from 'pino';
+import { createKafkaPublisher, createOutboxRelay, withEvents, type EventPublisher } from '../src';
+import { AggregateModel, companyCreated, connectTestDb, dropTestDb } from './setup';
+
+const logger = pino({ level: 'silent' });
+let publisher: EventPublisher;
+
+beforeAll(async () => {
+  await connectTestDb();
+  publisher = createKafkaPublisher(testKafka());
+});
+afterAll(async () => {
+  await publisher.close();
+  await dropTestDb();
+});
+
+describe('outbox relay', () => {
+  it('publishes pending events keyed by aggregate and empties the outbox', async () => {
+    const tenantId = uniqueId('tenant');
+    const first = companyCreated(tenantId, 'First');
+    const second = companyCreated(tenantId, 'Second');
+    const doc = await AggregateModel.create({ tenantId, name: 'a', outbox: [first] });
+    await AggregateModel.updateOne({ _id: doc._id }, withEvents({ $set: { name: 'b' } }, second));
+
+    const reader = await readTopics([topics.company]);
+    const relay = createOutboxRelay({ models: [AggregateModel], publisher, logger });
+    try {
+      expect(await relay.flush()).toBeGreaterThanOrEqual(2);
+      await reader.waitFor((m) => m.event?.id === first.id);
+      await reader.waitFor((m) => m.event?.id === second.id);
+      expect(reader.messages.find((m) => m.event?.id === first.id)?.key).toBe(first.aggregateId);
+      const stored = await AggregateModel.findById(doc._id).lean();
+      expect(stored?.name).toBe('b');
+      expect(stored?.outbox).toEqual([]);
+    } finally {
+      await relay.stop();
+      await reader.close();
+    }
+  });
+
+  it('re-sends, never loses, when it crashes between publishing and marking sent', async () => {
+    const tenantId = uniqueId('tenant');
+    const event = companyCreated(tenantId, 'Crashy');
+    const doc = await AggregateModel.create({ tenantId, outbox: [event] });
+    const reader = await readTopics([topics.company]);
+    let crashes = 1;
+    const crashing = createOutboxRelay({
+      models: [AggregateModel],
+      publisher,
+      logger,
+      afterPublish: () => {
+        if (crashes-- > 0) throw new Error('simulated crash after publish');
+      },
+    });
+    try {
+      await expect(crashing.flush()).rejects.toThrow('simulated crash');
+      // Published once, but still pending on the document.
+      await reader.waitFor((m) => m.event?.id === event.id);
+      expect((await AggregateModel.findById(doc._id).lean())?.outbox).toHaveLength(1);
+
+      // The relay comes back (a restart, or the next poll) and publishes it again.
+      await crashing.flush();
+      await reader.waitFor(() => reader.messages.filter((m) => m.event?.id === event.id).length === 2, 'the re-sent event');
+      expect((await AggregateModel.findById(doc._id).lean())?.outbox).toEqual([]);
+    } finally {
+      await crashing.stop();
+      await reader.close();
+    }
+  });
+
+  it('keeps events pushed while a batch was in flight', async () => {
+    const tenantId = uniqueId('tenant');
+    const early = companyCreated(tenantId, 'Early');
+    const late = companyCreated(tenantId, 'Late');
+    const doc = await AggregateModel.create({ tenantId, outbox: [early] });
+    let pushed = false;
+    const relay = createOutboxRelay({
+      models: [AggregateModel],
+      publisher,
+      logger,
+      afterPublish: async () => {
+        if (pushed) return;
+        pushed = true;
+        await AggregateModel.updateOne({ _id: doc._id }, withEvents({}, late));
+      },
+    });
+    try {
+      await relay.flush();
+      const stored = await AggregateModel.findById(doc._id).lean();
+      // Only what was published left the outbox: the late event waits for the next round, or went out in it.
+      expect(stored?.outbox.map((e) => e.id)).not.toContain(early.id);
+      await relay.flush();
+      expect((await AggregateModel.findById(doc._id).lean())?.outbox).toEqual([]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('keeps events when the broker is unreachable', async () => {
+    const tenantId = uniqueId('tenant');
+    const doc = await AggregateModel.create({ tenantId, outbox: [companyCreated(tenantId)] });
+    // A real client pointed at a port where no broker listens.
+    const down = createKafkaPublisher(new Kafka({ brokers: ['127.0.0.1:1'], connectionTimeout: 200, retry: { retries: 0 }, logLevel: logLevel.NOTHING }));
+    const relay = createOutboxRelay({ models: [AggregateModel], publisher: down, logger });
+    await expect(relay.flush()).rejects.toThrow();
+    expect((await AggregateModel.findById(doc._id).lean())?.outbox).toHaveLength(1);
+    await AggregateModel.deleteOne({ _id: doc._id });
+  });
+});
