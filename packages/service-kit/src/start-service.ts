@@ -70,8 +70,19 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
   const publisher = createKafkaPublisher(kafka);
   const relay = createOutboxRelay({ models: spec.outboxModels, publisher, logger, ...spec.relayOptions });
 
+  // A handler may write outbox events (a task created from a stage change): publish them now.
+  const kickAfter = (handler: EventHandler): EventHandler => async (event, log) => {
+    await handler(event, log);
+    relay.kick();
+  };
   const consumers = (spec.consumers ?? []).map((consumer) =>
-    createConsumerRunner({ kafka, logger, ...consumer, groupId: consumer.groupId + config.KAFKA_GROUP_SUFFIX }),
+    createConsumerRunner({
+      kafka,
+      logger,
+      topics: consumer.topics,
+      groupId: consumer.groupId + config.KAFKA_GROUP_SUFFIX,
+      handlers: Object.fromEntries(Object.entries(consumer.handlers).map(([type, handler]) => [type, kickAfter(handler)])),
+    }),
   );
   const { app, stop: stopApollo } = await createSubgraphApp({
     name: spec.name,

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { uniqueId, waitFor } from '@crm/testing';
+import mongoose from 'mongoose';
+
+const root = resolve(__dirname, '../..');
+const services = ['contacts', 'deals', 'activities', 'analytics'] as const;
+
+export interface Stack {
+  gatewayUrl: string;
+  databases: string[];
+  /** What the processes printed, for a failing test's message. */
+  output: string[];
+  stop(): Promise<void>;
+}
+
+const freePort = () =>
+  new Promise<number>((done, fail) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+    server.on('error', fail);
+  });
+
+/**
+ * Starts the four subgraphs and the gateway as the built artifacts (`node dist/main.js`),
+ * the way `npm start` and the containers run them: own databases, own consumer groups, free ports.
+ */
+export async function startStack(): Promise<Stack> {
+  const run = uniqueId('e2e').replace(/-/g, '_');
+  const output: string[] = [];
+  const children: ChildProcess[] = [];
+  const ports = Object.fromEntries(await Promise.all(services.map(async (name) => [name, await freePort()] as const)));
+  const gatewayPort = await freePort();
+  const databases = services.map((name) => `${run}_${name}`);
+
+  const launch = (name: string, dir: string, env: NodeJS.ProcessEnv) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+      cwd: resolve(root, dir),
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => output.push(`${name}: ${chunk.toString('utf8')}`));
+    children.push(child);
+  };
+
+  services.forEach((name, i) =>
+    launch(name, `services/${name}`, { PORT: String(ports[name]), MONGODB_DB: databases[i], KAFKA_GROUP_SUFFIX: `.${run}` }),
+  );
+  launch('gateway', 'gateway', {
+    PORT: String(gatewayPort),
+    ...Object.fromEntries(services.map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, `http://127.0.0.1:${ports[name]}/graphql`])),
+  });
+
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await mongoose.connect(process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017');
+    for (const db of databases) await mongoose.connection.useDb(db).dropDatabase();
+    await mongoose.disconnect();
+  };
+
+  try {
+    const ready = async (url: string) => (await fetch(url).catch(() => undefined))?.ok;
+    await waitFor(
+      async () => (await Promise.all([...services.map((name) => ready(`http://127.0.0.1:${ports[name]}/ready`)), ready(`http://127.0.0.1:${gatewayPort}/health`)])).every(Boolean),
+      { timeoutMs: 60_000, intervalMs: 200, what: 'the four subgraphs and the gateway to be ready' },
+    );
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output.join('')}`);
+  }
+  return { gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`, databases, output, stop };
+}

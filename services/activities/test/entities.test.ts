@@ -1,0 +1,83 @@
+import type { RunningService } from '@crm/service-kit';
+import { dataOf, dropTestDatabase, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { Types } from 'mongoose';
+import { ActivityModel } from '../src/modules/activity/activity.model';
+import { startActivities } from '../src/service';
+
+const ENTITIES = `query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Deal { id activities { subject } }
+    ... on Activity { id subject deal { id } }
+  }
+}`;
+const CREATE = `mutation ($input: CreateActivityInput!) { createActivity(input: $input) { id } }`;
+
+let service: RunningService;
+const owner = testIdentity(undefined, ['manager']);
+const call = (query: string, variables?: object, identity = owner) => subgraphRequest(service.url, identity, query, variables);
+const create = (subject: string, dealId: string, dueAt: string, identity = owner) =>
+  call(CREATE, { input: { kind: 'TASK', subject, dealId, dueAt } }, identity).then((response) => dataOf(response).createActivity);
+
+beforeAll(async () => {
+  service = await startActivities(testServiceEnv('activities'));
+  await service.consumersJoined;
+});
+afterAll(async () => {
+  await dropTestDatabase();
+  await service.stop();
+});
+
+describe('federation entities', () => {
+  it('resolves Deal references to their activities and Activity references, in order, repeated keys included', async () => {
+    const [dealA, dealB, empty] = [0, 1, 2].map(() => new Types.ObjectId().toHexString());
+    const first = await create('A first', dealA!, '2030-01-01T00:00:00Z');
+    await create('A second', dealA!, '2030-02-01T00:00:00Z');
+    await create('B only', dealB!, '2030-01-01T00:00:00Z');
+    await create('Foreign', dealA!, '2030-03-01T00:00:00Z', testIdentity(undefined, ['manager']));
+
+    // The gateway repeats keys: the deals of one request are loaded with a single query.
+    const find = jest.spyOn(ActivityModel, 'find');
+    const { _entities } = dataOf(
+      await call(ENTITIES, {
+        representations: [
+          { __typename: 'Deal', id: dealA },
+          { __typename: 'Activity', id: first.id },
+          { __typename: 'Deal', id: dealB },
+          { __typename: 'Deal', id: dealA },
+          { __typename: 'Deal', id: empty },
+        ],
+      }),
+    );
+    const byDeal = find.mock.calls.filter(([filter]) => filter && 'dealId' in filter);
+    find.mockRestore();
+    expect(_entities).toEqual([
+      { id: dealA, activities: [{ subject: 'A second' }, { subject: 'A first' }] },
+      { id: first.id, subject: 'A first', deal: { id: dealA } },
+      { id: dealB, activities: [{ subject: 'B only' }] },
+      { id: dealA, activities: [{ subject: 'A second' }, { subject: 'A first' }] },
+      { id: empty, activities: [] },
+    ]);
+    expect(byDeal).toHaveLength(1);
+    expect(byDeal[0]![0]).toEqual({ tenantId: owner.tenantId, dealId: { $in: [dealA, dealB, empty] } });
+  });
+
+  it("shows another tenant only its own activities of a deal, and null for others' or unknown activities", async () => {
+    const dealId = new Types.ObjectId().toHexString();
+    const mine = await create('Mine', dealId, '2030-01-01T00:00:00Z');
+    const other = testIdentity(undefined, ['admin']);
+    const { _entities } = dataOf(
+      await call(
+        ENTITIES,
+        {
+          representations: [
+            { __typename: 'Deal', id: dealId },
+            { __typename: 'Activity', id: mine.id },
+            { __typename: 'Activity', id: 'not-an-id' },
+          ],
+        },
+        other,
+      ),
+    );
+    expect(_entities).toEqual([{ id: dealId, activities: [] }, null, null]);
+  });
+});
