@@ -32,8 +32,8 @@ export interface ServiceSpec<TContext extends BaseContext> {
   typeDefs: string[];
   resolvers: object[];
   extendContext: (base: BaseContext) => TContext;
-  /** Aggregates whose documents carry an outbox. */
-  outboxModels: Model<any>[];
+  /** Aggregates whose documents carry an outbox (none for a pure read-model service). */
+  outboxModels?: Model<any>[];
   consumers?: ConsumerSpec[];
   /** Options for tests: a slower poll shows that a kick, not the poll, delivers events. */
   relayOptions?: { pollIntervalMs?: number; afterPublish?: Parameters<typeof createOutboxRelay>[0]['afterPublish'] };
@@ -68,7 +68,7 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
     'create Kafka topics',
   );
   const publisher = createKafkaPublisher(kafka);
-  const relay = createOutboxRelay({ models: spec.outboxModels, publisher, logger, ...spec.relayOptions });
+  const relay = createOutboxRelay({ models: spec.outboxModels ?? [], publisher, logger, ...spec.relayOptions });
 
   // A handler may write outbox events (a task created from a stage change): publish them now.
   const kickAfter = (handler: EventHandler): EventHandler => async (event, log) => {
@@ -106,7 +106,7 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
   const consumersJoined = topicsReady.then(() =>
     Promise.all(consumers.map((consumer) => retryForever(() => consumer.start(), logger, 'start consumer', () => stopping))),
   ).then(() => undefined);
-  void topicsReady.then(() => relay.start());
+  if (spec.outboxModels?.length) void topicsReady.then(() => relay.start());
 
   return {
     url,

@@ -1,0 +1,27 @@
+import { model, Schema } from 'mongoose';
+import type { StageInput } from './funnel.math';
+
+/** The deals service's pipeline as analytics knows it, from PipelineCreated. */
+export interface PipelineDoc {
+  /** The pipeline id from the deals service. */
+  _id: string;
+  tenantId: string;
+  name: string;
+  stages: StageInput[];
+  /** Bumped before every funnel recompute, so an older recompute never overwrites a newer one. */
+  revision: number;
+}
+
+const schema = new Schema<PipelineDoc>(
+  {
+    _id: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    name: { type: String, required: true },
+    stages: [{ _id: false, id: { type: String, required: true }, name: { type: String, required: true }, position: { type: Number, required: true } }],
+    revision: { type: Number, default: 0 },
+  },
+  { versionKey: false, collection: 'pipelines' },
+);
+// No secondary index: every read and write goes by _id (with tenantId in the filter).
+
+export const PipelineModel = model<PipelineDoc>('Pipeline', schema);
