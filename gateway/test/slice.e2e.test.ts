@@ -134,7 +134,8 @@ describe('the vertical slice through the gateway', () => {
   it('refuses requests without a valid token', async () => {
     const post = (headers: Record<string, string>) =>
       fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ pipelines { id } }' }) });
-    for (const headers of [{}, { authorization: 'Bearer not-a-jwt' }, { authorization: 'Basic abc' }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer not-a-jwt' }, { authorization: 'Basic abc' }];
+    for (const headers of attempts) {
       const response = await post(headers);
       expect(response.status).toBe(401);
       const body = (await response.json()) as { errors: { extensions: { code: string } }[] };

@@ -32,6 +32,10 @@ export async function startStack(): Promise<Stack> {
   const run = uniqueId('e2e').replace(/-/g, '_');
   const output: string[] = [];
   const children: ChildProcess[] = [];
+  // A process that dies while starting fails the start at once, with its output.
+  let failStart: (error: Error) => void = () => undefined;
+  const startFailed = new Promise<never>((_resolve, reject) => (failStart = reject));
+  startFailed.catch(() => undefined);
   const ports = Object.fromEntries(await Promise.all(services.map(async (name) => [name, await freePort()] as const)));
   const gatewayPort = await freePort();
   const databases = services.map((name) => `${run}_${name}`);
@@ -43,6 +47,7 @@ export async function startStack(): Promise<Stack> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => output.push(`${name}: ${chunk.toString('utf8')}`));
+    child.once('exit', (code, signal) => failStart(new Error(`${name} exited (${signal ?? code}) while starting`)));
     children.push(child);
   };
 
@@ -72,10 +77,15 @@ export async function startStack(): Promise<Stack> {
 
   try {
     const ready = async (url: string) => (await fetch(url).catch(() => undefined))?.ok;
-    await waitFor(
-      async () => (await Promise.all([...services.map((name) => ready(`http://127.0.0.1:${ports[name]}/ready`)), ready(`http://127.0.0.1:${gatewayPort}/health`)])).every(Boolean),
-      { timeoutMs: 60_000, intervalMs: 200, what: 'the four subgraphs and the gateway to be ready' },
-    );
+    const urls = [...services.map((name) => `http://127.0.0.1:${ports[name]}/ready`), `http://127.0.0.1:${gatewayPort}/health`];
+    await Promise.race([
+      startFailed,
+      waitFor(async () => (await Promise.all(urls.map(ready))).every(Boolean), {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        what: 'the four subgraphs and the gateway to be ready',
+      }),
+    ]);
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n${output.join('')}`);
