@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+process.env.TURBO_TELEMETRY_DISABLED ??= '1';
 const step = (message) => console.log(`\x1b[1m[start]\x1b[0m ${message}`);
 const services = [
   { name: 'contacts', dir: 'services/contacts', ready: 'http://127.0.0.1:4001/ready' },

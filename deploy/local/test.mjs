@@ -2,11 +2,12 @@
 // (started here unless MONGODB_URL / KAFKA_BROKERS point elsewhere).
 // Ends with one line "N passed, N failed" added up from jest's results of each workspace.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+process.env.TURBO_TELEMETRY_DISABLED ??= '1';
 const resultsDir = join(root, '.local/test-results');
 const step = (message) => console.log(`[test] ${message}`);
 const run = (command, args, env = process.env) => spawnSync(command, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
@@ -34,6 +35,7 @@ const workspaces = ['packages', 'services']
   .map((dir) => JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')))
   .filter((pkg) => pkg.scripts?.test)
   .map((pkg) => pkg.name.replace(/^@crm\//, ''));
+mkdirSync(resultsDir, { recursive: true });
 let passed = 0;
 let failed = 0;
 for (const name of workspaces) {
@@ -47,5 +49,7 @@ for (const name of workspaces) {
   passed += result.numPassedTests;
   failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
 }
-console.log(`${passed} passed, ${failed} failed`);
+const summary = `${passed} passed, ${failed} failed`;
+writeFileSync(join(resultsDir, 'summary.txt'), `${summary}\n`);
+console.log(summary);
 process.exit(tested !== 0 || composed !== 0 || failed > 0 ? 1 : 0);
