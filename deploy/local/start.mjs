@@ -18,6 +18,7 @@ const services = [
 ];
 const children = [];
 let startedInfra = false;
+let stopping = false;
 
 const portAnswers = (port) =>
   new Promise((resolve) => {
@@ -44,6 +45,8 @@ async function waitReady(url, name, timeoutMs = 120_000) {
 }
 
 function stopAll(code = 0) {
+  if (stopping) return;
+  stopping = true;
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => {
     if (startedInfra) {
@@ -71,7 +74,8 @@ run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=./se
 
 step('starting contacts, deals, activities, analytics and the gateway');
 for (const service of services) {
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+  // kafkajs 2.2.4 trips a harmless TimeoutNegativeWarning on Node 22+; keep the console readable.
+  const child = spawn(process.execPath, ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', 'dist/main.js'], {
     cwd: join(root, service.dir),
     env: { LOG_LEVEL: 'warn', ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,7 +86,7 @@ for (const service of services) {
     stream.on('data', (chunk) => process.stdout.write(chunk.replace(/^(?=.)/gm, prefix)));
   }
   child.on('exit', (code, signal) => {
-    if (signal !== 'SIGTERM') {
+    if (!stopping) {
       console.error(`[start] ${service.name} exited (${signal ?? code}); stopping everything`);
       stopAll(1);
     }

@@ -41,7 +41,7 @@ export async function startStack(): Promise<Stack> {
   const databases = services.map((name) => `${run}_${name}`);
 
   const launch = (name: string, dir: string, env: NodeJS.ProcessEnv) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    const child = spawn(process.execPath, ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', 'dist/main.js'], {
       cwd: resolve(root, dir),
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
