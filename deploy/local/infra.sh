@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Local FerretDB (MongoDB wire protocol, SQLite) + single-node Kafka (KRaft), no Docker.
+# Local FerretDB (MongoDB wire protocol; SQLite, or PostgreSQL with FERRETDB_BACKEND=postgresql)
+# + single-node Kafka (KRaft), no Docker.
 #
 #   deploy/local/infra.sh up       install + start + wait (what npm start/test and CI call)
 #   deploy/local/infra.sh install  build FerretDB, fetch the Kafka jars (cached, first time only)
@@ -8,7 +9,7 @@
 #   deploy/local/infra.sh status   report each part (exit 0 only if both answer)
 #   deploy/local/infra.sh stop     stop what we started (pid files), TERM then KILL
 #   deploy/local/infra.sh reset    stop and delete the local data and logs
-#   deploy/local/infra.sh env      print MONGO_URL / KAFKA_BROKERS export lines
+#   deploy/local/infra.sh env      print MONGODB_URL / KAFKA_BROKERS export lines
 #
 # Binaries and jars live outside the repo in ${CRM_LOCAL_CACHE:-~/.cache/crm-platform}
 # (versioned folders, shared by every clone); data, logs and pids in <repo>/.local/.
@@ -27,6 +28,7 @@ FERRETDB_BIN=$CACHE/bin/ferretdb-$FERRETDB_VERSION
 KAFKA_HOME=$CACHE/kafka-$KAFKA_VERSION
 LOCAL=$ROOT/.local
 FERRETDB_DATA=$LOCAL/ferretdb/data
+PG_DIR=$LOCAL/postgres
 KAFKA_DIR=$LOCAL/kafka
 LOGS=$LOCAL/logs
 RUN=$LOCAL/run
@@ -83,7 +85,9 @@ pid_alive() { # pid_alive <name>: the pid file names a live process that is ours
   esac
 }
 
-recorded_port() { cat "$RUN/$1.port" 2>/dev/null || echo "?"; } # the port that start used
+# What `start` ran each part with ("<port> <backend>"): a later call with other
+# settings must not mistake it for what it asked for.
+recorded() { cat "$RUN/$1.conf" 2>/dev/null || echo "?"; }
 
 rotate_log() { # keep each log under ~10 MB across many starts
   local f=$LOGS/$1.log
@@ -101,7 +105,7 @@ install_ferretdb() {
     return
   fi
   command -v go >/dev/null || die "Go is needed to build FerretDB (go 1.24 or newer)"
-  say "building FerretDB $FERRETDB_VERSION from the Go module proxy (first time only, ~1-2 min)..."
+  say "building FerretDB $FERRETDB_VERSION from the Go module proxy (first time only; ~2-3 min on 2 cores, seconds once Go's build cache is warm)..."
   mkdir -p "$CACHE/bin"
   local t0=$SECONDS
   # -mod=readonly: go.sum is committed and complete; -buildvcs=false: no git stamping.
@@ -122,9 +126,10 @@ install_kafka() {
   local t0=$SECONDS tmp=$KAFKA_HOME/libs.tmp
   rm -rf "$tmp"
   mkdir -p "$KAFKA_HOME"
-  mvn -q -B -Dstyle.color=never -f "$HERE/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+  # output to a file (mvn -q still prints stray ANSI codes); shown only on failure
+  mvn -q -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
     -DoutputDirectory="$tmp" -Dkafka.version="$KAFKA_VERSION" -Dlog4j2.version="$LOG4J2_VERSION" \
-    || die "mvn could not fetch the Kafka jars"
+    >"$KAFKA_HOME/mvn.log" 2>&1 || { cat "$KAFKA_HOME/mvn.log" >&2; die "mvn could not fetch the Kafka jars"; }
   touch "$tmp/.complete"
   rm -rf "$KAFKA_HOME/libs"
   mv "$tmp" "$KAFKA_HOME/libs"
@@ -147,38 +152,71 @@ cmd_install() {
 # ---------------------------------------------------------------- start
 
 start_ferretdb() {
-  if mongo_ping "$FERRETDB_PORT"; then
-    say "FerretDB already answering on 127.0.0.1:$FERRETDB_PORT"
+  pid_alive ferretdb || rm -f "$RUN/ferretdb.pid" "$RUN/ferretdb.conf" # stale after a reboot or a crash
+  if [[ -f $RUN/ferretdb.pid ]]; then
+    [[ $(recorded ferretdb) == "$FERRETDB_PORT $FERRETDB_BACKEND" ]] ||
+      die "this checkout's FerretDB runs with port/backend '$(recorded ferretdb)': run '$0 stop' first"
+    say "FerretDB already running (pid $(<"$RUN/ferretdb.pid"))"
     return
   fi
-  pid_alive ferretdb || rm -f "$RUN/ferretdb.pid" "$RUN/ferretdb.port" # stale after a reboot or a crash
-  if [[ -f $RUN/ferretdb.pid ]]; then
-    [[ $(recorded_port ferretdb) == "$FERRETDB_PORT" ]] ||
-      die "this checkout's FerretDB runs on port $(recorded_port ferretdb), not $FERRETDB_PORT: run '$0 stop' first"
-    say "FerretDB already starting (pid $(<"$RUN/ferretdb.pid"))"
+  if mongo_ping "$FERRETDB_PORT"; then
+    say "FerretDB already answering on 127.0.0.1:$FERRETDB_PORT (not started by this checkout)"
     return
   fi
   tcp_open "$FERRETDB_PORT" && die "port $FERRETDB_PORT is taken by something that is not MongoDB-compatible"
   [[ -x $FERRETDB_BIN ]] || die "FerretDB is not installed: run '$0 install'"
+  local backend=(-data-dir "$FERRETDB_DATA") where=.local/ferretdb/data
+  if [[ $FERRETDB_BACKEND == postgresql ]]; then
+    start_postgres
+    backend=(-postgresql-url "postgres://postgres@127.0.0.1:$POSTGRES_PORT/ferretdb")
+    where="PostgreSQL 127.0.0.1:$POSTGRES_PORT"
+  fi
   rotate_log ferretdb
-  say "starting FerretDB on 127.0.0.1:$FERRETDB_PORT (data: .local/ferretdb/data, log: .local/logs/ferretdb.log)"
+  echo "---- $(date -Is) infra.sh start ----" >>"$LOGS/ferretdb.log"
+  say "starting FerretDB on 127.0.0.1:$FERRETDB_PORT (data: $where, log: .local/logs/ferretdb.log)"
   # setsid: own session, so a Ctrl-C in the terminal that ran `npm start` does not stop it.
-  setsid nohup "$FERRETDB_BIN" -listen "127.0.0.1:$FERRETDB_PORT" -data-dir "$FERRETDB_DATA" \
+  setsid nohup "$FERRETDB_BIN" -listen "127.0.0.1:$FERRETDB_PORT" "${backend[@]}" \
     -log-level "$FERRETDB_LOG_LEVEL" >>"$LOGS/ferretdb.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/ferretdb.pid"
-  echo "$FERRETDB_PORT" >"$RUN/ferretdb.port"
+  echo "$FERRETDB_PORT $FERRETDB_BACKEND" >"$RUN/ferretdb.conf"
+}
+
+# Optional backend (FERRETDB_BACKEND=postgresql): Debian's PostgreSQL, data in .local/postgres.
+pg() { # pg <tool> <args...>: a PostgreSQL tool, as the postgres user when we are root (initdb refuses root)
+  local bin tool=$1
+  shift
+  bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
+  [[ -n $bin ]] || die "FERRETDB_BACKEND=postgresql needs Debian's postgresql package"
+  if ((EUID == 0)); then runuser -u postgres -- "$bin/$tool" "$@"; else "$bin/$tool" "$@"; fi
+}
+
+start_postgres() {
+  mkdir -p "$PG_DIR"
+  ((EUID != 0)) || chown postgres: "$PG_DIR"
+  if [[ ! -f $PG_DIR/data/PG_VERSION ]]; then
+    say "initialising PostgreSQL for FerretDB (first start only)..."
+    pg initdb -D "$PG_DIR/data" -A trust -U postgres >"$PG_DIR/initdb.log" 2>&1 || die "initdb failed, see $PG_DIR/initdb.log"
+  fi
+  if ! pg pg_isready -q -h 127.0.0.1 -p "$POSTGRES_PORT"; then
+    say "starting PostgreSQL on 127.0.0.1:$POSTGRES_PORT (log: .local/postgres/postgres.log)"
+    # the postmaster makes its own session (setsid), so it outlives this shell
+    pg pg_ctl -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
+      -o "-p $POSTGRES_PORT -k $PG_DIR -c listen_addresses=127.0.0.1" start >/dev/null 9>&- ||
+      { tail -n 20 "$PG_DIR/postgres.log" >&2; die "PostgreSQL did not start"; }
+  fi
+  pg psql -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'" | grep -q 1 ||
+    pg createdb -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres ferretdb
 }
 
 start_kafka() {
-  if tcp_open "$KAFKA_PORT"; then
-    say "Kafka already answering on 127.0.0.1:$KAFKA_PORT"
+  pid_alive kafka || rm -f "$RUN/kafka.pid" "$RUN/kafka.conf" # stale after a reboot or a crash
+  if [[ -f $RUN/kafka.pid ]]; then
+    [[ $(recorded kafka) == "$KAFKA_PORT" ]] || die "this checkout's Kafka runs on port $(recorded kafka): run '$0 stop' first"
+    say "Kafka already running (pid $(<"$RUN/kafka.pid"))"
     return
   fi
-  pid_alive kafka || rm -f "$RUN/kafka.pid" "$RUN/kafka.port" # stale after a reboot or a crash
-  if [[ -f $RUN/kafka.pid ]]; then
-    [[ $(recorded_port kafka) == "$KAFKA_PORT" ]] ||
-      die "this checkout's Kafka runs on port $(recorded_port kafka), not $KAFKA_PORT: run '$0 stop' first"
-    say "Kafka already starting (pid $(<"$RUN/kafka.pid"))"
+  if tcp_open "$KAFKA_PORT"; then
+    say "Kafka already answering on 127.0.0.1:$KAFKA_PORT (not started by this checkout)"
     return
   fi
   [[ -f $KAFKA_HOME/libs/.complete ]] || die "Kafka is not installed: run '$0 install'"
@@ -196,13 +234,14 @@ start_kafka() {
       --ignore-formatted >"$LOGS/kafka-format.log" 2>&1 || { cat "$LOGS/kafka-format.log"; die "Kafka storage format failed"; }
   fi
   rotate_log kafka
+  echo "---- $(date -Is) infra.sh start ----" >>"$LOGS/kafka.log"
   say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (data: .local/kafka/data, log: .local/logs/kafka.log)"
   # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM options
   setsid nohup java $KAFKA_HEAP_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Dlog4j2.shutdownHookEnabled=false \
     -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" -cp "$KAFKA_HOME/libs/*" \
     kafka.Kafka "$KAFKA_DIR/server.properties" >>"$LOGS/kafka.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/kafka.pid"
-  echo "$KAFKA_PORT" >"$RUN/kafka.port"
+  echo "$KAFKA_PORT" >"$RUN/kafka.conf"
 }
 
 cmd_start() {
@@ -245,7 +284,7 @@ cmd_status() {
     local port=$FERRETDB_PORT answering=no
     [[ $name == kafka ]] && port=$KAFKA_PORT
     # what we started may run on other ports than this shell's env says
-    pid_alive $name && port=$(recorded_port $name)
+    pid_alive $name && port=$(recorded $name | cut -d' ' -f1)
     if [[ $name == ferretdb ]]; then
       mongo_ping "$port" && answering=yes
     else
@@ -260,6 +299,13 @@ cmd_status() {
       say "$(printf '%-8s' $name) stopped"; ok=1
     fi
   done
+  if [[ -f $PG_DIR/data/PG_VERSION ]]; then
+    if pg pg_isready -q -h 127.0.0.1 -p "$POSTGRES_PORT"; then
+      say "postgres running   (FerretDB backend), answering on 127.0.0.1:$POSTGRES_PORT"
+    else
+      say "postgres stopped   (FerretDB backend, data in .local/postgres)"
+    fi
+  fi
   return $ok
 }
 
@@ -268,7 +314,7 @@ cmd_status() {
 stop_one() { # stop_one <name> <seconds before KILL>
   local f=$RUN/$1.pid pid
   if ! pid_alive "$1"; then
-    rm -f "$f" "$RUN/$1.port"
+    rm -f "$f" "$RUN/$1.conf"
     say "$1: not running (nothing of ours to stop)"
     return
   fi
@@ -283,22 +329,26 @@ stop_one() { # stop_one <name> <seconds before KILL>
     say "$1 still running after $2 s: KILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$f" "$RUN/$1.port"
+  rm -f "$f" "$RUN/$1.conf"
 }
 
 cmd_stop() {
   stop_one kafka 30 # a controlled shutdown flushes logs and the metadata snapshot
   stop_one ferretdb 10
+  if [[ -f $PG_DIR/data/postmaster.pid ]]; then
+    say "stopping PostgreSQL (.local/postgres)..."
+    pg pg_ctl -D "$PG_DIR/data" -m fast -w stop >/dev/null || true
+  fi
 }
 
 cmd_reset() {
   cmd_stop
-  say "deleting .local/ferretdb, .local/kafka and the logs"
-  rm -rf "$LOCAL/ferretdb" "$KAFKA_DIR" "$LOGS"/{ferretdb,kafka,kafka-format}.log*
+  say "deleting .local/ferretdb, .local/kafka, .local/postgres and the logs"
+  rm -rf "$LOCAL/ferretdb" "$KAFKA_DIR" "$PG_DIR" "$LOGS"/{ferretdb,kafka,kafka-format}.log*
 }
 
 cmd_env() {
-  echo "export MONGO_URL=mongodb://127.0.0.1:$FERRETDB_PORT"
+  echo "export MONGODB_URL=mongodb://127.0.0.1:$FERRETDB_PORT"
   echo "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
 }
 

@@ -24,6 +24,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on (keep it on loopback)")
 	dataDir := flag.String("data-dir", ".local/ferretdb/data", "directory for the SQLite files (created if missing)")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	pgURL := flag.String("postgresql-url", "", "use the PostgreSQL backend at this URL instead of SQLite (fallback, see docs/local-infra.md)")
 	flag.Parse()
 
 	var level slog.Level
@@ -41,12 +42,19 @@ func main() {
 		fatal(err)
 	}
 
-	f, err := ferretdb.New(&ferretdb.Config{
+	conf := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",
-	})
+	}
+	where := "data in " + dir
+	if *pgURL != "" {
+		conf.Handler, conf.SQLiteURL, conf.PostgreSQLURL = "postgresql", "", *pgURL
+		where = "PostgreSQL backend"
+	}
+
+	f, err := ferretdb.New(conf)
 	if err != nil {
 		fatal(err)
 	}
@@ -56,7 +64,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	fmt.Fprintf(os.Stderr, "ferretdb: listening on %s, data in %s\n", *listen, dir)
+	fmt.Fprintf(os.Stderr, "ferretdb: listening on %s, %s\n", *listen, where)
 	if err = f.Run(ctx); err != nil {
 		fatal(err)
 	}
