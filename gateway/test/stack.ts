@@ -52,7 +52,7 @@ export async function startStack(): Promise<Stack> {
   };
 
   services.forEach((name, i) =>
-    launch(name, `services/${name}`, { PORT: String(ports[name]), MONGODB_DB: databases[i], KAFKA_GROUP_SUFFIX: `.${run}` }),
+    launch(name, `services/${name}`, { PORT: String(ports[name]), MONGODB_DB: databases[i], KAFKA_GROUP_SUFFIX: `.${run}`, KAFKA_CONSUMER_START: 'latest' }),
   );
   launch('gateway', 'gateway', {
     PORT: String(gatewayPort),

@@ -20,6 +20,11 @@ export interface ConsumerOptions {
   /** In-process attempts before giving the message back to Kafka (offset not committed). */
   attempts?: number;
   deadLetterTopic?: string;
+  /**
+   * Where a brand-new group starts: `earliest` (a new service sees the whole history) or
+   * `latest` (tests, which must not replay every earlier run's events).
+   */
+  startFrom?: 'earliest' | 'latest';
 }
 
 export interface ConsumerRunner {
@@ -30,6 +35,26 @@ export interface ConsumerRunner {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Commits the current end offsets for a group that has none yet, before it joins, so it
+ * skips the history but misses nothing produced from now on (kafkajs's own `fromBeginning:
+ * false` resolves offsets only after joining, which loses what arrives in between).
+ */
+export async function startNewGroupAtLatest(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed?.partitions.some((partition) => partition.offset !== '-1')) continue;
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
   const { kafka, groupId, handlers, logger, attempts = 5, deadLetterTopic = crmTopics.deadLetter } = options;
@@ -104,6 +129,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
   }
 
   async function connectAndRun(): Promise<void> {
+    if (options.startFrom === 'latest') await startNewGroupAtLatest(kafka, groupId, options.topics);
     consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     const joinedNow = new Promise<void>((resolve) => {
       consumer!.on(consumer!.events.GROUP_JOIN, () => {

@@ -21,6 +21,7 @@ beforeAll(async () => {
     kafka,
     groupId,
     topics: [topics.company],
+    startFrom: 'latest',
     logger,
     handlers: {
       CompanyCreated: async (event) => {

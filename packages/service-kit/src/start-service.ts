@@ -81,6 +81,7 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
       logger,
       topics: consumer.topics,
       groupId: consumer.groupId + config.KAFKA_GROUP_SUFFIX,
+      startFrom: config.KAFKA_CONSUMER_START,
       handlers: Object.fromEntries(Object.entries(consumer.handlers).map(([type, handler]) => [type, kickAfter(handler)])),
     }),
   );

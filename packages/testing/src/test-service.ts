@@ -10,6 +10,8 @@ export function testServiceEnv(service: string): NodeJS.ProcessEnv {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     MONGODB_DB: `${service}_test_${uniqueId('db').slice(3)}`,
     KAFKA_GROUP_SUFFIX: `.${uniqueId('test')}`,
+    // Start at the end of each topic: a test sees only what it produces, not every earlier run.
+    KAFKA_CONSUMER_START: 'latest',
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Envelope } from '@crm/events';
+import { startNewGroupAtLatest } from '@crm/messaging';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { uniqueId } from './tenants';
 import { waitFor } from './wait';
@@ -24,9 +25,11 @@ export const testKafka = () =>
 const headersOf = (headers: IHeaders | undefined) =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([key, value]) => [key, String(value)]));
 
-/** Reads topics from the beginning in a fresh consumer group, to see what services published. */
+/** Reads what is published to `topics` from now on, in a fresh consumer group: create it before acting. */
 export async function readTopics(topics: string[], kafka = testKafka()): Promise<TopicReader> {
-  const consumer: Consumer = kafka.consumer({ groupId: uniqueId('test-reader'), maxWaitTimeInMs: 100 });
+  const groupId = uniqueId('test-reader');
+  await startNewGroupAtLatest(kafka, groupId, topics);
+  const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   const messages: ReadMessage[] = [];
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.connect();
