@@ -54,6 +54,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const server: Server = await new Promise((done, fail) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? fail(error) : done(listening)));
   });
+  // Longer than the callers' idle keep-alive, so a reused socket is never closed under a request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}/graphql`;
   logger.info({ url }, 'gateway listening');

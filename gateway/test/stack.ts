@@ -41,13 +41,17 @@ export async function startStack(): Promise<Stack> {
   const databases = services.map((name) => `${run}_${name}`);
 
   const launch = (name: string, dir: string, env: NodeJS.ProcessEnv) => {
+    output.push(`${name} on port ${env.PORT}\n`);
     const child = spawn(process.execPath, ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', 'dist/main.js'], {
       cwd: resolve(root, dir),
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => output.push(`${name}: ${chunk.toString('utf8')}`));
-    child.once('exit', (code, signal) => failStart(new Error(`${name} exited (${signal ?? code}) while starting`)));
+    child.once('exit', (code, signal) => {
+      output.push(`${name} (port ${env.PORT}) exited (${signal ?? code})\n`);
+      failStart(new Error(`${name} exited (${signal ?? code}) while starting`));
+    });
     children.push(child);
   };
 

@@ -8,17 +8,34 @@ import type { EventPublisher } from './publisher';
  * the aggregate's own document, written in the same single-document atomic operation
  * as the state change. The relay publishes them, then removes exactly those entries.
  * A crash in between re-sends them (at-least-once); consumers are idempotent.
+ *
+ * `outboxAt` marks documents with pending events so the relay finds them through an index
+ * instead of scanning the collection. It is the one index not led by tenantId: the relay
+ * serves every tenant at once, and the index holds nothing but that date.
  */
-// Typed loosely on purpose: mongoose's typings cannot tie a Mixed array to Envelope[].
-export const outboxField = { outbox: { type: [Schema.Types.Mixed], default: () => [] } as any };
+export function outboxPlugin(schema: Schema): void {
+  // Typed loosely on purpose: mongoose's typings cannot tie a Mixed array to Envelope[].
+  schema.add({ outbox: { type: [Schema.Types.Mixed], default: () => [] } as any, outboxAt: { type: Date, default: null } });
+  schema.index({ outboxAt: 1 });
+  schema.pre('save', function markPending(this: HasOutbox) {
+    if (this.outbox.length > 0) this.outboxAt ??= new Date();
+  });
+}
 
 export interface HasOutbox {
   outbox: Envelope[];
+  outboxAt?: Date | null;
 }
+
+const PENDING = { outboxAt: { $gt: new Date(0) } };
 
 /** Adds `events` to an update document so they are written atomically with it. */
 export function withEvents<U extends Record<string, any>>(update: U, ...events: Envelope[]): U {
-  return { ...update, $push: { ...update.$push, outbox: { $each: events } } };
+  return {
+    ...update,
+    $set: { ...update.$set, outboxAt: new Date() },
+    $push: { ...update.$push, outbox: { $each: events } },
+  };
 }
 
 export interface OutboxRelayOptions {
@@ -41,6 +58,17 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
+/**
+ * Removes exactly the published entries: the common case empties the outbox and clears the
+ * mark in one step; if events were pushed meanwhile, only the sent ones go and the mark stays.
+ * One document per operation: FerretDB's SQLite backend was seen to hang on a bulk write
+ * racing a findOneAndUpdate of the same documents.
+ */
+async function markSent(model: Model<any>, doc: { _id: unknown; outbox: Envelope[] }): Promise<void> {
+  const emptied = await model.updateOne({ _id: doc._id, outbox: doc.outbox }, { $set: { outbox: [], outboxAt: null } });
+  if (emptied.matchedCount === 0) await model.updateOne({ _id: doc._id }, { $pullAll: { outbox: doc.outbox } });
+}
+
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { models, publisher, logger, pollIntervalMs = 1000, batchSize = 100 } = options;
   let timer: NodeJS.Timeout | undefined;
@@ -52,19 +80,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     let sent = 0;
     for (;;) {
       const docs = await model
-        .find({ 'outbox.0': { $exists: true } }, { _id: 1, outbox: 1 })
-        .sort({ _id: 1 })
+        .find(PENDING, { _id: 1, outbox: 1 })
         .limit(batchSize)
         .lean<{ _id: unknown; outbox: Envelope[] }[]>();
       if (docs.length === 0) return sent;
       const events = docs.flatMap((doc) => doc.outbox);
       await publisher.publish(events);
       await options.afterPublish?.(events);
-      // $pullAll removes exactly the entries read, so events pushed meanwhile stay queued.
-      await model.bulkWrite(
-        docs.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $pullAll: { outbox: doc.outbox } } } })),
-        { ordered: false },
-      );
+      for (const doc of docs) await markSent(model, doc);
       sent += events.length;
       if (docs.length < batchSize) return sent;
     }

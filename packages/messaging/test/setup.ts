@@ -1,7 +1,7 @@
 import { CompanyCreated, createEvent } from '@crm/events';
 import { uniqueId } from '@crm/testing';
 import mongoose, { Schema } from 'mongoose';
-import { outboxField, type HasOutbox } from '../src';
+import { outboxPlugin, type HasOutbox } from '../src';
 
 /** A throwaway aggregate with an outbox, in a database of this test file's own. */
 export interface TestAggregate extends HasOutbox {
@@ -9,10 +9,9 @@ export interface TestAggregate extends HasOutbox {
   name?: string;
 }
 
-export const AggregateModel = mongoose.model<TestAggregate>(
-  'OutboxTestAggregate',
-  new Schema<TestAggregate>({ tenantId: { type: String, required: true }, name: String, ...outboxField }, { collection: 'aggregates' }),
-);
+const schema = new Schema<TestAggregate>({ tenantId: { type: String, required: true }, name: String }, { collection: 'aggregates' });
+schema.plugin(outboxPlugin);
+export const AggregateModel = mongoose.model<TestAggregate>('OutboxTestAggregate', schema);
 
 export async function connectTestDb(): Promise<void> {
   await mongoose.connect(process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', { dbName: `messaging_test_${uniqueId('db').slice(3)}` });

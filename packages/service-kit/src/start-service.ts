@@ -99,6 +99,9 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
+  // Longer than the callers' idle keep-alive, so a reused socket is never closed under a request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}/graphql`;
   logger.info({ url }, `${spec.name} subgraph listening`);

@@ -1,4 +1,4 @@
-import { outboxField, type HasOutbox } from '@crm/messaging';
+import { outboxPlugin, type HasOutbox } from '@crm/messaging';
 import { model, Schema, type Types } from 'mongoose';
 
 export const activityKinds = ['CALL', 'MEETING', 'EMAIL', 'LETTER', 'PRESENTATION', 'DEMO', 'TASK', 'NOTE', 'DOCUMENT', 'CHAT'] as const;
@@ -41,11 +41,11 @@ const schema = new Schema<ActivityDoc>(
     assigneeId: { type: String, required: true },
     dealId: { type: String, default: null },
     sourceEventId: { type: String, required: true, default: function (this: ActivityDoc) { return this._id.toHexString(); } },
-    ...outboxField,
   },
   { timestamps: true, versionKey: false, collection: 'activities' },
 );
 // Every index starts with tenantId: no query ever crosses tenants.
+schema.plugin(outboxPlugin);
 schema.index({ tenantId: 1, dealId: 1 });
 schema.index({ tenantId: 1, assigneeId: 1, dueAt: 1 });
 // A redelivered event hits this index (duplicate key 11000) instead of creating a second task.

@@ -1,4 +1,4 @@
-import { outboxField, type HasOutbox } from '@crm/messaging';
+import { outboxPlugin, type HasOutbox } from '@crm/messaging';
 import { model, Schema, type Types } from 'mongoose';
 
 export interface CompanyDoc extends HasOutbox {
@@ -23,11 +23,11 @@ const schema = new Schema<CompanyDoc>(
     industry: String,
     taxId: String,
     ownerId: String,
-    ...outboxField,
   },
   { timestamps: true, versionKey: false, collection: 'companies' },
 );
 // Every index starts with tenantId: no query ever crosses tenants.
+schema.plugin(outboxPlugin);
 schema.index({ tenantId: 1, _id: -1 });
 schema.index({ tenantId: 1, domain: 1 });
 schema.index({ tenantId: 1, taxId: 1 });

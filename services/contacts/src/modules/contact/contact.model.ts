@@ -1,4 +1,4 @@
-import { outboxField, type HasOutbox } from '@crm/messaging';
+import { outboxPlugin, type HasOutbox } from '@crm/messaging';
 import { model, Schema, type Types } from 'mongoose';
 
 export interface ContactDoc extends HasOutbox {
@@ -23,10 +23,10 @@ const schema = new Schema<ContactDoc>(
     phone: String,
     position: String,
     companyId: { type: Schema.Types.ObjectId, default: null },
-    ...outboxField,
   },
   { timestamps: true, versionKey: false, collection: 'contacts' },
 );
+schema.plugin(outboxPlugin);
 schema.index({ tenantId: 1, companyId: 1 });
 schema.index({ tenantId: 1, email: 1 });
 schema.index({ tenantId: 1, phone: 1 });

@@ -1,4 +1,4 @@
-import { outboxField, type HasOutbox } from '@crm/messaging';
+import { outboxPlugin, type HasOutbox } from '@crm/messaging';
 import { model, Schema, type Types } from 'mongoose';
 
 export type DealStatus = 'OPEN' | 'WON' | 'LOST';
@@ -48,10 +48,10 @@ const schema = new Schema<DealDoc>(
     status: { type: String, enum: ['OPEN', 'WON', 'LOST'], required: true },
     ownerId: { type: String, required: true },
     stageHistory: { type: [stageChangeSchema], default: [] },
-    ...outboxField,
   },
   { timestamps: true, versionKey: false, collection: 'deals' },
 );
+schema.plugin(outboxPlugin);
 schema.index({ tenantId: 1, companyId: 1 });
 schema.index({ tenantId: 1, pipelineId: 1, stageId: 1 });
 schema.index({ tenantId: 1, ownerId: 1 });

@@ -1,4 +1,4 @@
-import { outboxField, type HasOutbox } from '@crm/messaging';
+import { outboxPlugin, type HasOutbox } from '@crm/messaging';
 import { model, Schema, type Types } from 'mongoose';
 
 export interface StageDoc {
@@ -28,10 +28,10 @@ const schema = new Schema<PipelineDoc>(
     tenantId: { type: String, required: true },
     name: { type: String, required: true },
     stages: { type: [stageSchema], required: true },
-    ...outboxField,
   },
   { timestamps: true, versionKey: false, collection: 'pipelines' },
 );
+schema.plugin(outboxPlugin);
 schema.index({ tenantId: 1, name: 1 }, { unique: true });
 
 export const PipelineModel = model<PipelineDoc>('Pipeline', schema);
