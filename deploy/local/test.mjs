@@ -22,7 +22,7 @@ const composed = run('npm', ['run', '-s', 'compose:check', '-w', '@crm/gateway']
 
 rmSync(resultsDir, { recursive: true, force: true });
 step('codegen, typecheck, build, then jest in every workspace');
-const tested = run('npx', ['turbo', 'run', 'test', '--concurrency=2', '--output-logs=new-only'], {
+const tested = run('npx', ['turbo', 'run', 'test', '--concurrency=2', '--continue', '--output-logs=new-only'], {
   ...process.env,
   JEST_RESULTS_DIR: resultsDir,
   // kafkajs 2.2.4 trips a harmless TimeoutNegativeWarning on Node 22+.

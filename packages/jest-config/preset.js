@@ -2,8 +2,11 @@
 // .graphql files as strings (as tsup bundles them), one JSON result file per workspace for CI.
 const path = require('node:path');
 
-/** @param {string} dir the workspace directory (pass __dirname) */
-module.exports = function preset(dir) {
+/**
+ * @param {string} dir the workspace directory (pass __dirname)
+ * @param {{ broker?: boolean }} [options] broker: the tests use Kafka, so make sure every topic exists first
+ */
+module.exports = function preset(dir, options = {}) {
   const name = require(path.join(dir, 'package.json')).name.replace(/^@crm\//, '');
   return {
     rootDir: dir,
@@ -16,5 +19,6 @@ module.exports = function preset(dir) {
     moduleFileExtensions: ['ts', 'js', 'json', 'graphql'],
     testTimeout: 60_000,
     reporters: ['default', [require.resolve('./results-reporter.js'), { name }]],
+    ...(options.broker && { globalSetup: require.resolve('@crm/testing/src/global-setup.ts') }),
   };
 };

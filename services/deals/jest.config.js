@@ -1,1 +1,1 @@
-module.exports = require('@crm/jest-config')(__dirname);
+module.exports = require('@crm/jest-config')(__dirname, { broker: true });

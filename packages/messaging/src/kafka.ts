@@ -1,17 +1,23 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** TLS and SASL for managed clusters; both off for the local broker. */
+  ssl?: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
 // kafkajs is unmaintained: everything else in the platform sees only this package's interfaces.
-export function createKafka({ brokers, clientId, logger }: KafkaSettings): Kafka {
+export function createKafka({ brokers, clientId, logger, ssl, sasl }: KafkaSettings): Kafka {
   return new Kafka({
     clientId,
     brokers,
+    ...(ssl && { ssl: true }),
+    // kafkajs types each mechanism apart; the three share the same fields.
+    ...(sasl && { sasl: sasl as SASLOptions }),
     connectionTimeout: 3000,
     retry: { initialRetryTime: 200, retries: 8 },
     logLevel: logLevel.WARN,

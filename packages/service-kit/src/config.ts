@@ -22,6 +22,10 @@ export function serviceEnvSchema(defaults: { port: number; database: string }, e
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().positive().default(1),
     /** Appended to consumer group ids, so tests get groups of their own beside a running stack. */
     KAFKA_GROUP_SUFFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
+    KAFKA_SSL: z.stringbool().default(false),
+    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+    KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+    KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
     /** Where a consumer group without committed offsets starts; `latest` is for tests. */
     KAFKA_CONSUMER_START: z.enum(['earliest', 'latest']).default('earliest'),
     INTERNAL_SECRET: secret(LOCAL_INTERNAL_SECRET),

@@ -61,7 +61,11 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
   const { config, logger } = spec;
   await connectMongo(config.MONGODB_URL, config.MONGODB_DB, logger);
 
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `crm-${spec.name}`, logger });
+  const sasl =
+    config.KAFKA_SASL_MECHANISM && config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
+      ? { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD }
+      : undefined;
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `crm-${spec.name}`, logger, ssl: config.KAFKA_SSL, sasl });
   const topicsReady = retryForever(
     () => ensureTopics(kafka, allTopics, config.KAFKA_TOPIC_PARTITIONS, config.KAFKA_REPLICATION_FACTOR),
     logger,

@@ -1,4 +1,5 @@
 import { topics, type Envelope } from '@crm/events';
+import { PermanentEventError } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
 import { KnownCompanyModel } from './known-company.model';
 
@@ -15,7 +16,9 @@ export const companyConsumer: ConsumerSpec = {
         { $set: { name }, $setOnInsert: { tenantId: event.tenantId } },
         { upsert: true },
       ).catch((error: { code?: number }) => {
-        if (error.code !== 11000) throw error; // same id under another tenant: ignore the impostor
+        // The same id under another tenant: never overwrite it; park the event for a human.
+        if (error.code === 11000) throw new PermanentEventError(`company ${companyId} belongs to another tenant`);
+        throw error;
       });
     },
   },
