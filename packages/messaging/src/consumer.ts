@@ -46,13 +46,25 @@ export async function startNewGroupAtLatest(kafka: Kafka, groupId: string, topic
   await admin.connect();
   try {
     for (const topic of topics) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      // A fresh broker answers "coordinator is loading" until its offsets topic exists: retry that.
+      const [committed] = await retryRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
       if (committed?.partitions.some((partition) => partition.offset !== '-1')) continue;
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+      const ends = await retryRetriable(() => admin.fetchTopicOffsets(topic));
+      await retryRetriable(() => admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) }));
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+async function retryRetriable<T>(operation: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || attempt >= attempts) throw error;
+      await sleep(Math.min(100 * attempt, 1000));
+    }
   }
 }
 
