@@ -1,11 +1,4 @@
+import { serviceBundle } from '@crm/build-config';
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/main.ts'],
-  format: ['cjs'],
-  platform: 'node',
-  target: 'node24',
-  sourcemap: true,
-  clean: true,
-  noExternal: [/^@crm\//],
-});
+export default defineConfig(serviceBundle());

@@ -1,23 +1,9 @@
-import type { CodegenConfig } from '@graphql-codegen/cli';
+import { subgraphCodegen } from '@crm/build-config';
 
-const config: CodegenConfig = {
-  schema: 'src/**/*.graphql',
-  generates: {
-    'src/generated/graphql.ts': {
-      plugins: ['typescript', 'typescript-resolvers'],
-      config: {
-        federation: true,
-        useIndexSignature: true,
-        // String unions, so stored strings and GraphQL enum values share one type.
-        enumsAsTypes: true,
-        contextType: '../context#ActivitiesContext',
-        mappers: {
-          Activity: '../modules/activity/activity.model#ActivityDoc',
-          Deal: '../modules/activity/activity.model#DealRef',
-        },
-        scalars: { DateTime: 'Date' },
-      },
-    },
+export default subgraphCodegen({
+  context: '../context#ActivitiesContext',
+  mappers: {
+    Activity: '../modules/activity/activity.model#ActivityDoc',
+    Deal: '../modules/activity/activity.model#DealRef',
   },
-};
-export default config;
+});

@@ -1,20 +1,8 @@
-import type { CodegenConfig } from '@graphql-codegen/cli';
+import { subgraphCodegen } from '@crm/build-config';
 
-const config: CodegenConfig = {
-  schema: 'src/**/*.graphql',
-  generates: {
-    'src/generated/graphql.ts': {
-      plugins: ['typescript', 'typescript-resolvers'],
-      config: {
-        federation: true,
-        useIndexSignature: true,
-        contextType: '../context#AnalyticsContext',
-        mappers: {
-          Funnel: '../modules/funnel/funnel.model#FunnelDoc',
-        },
-        scalars: { DateTime: 'Date' },
-      },
-    },
+export default subgraphCodegen({
+  context: '../context#AnalyticsContext',
+  mappers: {
+    Funnel: '../modules/funnel/funnel.model#FunnelDoc',
   },
-};
-export default config;
+});

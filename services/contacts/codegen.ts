@@ -1,21 +1,9 @@
-import type { CodegenConfig } from '@graphql-codegen/cli';
+import { subgraphCodegen } from '@crm/build-config';
 
-const config: CodegenConfig = {
-  schema: 'src/**/*.graphql',
-  generates: {
-    'src/generated/graphql.ts': {
-      plugins: ['typescript', 'typescript-resolvers'],
-      config: {
-        federation: true,
-        useIndexSignature: true,
-        contextType: '../context#ContactsContext',
-        mappers: {
-          Company: '../modules/company/company.model#CompanyDoc',
-          Contact: '../modules/contact/contact.model#ContactDoc',
-        },
-        scalars: { DateTime: 'Date' },
-      },
-    },
+export default subgraphCodegen({
+  context: '../context#ContactsContext',
+  mappers: {
+    Company: '../modules/company/company.model#CompanyDoc',
+    Contact: '../modules/contact/contact.model#ContactDoc',
   },
-};
-export default config;
+});

@@ -21,6 +21,14 @@ export const PipelineCreated = defineEvent({
   }),
 });
 
+/** What every deal event says about the deal it concerns. */
+const dealFields = {
+  dealId: z.string().min(1),
+  title: z.string().min(1),
+  pipelineId: z.string().min(1),
+  ownerId: z.string().min(1),
+};
+
 export const DealCreated = defineEvent({
   type: 'DealCreated',
   version: 1,
@@ -28,12 +36,9 @@ export const DealCreated = defineEvent({
   topic: topics.deal,
   aggregateType: 'Deal',
   data: z.object({
-    dealId: z.string().min(1),
-    title: z.string().min(1),
-    pipelineId: z.string().min(1),
+    ...dealFields,
     stage: stageRef,
     companyId: z.string().min(1),
-    ownerId: z.string().min(1),
     amount: z.number().nonnegative(),
     currency: z.string().length(3),
     status: z.enum(['OPEN', 'WON', 'LOST']),
@@ -47,10 +52,7 @@ export const DealStageChanged = defineEvent({
   topic: topics.deal,
   aggregateType: 'Deal',
   data: z.object({
-    dealId: z.string().min(1),
-    title: z.string().min(1),
-    pipelineId: z.string().min(1),
-    ownerId: z.string().min(1),
+    ...dealFields,
     fromStage: stageRef,
     toStage: stageRef,
     movedBy: z.string().min(1),
