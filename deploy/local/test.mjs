@@ -39,7 +39,7 @@ const workspaces = ['packages', 'services']
   .map((pkg) => pkg.name.replace(/^@crm\//, ''));
 mkdirSync(resultsDir, { recursive: true });
 let passed = 0;
-let failed = 0;
+let failed = composed === 0 ? 0 : 1; // a stale supergraph counts as a failed check
 for (const name of workspaces) {
   const file = join(resultsDir, `${name}.json`);
   if (!existsSync(file)) {

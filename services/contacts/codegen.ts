@@ -5,5 +5,6 @@ export default subgraphCodegen({
   mappers: {
     Company: '../modules/company/company.model#CompanyDoc',
     Contact: '../modules/contact/contact.model#ContactDoc',
+    CompanyConnection: '../modules/company/company.model#CompanyConnectionView',
   },
 });

@@ -22,11 +22,17 @@ export function pageSize(first: number | null | undefined): number {
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  totalCount: number;
+  /** Counted only when a client asks for it: a count is a second query. */
+  totalCount: () => Promise<number>;
 }
 
 /** Builds a Relay connection from one extra row fetched beyond the page (to know if there is a next page). */
-export function toConnection<T extends { _id: { toString(): string } }>(rows: T[], size: number, totalCount: number, hasPrevious: boolean): Connection<T> {
+export function toConnection<T extends { _id: { toString(): string } }>(
+  rows: T[],
+  size: number,
+  totalCount: () => Promise<number>,
+  hasPrevious: boolean,
+): Connection<T> {
   const page = rows.slice(0, size);
   const edges = page.map((node) => ({ cursor: encodeCursor(node._id.toString()), node }));
   return {

@@ -1,4 +1,5 @@
 import { outboxPlugin, type HasOutbox } from '@crm/messaging';
+import type { Connection } from '@crm/service-kit';
 import { model, Schema, type Types } from 'mongoose';
 
 export interface CompanyDoc extends HasOutbox {
@@ -33,3 +34,5 @@ schema.index({ tenantId: 1, domain: 1 });
 schema.index({ tenantId: 1, taxId: 1 });
 
 export const CompanyModel = model<CompanyDoc>('Company', schema);
+
+export type CompanyConnectionView = Connection<CompanyDoc>;

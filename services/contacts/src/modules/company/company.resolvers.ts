@@ -12,11 +12,8 @@ export const companyResolvers: Resolvers = {
       const size = pageSize(first);
       const filter: Record<string, unknown> = { tenantId: ctx.tenantId };
       if (after) filter._id = { $lt: new Types.ObjectId(requireId(decodeCursor(after), 'after')) };
-      const [rows, totalCount] = await Promise.all([
-        CompanyModel.find(filter).sort({ _id: -1 }).limit(size + 1).lean<CompanyDoc[]>(),
-        CompanyModel.countDocuments({ tenantId: ctx.tenantId }),
-      ]);
-      return toConnection(rows, size, totalCount, Boolean(after));
+      const rows = await CompanyModel.find(filter).sort({ _id: -1 }).limit(size + 1).lean<CompanyDoc[]>();
+      return toConnection(rows, size, () => CompanyModel.countDocuments({ tenantId: ctx.tenantId }).exec(), Boolean(after));
     },
   },
   Mutation: {
@@ -28,6 +25,9 @@ export const companyResolvers: Resolvers = {
       ctx.relay.kick();
       return company.toObject();
     },
+  },
+  CompanyConnection: {
+    totalCount: (connection) => connection.totalCount(),
   },
   Company: {
     __resolveReference: (reference, ctx) => ctx.loaders.companyById.load(reference.id),

@@ -1,0 +1,43 @@
+import { createCompanyInput, domainOf } from '../src/modules/company/company.input';
+import { createContactInput } from '../src/modules/contact/contact.input';
+
+describe('company normalisation', () => {
+  it.each([
+    ['https://www.Acme.com/about', 'acme.com'],
+    ['acme.co.uk', 'acme.co.uk'],
+    ['HTTP://Shop.Example.org:8080/x?y', 'shop.example.org'],
+    ['http://', null],
+  ])('domainOf(%s) is %s', (website, domain) => {
+    expect(domainOf(website)).toBe(domain);
+  });
+
+  it('trims the name and turns blank optional fields into null', () => {
+    expect(createCompanyInput.parse({ name: '  Acme  ', industry: '   ', website: 'acme.com' })).toEqual({
+      name: 'Acme',
+      industry: null,
+      taxId: null,
+      ownerId: null,
+      website: 'acme.com',
+      domain: 'acme.com',
+    });
+  });
+});
+
+describe('contact normalisation', () => {
+  it('lower-cases emails, trims names and writes phones in E.164', () => {
+    expect(createContactInput.parse({ firstName: ' Jean ', lastName: ' Dupont ', email: ' Jean.Dupont@Exemple.FR ', phone: '06 12 34 56 78', phoneCountry: 'fr' })).toEqual({
+      firstName: 'Jean',
+      lastName: 'Dupont',
+      email: 'jean.dupont@exemple.fr',
+      phone: '+33612345678',
+      position: null,
+      companyId: null,
+    });
+  });
+
+  it('refuses a national number without its country', () => {
+    const result = createContactInput.safeParse({ firstName: 'A', lastName: 'B', phone: '06 12 34 56 78' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['phone']);
+  });
+});
