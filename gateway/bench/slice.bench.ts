@@ -5,7 +5,7 @@ import { dataOf, testIdentity, waitFor } from '@crm/testing';
 import { gatewayClient } from '../test/client';
 import { startStack } from '../test/stack';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 
 async function measure(name: string, count: number, run: (i: number) => Promise<unknown>) {
@@ -74,6 +74,9 @@ async function main() {
     await measure(`company with ${Math.ceil(deals.length / clients.length)} deals (Company.deals)`, REQUESTS, () =>
       ok(`query ($id: ID!) { company(id: $id) { name deals { title stage { name } } } }`, { id: companies[0] }),
     );
+  } catch (error) {
+    console.error(stack.output.join('').slice(-4000));
+    throw error;
   } finally {
     await stack.stop();
   }
