@@ -45,6 +45,8 @@ export interface OutboxRelayOptions {
   /** How often to look for events that a kick did not pick up (after a crash, or written by another replica). */
   pollIntervalMs?: number;
   batchSize?: number;
+  /** A publish that neither succeeds nor fails by then is abandoned and retried: the relay never stalls. */
+  publishTimeoutMs?: number;
   /** Test hook: runs after publishing, before the sent events are removed. */
   afterPublish?: (events: Envelope[]) => Promise<void> | void;
 }
@@ -69,8 +71,16 @@ async function markSent(model: Model<any>, doc: { _id: unknown; outbox: Envelope
   if (emptied.matchedCount === 0) await model.updateOne({ _id: doc._id }, { $pullAll: { outbox: doc.outbox } });
 }
 
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { models, publisher, logger, pollIntervalMs = 1000, batchSize = 100 } = options;
+  const { models, publisher, logger, pollIntervalMs = 1000, batchSize = 100, publishTimeoutMs = 15_000 } = options;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let again = false;
@@ -85,7 +95,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         .lean<{ _id: unknown; outbox: Envelope[] }[]>();
       if (docs.length === 0) return sent;
       const events = docs.flatMap((doc) => doc.outbox);
-      await publisher.publish(events);
+      await withTimeout(publisher.publish(events), publishTimeoutMs, 'publishing outbox events');
       await options.afterPublish?.(events);
       for (const doc of docs) await markSent(model, doc);
       sent += events.length;
@@ -115,6 +125,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       })
       .finally(() => {
         running = undefined;
+        // A kick that came after the last round's check would otherwise wait for the next poll.
+        if (again) {
+          again = false;
+          kick();
+        }
       });
     return running;
   }

@@ -71,11 +71,12 @@ describe('outbox relay', () => {
     }
   });
 
-  it('keeps events pushed while a batch was in flight', async () => {
+  it('keeps and later publishes events pushed while a batch was in flight', async () => {
     const tenantId = uniqueId('tenant');
     const early = companyCreated(tenantId, 'Early');
     const late = companyCreated(tenantId, 'Late');
     const doc = await AggregateModel.create({ tenantId, outbox: [early] });
+    const reader = await readTopics([topics.company]);
     let pushed = false;
     const relay = createOutboxRelay({
       models: [AggregateModel],
@@ -90,12 +91,17 @@ describe('outbox relay', () => {
     try {
       await relay.flush();
       const stored = await AggregateModel.findById(doc._id).lean();
-      // Only what was published left the outbox: the late event waits for the next round, or went out in it.
-      expect(stored?.outbox.map((e) => e.id)).not.toContain(early.id);
+      // Only what was published left the outbox; the late event is still pending.
+      expect(stored?.outbox.map((e) => e.id)).toEqual([late.id]);
+      expect(stored?.outboxAt).toBeInstanceOf(Date);
       await relay.flush();
-      expect((await AggregateModel.findById(doc._id).lean())?.outbox).toEqual([]);
+      await reader.waitFor((m) => m.event?.id === late.id, 'the late event');
+      const drained = await AggregateModel.findById(doc._id).lean();
+      expect(drained?.outbox).toEqual([]);
+      expect(drained?.outboxAt).toBeNull();
     } finally {
       await relay.stop();
+      await reader.close();
     }
   });
 

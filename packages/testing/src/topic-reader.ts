@@ -49,7 +49,7 @@ export async function readTopics(topics: string[], kafka = testKafka()): Promise
   await joined;
   return {
     messages,
-    waitFor: (match, what = 'a matching Kafka message') => waitFor(() => messages.find(match), { what }),
+    waitFor: (match, what = 'a matching Kafka message') => waitFor(() => messages.find(match), { what, timeoutMs: 30_000 }),
     close: () => consumer.disconnect(),
   };
 }
