@@ -74,14 +74,16 @@ describe('idempotent consumer', () => {
         toMessage(permanent) as { key: string; value: string },
         toMessage(next) as { key: string; value: string },
       ]);
-      const garbage = await dlq.waitFor((m) => m.key === garbageKey);
+      // Services under test in other workspaces consume this topic too and park the same messages.
+      const ours = (key: string) => (m: { key: string | null; headers: Record<string, string> }) => m.key === key && m.headers['dlq-consumer'] === groupId;
+      const garbage = await dlq.waitFor(ours(garbageKey));
       expect(garbage.headers['dlq-reason']).toMatch(/unparseable/);
       expect(garbage.headers['dlq-consumer']).toBe(groupId);
       expect(garbage.headers['dlq-source-topic']).toBe(topics.company);
       expect(garbage.value).toBe('this is not JSON');
-      const broken = await dlq.waitFor((m) => m.key === invalid.aggregateId);
+      const broken = await dlq.waitFor(ours(invalid.aggregateId));
       expect(broken.headers['dlq-reason']).toMatch(/invalid CompanyCreated v1 data: name/);
-      const never = await dlq.waitFor((m) => m.key === permanent.aggregateId);
+      const never = await dlq.waitFor(ours(permanent.aggregateId));
       expect(never.headers['dlq-reason']).toBe('this company can never be imported');
       await waitFor(() => handled.some((e) => e.id === next.id), { what: 'the event after the poison ones' });
     } finally {

@@ -1,6 +1,5 @@
 import { parseEvent, topics } from '@crm/events';
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, errorCodes, readTopics, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { dataOf, errorCodes, readTopics, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { Types } from 'mongoose';
 import { ActivityModel } from '../src/modules/activity/activity.model';
 import { startActivities } from '../src/service';
@@ -10,19 +9,11 @@ const CREATE = `mutation ($input: CreateActivityInput!) { createActivity(input: 
 const ONE = `query ($id: ID!) { activity(id: $id) { ${FIELDS} } }`;
 const LIST = `query ($dealId: ID, $assigneeId: ID) { activities(dealId: $dealId, assigneeId: $assigneeId) { id subject } }`;
 
-let service: RunningService;
+const service = serviceUnderTest('activities', startActivities);
 const carol = testIdentity(undefined, ['manager']);
 const call = (query: string, variables?: object, identity = carol) => subgraphRequest(service.url, identity, query, variables);
 const newDealId = () => new Types.ObjectId().toHexString();
 
-beforeAll(async () => {
-  service = await startActivities(testServiceEnv('activities'));
-  await service.consumersJoined;
-});
-afterAll(async () => {
-  await dropTestDatabase();
-  await service.stop();
-});
 
 describe('activities', () => {
   it('creates a planned activity for the caller, linked to its deal, and reads it back', async () => {

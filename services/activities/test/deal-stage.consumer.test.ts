@@ -1,6 +1,6 @@
 import { createEvent, DealStageChanged, parseEvent, topics, type Envelope } from '@crm/events';
-import { createLogger, type RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, readTopics, subgraphRequest, testIdentity, testKafka, testServiceEnv, waitFor } from '@crm/testing';
+import { createLogger } from '@crm/service-kit';
+import { dataOf, readTopics, serviceUnderTest, subgraphRequest, testIdentity, testKafka, waitFor } from '@crm/testing';
 import type { Producer } from 'kafkajs';
 import { Types } from 'mongoose';
 import { ActivityModel } from '../src/modules/activity/activity.model';
@@ -9,8 +9,7 @@ import { startActivities } from '../src/service';
 
 const LIST = `query ($dealId: ID) { activities(dealId: $dealId) { id kind subject status dueAt assigneeId overdue deal { id } } }`;
 
-const env = testServiceEnv('activities');
-let service: RunningService;
+const service = serviceUnderTest('activities', startActivities);
 let producer: Producer;
 
 /** A deal of a fresh tenant entering "Proposal" on 1 March 2024. */
@@ -44,14 +43,11 @@ const waitForTasks = (event: Envelope, count = 1) =>
   }, { what: `${count} task(s) for deal ${event.aggregateId}` });
 
 beforeAll(async () => {
-  service = await startActivities(env);
   producer = testKafka().producer({ allowAutoTopicCreation: false });
-  await Promise.all([producer.connect(), service.consumersJoined]);
+  await producer.connect();
 });
 afterAll(async () => {
   await producer.disconnect();
-  await dropTestDatabase();
-  await service.stop();
 });
 
 describe('tasks from deal stage changes', () => {
@@ -111,7 +107,7 @@ describe('tasks from deal stage changes', () => {
       expect((await waitForTasks(valid))[0].subject).toBe('Stage Proposal: Acme renewal');
 
       const ours = (m: { key: string | null; headers: Record<string, string> }) =>
-        m.key === valid.aggregateId && m.headers['dlq-consumer'] === DEAL_STAGE_TASKS_GROUP + env.KAFKA_GROUP_SUFFIX;
+        m.key === valid.aggregateId && m.headers['dlq-consumer'] === DEAL_STAGE_TASKS_GROUP + service.env.KAFKA_GROUP_SUFFIX;
       await waitFor(() => reader.messages.filter(ours).length >= 2, { what: 'both poison messages dead-lettered' });
       const parked = reader.messages.filter(ours);
       expect(parked.map((m) => m.value)).toEqual(['not json', JSON.stringify(badData)]);

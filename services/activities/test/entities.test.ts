@@ -1,5 +1,4 @@
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { dataOf, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { Types } from 'mongoose';
 import { ActivityModel } from '../src/modules/activity/activity.model';
 import { startActivities } from '../src/service';
@@ -12,20 +11,12 @@ const ENTITIES = `query ($representations: [_Any!]!) {
 }`;
 const CREATE = `mutation ($input: CreateActivityInput!) { createActivity(input: $input) { id } }`;
 
-let service: RunningService;
+const service = serviceUnderTest('activities', startActivities);
 const owner = testIdentity(undefined, ['manager']);
 const call = (query: string, variables?: object, identity = owner) => subgraphRequest(service.url, identity, query, variables);
 const create = (subject: string, dealId: string, dueAt: string, identity = owner) =>
   call(CREATE, { input: { kind: 'TASK', subject, dealId, dueAt } }, identity).then((response) => dataOf(response).createActivity);
 
-beforeAll(async () => {
-  service = await startActivities(testServiceEnv('activities'));
-  await service.consumersJoined;
-});
-afterAll(async () => {
-  await dropTestDatabase();
-  await service.stop();
-});
 
 describe('federation entities', () => {
   it('resolves Deal references to their activities and Activity references, in order, repeated keys included', async () => {

@@ -1,5 +1,4 @@
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, errorCodes, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { startAnalytics } from '../src/service';
 import { connectProducer, dealJourney, newId, pipelineCreated, stagesOf, waitProcessed } from './events';
 
@@ -10,14 +9,12 @@ const ENTITIES = `query ($representations: [_Any!]!) {
 }`;
 const FUNNEL = `query ($id: ID!) { funnel(pipelineId: $id) { pipelineId totalDeals } }`;
 
-let service: RunningService;
+const service = serviceUnderTest('analytics', startAnalytics);
 const alice = testIdentity();
 const pipelineId = newId();
 const call = (query: string, variables?: object, identity = alice) => subgraphRequest(service.url, identity, query, variables);
 
 beforeAll(async () => {
-  service = await startAnalytics(testServiceEnv('analytics'));
-  await service.consumersJoined;
   const producer = await connectProducer();
   const stages = stagesOf('Lead', 'Offer', 'Won');
   const events = [
@@ -28,10 +25,6 @@ beforeAll(async () => {
   await producer.send(...events);
   await producer.close();
   await waitProcessed(events);
-});
-afterAll(async () => {
-  await dropTestDatabase();
-  await service.stop();
 });
 
 describe('funnel queries and Pipeline entities', () => {

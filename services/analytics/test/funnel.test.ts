@@ -1,6 +1,5 @@
 import { topics } from '@crm/events';
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, errorCodes, readTopics, subgraphRequest, testIdentity, testServiceEnv, waitFor, type TopicReader } from '@crm/testing';
+import { dataOf, errorCodes, readTopics, serviceUnderTest, subgraphRequest, testIdentity, type TopicReader, waitFor } from '@crm/testing';
 import { DealProgressModel } from '../src/modules/funnel/deal-progress.model';
 import { writeFunnel } from '../src/modules/funnel/funnel.projection';
 import { PipelineModel, type PipelineDoc } from '../src/modules/funnel/pipeline.model';
@@ -15,9 +14,8 @@ const FUNNEL = `query ($id: ID!) {
   }
 }`;
 
-const env = testServiceEnv('analytics');
-const groupId = `analytics.funnel${env.KAFKA_GROUP_SUFFIX}`;
-let service: RunningService;
+const service = serviceUnderTest('analytics', startAnalytics);
+const groupId = `analytics.funnel${service.env.KAFKA_GROUP_SUFFIX}`;
 let producer: Awaited<ReturnType<typeof connectProducer>>;
 let deadLetters: TopicReader;
 
@@ -25,14 +23,10 @@ const funnelOf = async (pipelineId: string, identity = testIdentity()) => dataOf
 const figures = ({ updatedAt: _updatedAt, ...rest }: any) => rest;
 
 beforeAll(async () => {
-  service = await startAnalytics(env);
-  await service.consumersJoined;
   [producer, deadLetters] = await Promise.all([connectProducer(), readTopics([topics.deadLetter])]);
 });
 afterAll(async () => {
   await Promise.all([producer.close(), deadLetters.close()]);
-  await dropTestDatabase();
-  await service.stop();
 });
 
 describe('funnel projection', () => {

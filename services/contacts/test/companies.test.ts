@@ -1,6 +1,5 @@
 import { parseEvent, topics } from '@crm/events';
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, errorCodes, readTopics, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { dataOf, errorCodes, readTopics, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { CompanyModel } from '../src/modules/company/company.model';
 import { startContacts } from '../src/service';
 
@@ -9,17 +8,10 @@ const LIST = `query ($first: Int, $after: String) {
   companies(first: $first, after: $after) { totalCount edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage endCursor } }
 }`;
 
-let service: RunningService;
+const service = serviceUnderTest('contacts', startContacts);
 const alice = testIdentity(undefined, ['manager']);
 const call = (query: string, variables?: object, identity = alice) => subgraphRequest(service.url, identity, query, variables);
 
-beforeAll(async () => {
-  service = await startContacts(testServiceEnv('contacts'));
-});
-afterAll(async () => {
-  await dropTestDatabase();
-  await service.stop();
-});
 
 describe('companies', () => {
   it('creates a company with a trimmed name, its web domain and the caller as owner', async () => {

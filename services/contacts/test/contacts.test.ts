@@ -1,5 +1,4 @@
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, errorCodes, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { ContactModel } from '../src/modules/contact/contact.model';
 import { startContacts } from '../src/service';
 
@@ -8,17 +7,10 @@ const CREATE = `mutation ($input: CreateContactInput!) {
   createContact(input: $input) { id firstName lastName fullName email phone position company { id } }
 }`;
 
-let service: RunningService;
+const service = serviceUnderTest('contacts', startContacts);
 const bob = testIdentity(undefined, ['manager']);
 const call = (query: string, variables?: object, identity = bob) => subgraphRequest(service.url, identity, query, variables);
 
-beforeAll(async () => {
-  service = await startContacts(testServiceEnv('contacts'));
-});
-afterAll(async () => {
-  await dropTestDatabase();
-  await service.stop();
-});
 
 describe('contacts', () => {
   it('normalises names, email and phone and links the company', async () => {

@@ -1,5 +1,4 @@
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { dataOf, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { startContacts } from '../src/service';
 
 const ENTITIES = `query ($representations: [_Any!]!) {
@@ -9,17 +8,10 @@ const ENTITIES = `query ($representations: [_Any!]!) {
   }
 }`;
 
-let service: RunningService;
+const service = serviceUnderTest('contacts', startContacts);
 const owner = testIdentity(undefined, ['manager']);
 const call = (query: string, variables?: object, identity = owner) => subgraphRequest(service.url, identity, query, variables);
 
-beforeAll(async () => {
-  service = await startContacts(testServiceEnv('contacts'));
-});
-afterAll(async () => {
-  await dropTestDatabase();
-  await service.stop();
-});
 
 describe('federation entities', () => {
   it('resolves Company and Contact references, in order, repeated keys included', async () => {

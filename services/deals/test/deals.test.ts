@@ -1,6 +1,5 @@
 import { parseEvent, topics } from '@crm/events';
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, errorCodes, readTopics, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { dataOf, errorCodes, readTopics, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { DealModel } from '../src/modules/deal/deal.model';
 import { startDeals } from '../src/service';
 import { closeFixtures, createPipeline, publishCompany } from './fixtures';
@@ -12,19 +11,11 @@ const MOVE = `mutation ($id: ID!, $stageId: ID!) {
   moveDealToStage(id: $id, stageId: $stageId) { id stage { name } stageHistory { from { name } to { name } movedBy } }
 }`;
 
-let service: RunningService;
+const service = serviceUnderTest('deals', startDeals);
 const manager = testIdentity(undefined, ['manager', 'head_of_sales']);
 const call = (query: string, variables?: object, identity = manager) => subgraphRequest(service.url, identity, query, variables);
 
-beforeAll(async () => {
-  service = await startDeals(testServiceEnv('deals'));
-  await service.consumersJoined;
-});
-afterAll(async () => {
-  await closeFixtures();
-  await dropTestDatabase();
-  await service.stop();
-});
+afterAll(closeFixtures);
 
 async function newDeal(identity = manager) {
   const [companyId, pipeline] = await Promise.all([publishCompany(identity), createPipeline(service.url, identity)]);

@@ -1,5 +1,4 @@
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { dataOf, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { startDeals } from '../src/service';
 import { closeFixtures, createPipeline, publishCompany } from './fixtures';
 
@@ -11,18 +10,10 @@ const ENTITIES = `query ($representations: [_Any!]!) {
   }
 }`;
 
-let service: RunningService;
+const service = serviceUnderTest('deals', startDeals);
 const owner = testIdentity(undefined, ['admin']);
 
-beforeAll(async () => {
-  service = await startDeals(testServiceEnv('deals'));
-  await service.consumersJoined;
-});
-afterAll(async () => {
-  await closeFixtures();
-  await dropTestDatabase();
-  await service.stop();
-});
+afterAll(closeFixtures);
 
 describe('federation entities', () => {
   it("resolves Deal, Pipeline and Company (with its deals) for the caller's tenant only", async () => {

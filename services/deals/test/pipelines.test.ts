@@ -1,22 +1,14 @@
 import { parseEvent, topics } from '@crm/events';
-import type { RunningService } from '@crm/service-kit';
-import { dataOf, dropTestDatabase, errorCodes, readTopics, subgraphRequest, testIdentity, testServiceEnv } from '@crm/testing';
+import { dataOf, errorCodes, readTopics, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { PipelineModel } from '../src/modules/pipeline/pipeline.model';
 import { startDeals } from '../src/service';
 import { closeFixtures, CREATE_PIPELINE } from './fixtures';
 
-let service: RunningService;
+const service = serviceUnderTest('deals', startDeals);
 const head = testIdentity(undefined, ['head_of_sales']);
 const call = (query: string, variables?: object, identity = head) => subgraphRequest(service.url, identity, query, variables);
 
-beforeAll(async () => {
-  service = await startDeals(testServiceEnv('deals'));
-});
-afterAll(async () => {
-  await closeFixtures();
-  await dropTestDatabase();
-  await service.stop();
-});
+afterAll(closeFixtures);
 
 describe('pipelines', () => {
   it('creates a pipeline with ordered stages and publishes PipelineCreated', async () => {
