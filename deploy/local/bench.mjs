@@ -1,0 +1,24 @@
+// `npm run bench`: builds what the bench starts, makes sure the local FerretDB and Kafka run
+// (unless MONGODB_URL / KAFKA_BROKERS point elsewhere), then runs @crm/bench, which prints the
+// tables and writes them as JSON under .local/bench/. Figures only: nothing here asserts.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+process.env.TURBO_TELEMETRY_DISABLED ??= '1';
+const step = (message) => console.log(`[bench] ${message}`);
+const run = (command, args) => {
+  const status = spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
+  if (status !== 0) process.exit(status);
+};
+
+if (!process.env.MONGODB_URL || !process.env.KAFKA_BROKERS) {
+  step('making sure the local FerretDB and Kafka run');
+  run('bash', ['deploy/local/infra.sh', 'up']);
+}
+step('building the services and the gateway');
+run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
+process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning'].filter(Boolean).join(' ');
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+run('npm', ['run', '-s', 'bench', '-w', '@crm/bench']);
