@@ -3,7 +3,8 @@
 # + single-node Kafka (KRaft), no Docker.
 #
 #   deploy/local/infra.sh up       install + start + wait (what npm start/test and CI call)
-#   deploy/local/infra.sh install  build FerretDB, fetch the Kafka jars (cached, first time only)
+#   deploy/local/infra.sh install  build FerretDB (with our patches), fetch the Kafka jars (cached, first time only)
+#   deploy/local/infra.sh install-stock-ferretdb  build the unpatched FerretDB the bench compares with
 #   deploy/local/infra.sh start    start both in the background unless already answering
 #   deploy/local/infra.sh wait     wait until both really answer (exit 1 + log tail on timeout)
 #   deploy/local/infra.sh status   report each part (exit 0 only if both answer)
@@ -97,23 +98,58 @@ rotate_log() { # keep each log under ~10 MB across many starts
 # ---------------------------------------------------------------- install
 
 install_ferretdb() {
-  # Rebuild when main.go/go.mod/go.sum change, not only when the version does.
+  # Rebuild when main.go/go.mod/go.sum or a patch change, not only when the version does.
   local src_sum
-  src_sum=$(cat "$HERE/ferretdb/main.go" "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" | sha256sum | cut -c1-16)
+  src_sum=$(cat "$HERE/ferretdb/main.go" "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" "$HERE"/ferretdb/patches/*.patch | sha256sum | cut -c1-16)
   if [[ -x $FERRETDB_BIN && "$(cat "$FERRETDB_BIN.src" 2>/dev/null)" == "$src_sum" ]]; then
-    say "FerretDB $FERRETDB_VERSION: cached ($FERRETDB_BIN)"
+    say "FerretDB $FERRETDB_VERSION (patched): cached ($FERRETDB_BIN)"
     return
   fi
   command -v go >/dev/null || die "Go is needed to build FerretDB (go 1.24 or newer)"
-  say "building FerretDB $FERRETDB_VERSION from the Go module proxy (first time only; ~2-3 min on 2 cores, seconds once Go's build cache is warm)..."
+  command -v patch >/dev/null || die "patch(1) is needed to build FerretDB (Debian package patch)"
+  say "building FerretDB $FERRETDB_VERSION with deploy/local/ferretdb/patches from the Go module proxy (first time only; ~2-3 min on 2 cores, seconds once Go's build cache is warm)..."
   mkdir -p "$CACHE/bin"
-  local t0=$SECONDS
-  # -mod=readonly: go.sum is committed and complete; -buildvcs=false: no git stamping.
+  local t0=$SECONDS modfile
+  modfile=$(ferretdb_patched_modfile) || die "could not apply deploy/local/ferretdb/patches to FerretDB $FERRETDB_VERSION"
+  # -mod=readonly: go.sum is committed and complete; -buildvcs=false: no git stamping;
+  # -modfile: our go.mod plus a replace onto the patched copy (docs/local-infra.md).
   (cd "$HERE/ferretdb" && go build -mod=readonly -buildvcs=false -trimpath -ldflags='-s -w' \
-    -o "$FERRETDB_BIN.tmp" .) || die "go build of deploy/local/ferretdb failed"
+    -modfile "$modfile" -o "$FERRETDB_BIN.tmp" .) || die "go build of deploy/local/ferretdb failed"
   mv -f "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
   echo "$src_sum" >"$FERRETDB_BIN.src"
   say "FerretDB built in $((SECONDS - t0)) s -> $FERRETDB_BIN"
+}
+
+# Copies the FerretDB module from Go's module cache, applies deploy/local/ferretdb/patches/*.patch,
+# and prints the path of a go.mod (ours plus a `replace` onto the patched copy) for `go build -modfile`.
+ferretdb_patched_modfile() {
+  local mod work=$CACHE/src/ferretdb-$FERRETDB_VERSION patchfile
+  mod=$(cd "$HERE/ferretdb" && go mod download -json github.com/FerretDB/FerretDB | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -d $mod ]] || { echo "[infra] go mod download gave no module directory" >&2; return 1; }
+  rm -rf "$work" && mkdir -p "$work" && cp -r "$mod" "$work/FerretDB" && chmod -R u+w "$work/FerretDB"
+  for patchfile in "$HERE"/ferretdb/patches/*.patch; do
+    patch -s -p1 -d "$work/FerretDB" <"$patchfile" >&2 || return 1
+  done
+  cp "$HERE/ferretdb/go.sum" "$work/go.sum"
+  { cat "$HERE/ferretdb/go.mod"; echo "replace github.com/FerretDB/FerretDB => $work/FerretDB"; } >"$work/go.mod"
+  echo "$work/go.mod"
+}
+
+# The unpatched FerretDB, only for `npm run bench` to measure our store against it.
+install_ferretdb_stock() {
+  local bin=$CACHE/bin/ferretdb-$FERRETDB_VERSION-stock src_sum
+  src_sum=$(cat "$HERE/ferretdb/main.go" "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" | sha256sum | cut -c1-16)
+  if [[ -x $bin && "$(cat "$bin.src" 2>/dev/null)" == "$src_sum" ]]; then
+    say "stock FerretDB $FERRETDB_VERSION: cached ($bin)"
+    return
+  fi
+  say "building stock (unpatched) FerretDB $FERRETDB_VERSION for the bench..."
+  mkdir -p "$CACHE/bin"
+  (cd "$HERE/ferretdb" && go build -mod=readonly -buildvcs=false -trimpath -ldflags='-s -w' -o "$bin.tmp" .) ||
+    die "go build of stock FerretDB failed"
+  mv -f "$bin.tmp" "$bin"
+  echo "$src_sum" >"$bin.src"
+  echo "$bin"
 }
 
 install_kafka() {
@@ -354,6 +390,7 @@ cmd_env() {
 
 case ${1:-} in
   install) lock; cmd_install ;;
+  install-stock-ferretdb) lock; install_ferretdb_stock ;;
   start) lock; cmd_start ;;
   wait) cmd_wait ;;
   up) lock; t0=$SECONDS; cmd_install; cmd_start; cmd_wait; say "up in $((SECONDS - t0)) s" ;;

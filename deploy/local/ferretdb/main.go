@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,6 +25,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on (keep it on loopback)")
 	dataDir := flag.String("data-dir", ".local/ferretdb/data", "directory for the SQLite files (created if missing)")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	synchronous := flag.String("sqlite-synchronous", "normal", "SQLite synchronous pragma: normal (our default) or full (SQLite's default in WAL mode)")
 	pgURL := flag.String("postgresql-url", "", "use the PostgreSQL backend at this URL instead of SQLite (fallback, see docs/local-infra.md)")
 	flag.Parse()
 
@@ -43,10 +45,13 @@ func main() {
 	}
 
 	conf := &ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
+		Listener: ferretdb.ListenerConfig{TCP: *listen},
+		Logger:   logger,
+		Handler:  "sqlite",
+		// WAL (FerretDB's default) with synchronous=NORMAL: a commit no longer waits for an
+		// fsync, only checkpoints do. Safe against a crash of FerretDB; a power loss may
+		// drop the last commits, which is fine for a local development and test store.
+		SQLiteURL: "file:" + dir + "/?_pragma=synchronous(" + url.QueryEscape(*synchronous) + ")",
 	}
 	where := "data in " + dir
 	if *pgURL != "" {
