@@ -3,3 +3,4 @@ export * from './tenants';
 export * from './test-service';
 export * from './topic-reader';
 export * from './wait';
+export * from './query-plans';

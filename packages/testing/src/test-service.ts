@@ -1,5 +1,6 @@
 import type { RunningService } from '@crm/service-kit';
 import mongoose from 'mongoose';
+import { recordStoreQueries, scanningQueries, type AllowedScan } from './query-plans';
 import { uniqueId } from './tenants';
 
 /** Environment for a service under test: its own database, any free port, the local store and broker. */
@@ -27,20 +28,38 @@ export interface ServiceUnderTest {
   readonly running: RunningService;
 }
 
+export interface ServiceUnderTestOptions {
+  /** Filters that may scan a collection, each with the reason (see docs/local-infra.md). */
+  allowedScans?: AllowedScan[];
+}
+
 /**
  * Starts a service for the test file's tests (its own database and consumer groups, every
- * consumer joined) and stops it afterwards, dropping the database.
+ * consumer joined) and stops it afterwards, dropping the database. Before that, the store
+ * explains every filter the file's tests made it run: one that scans a collection fails the file.
  */
-export function serviceUnderTest(name: string, start: (env: NodeJS.ProcessEnv) => Promise<RunningService>): ServiceUnderTest {
+export function serviceUnderTest(
+  name: string,
+  start: (env: NodeJS.ProcessEnv) => Promise<RunningService>,
+  options: ServiceUnderTestOptions = {},
+): ServiceUnderTest {
   const env = testServiceEnv(name);
+  const queries = recordStoreQueries();
   let running: RunningService | undefined;
   beforeAll(async () => {
+    queries.start();
     running = await start(env);
     await running.consumersJoined;
   });
   afterAll(async () => {
-    await dropTestDatabase();
-    await running?.stop();
+    queries.stop();
+    try {
+      const scanning = running ? await scanningQueries(queries.recorded(), options.allowedScans) : [];
+      if (scanning.length > 0) throw new Error(`store queries that scan a whole collection:\n${scanning.join('\n')}`);
+    } finally {
+      await dropTestDatabase();
+      await running?.stop();
+    }
   });
   const current = () => {
     if (!running) throw new Error(`${name} is not running: use it inside tests`);

@@ -1,0 +1,84 @@
+import mongoose from 'mongoose';
+
+/**
+ * Every filter a service sends to the store during a test file, explained by the store itself
+ * at the end: a plan that scans a whole collection fails the file. FerretDB (patched SQLite
+ * backend) answers with SQLite's plan ("SEARCH t USING INDEX ..." or "SCAN t"); MongoDB with
+ * its winning plan (IXSCAN / COLLSCAN). SQLite plans without statistics, so the plan does not
+ * depend on how many documents the test happened to write.
+ */
+
+/** A scan that is there on purpose, with the reason: matched on collection and filter keys. */
+export interface AllowedScan {
+  collection: string;
+  /** The filter's top-level keys, sorted and joined with ",". */
+  keys: string;
+  why: string;
+}
+
+interface Recorded {
+  collection: string;
+  method: string;
+  filter: Record<string, unknown>;
+}
+
+const FILTER_FIRST = new Set([
+  'find', 'findOne', 'countDocuments', 'updateOne', 'updateMany', 'replaceOne', 'deleteOne', 'deleteMany',
+  'findOneAndUpdate', 'findOneAndReplace', 'findOneAndDelete',
+]);
+
+function filterOf(method: string, args: unknown[]): Record<string, unknown> | undefined {
+  if (FILTER_FIRST.has(method)) return args[0] as Record<string, unknown>;
+  if (method === 'distinct') return args[1] as Record<string, unknown>;
+  if (method === 'aggregate') return (args[0] as Record<string, unknown>[] | undefined)?.[0]?.$match as Record<string, unknown> | undefined;
+  return undefined;
+}
+
+/** The filter with its values replaced by their types: one explain per shape of query. */
+const shapeOf = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.length ? [shapeOf(value[0])] : [];
+  if (value && typeof value === 'object' && value.constructor === Object) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k.startsWith('$') || typeof v === 'object' ? shapeOf(v) : typeof v]));
+  }
+  return typeof value;
+};
+
+export const filterKeys = (filter: Record<string, unknown>) => Object.keys(filter).sort().join(',');
+
+export function recordStoreQueries() {
+  const seen = new Map<string, Recorded>();
+  const record = (collection: string, method: string, ...args: unknown[]) => {
+    const filter = filterOf(method, args);
+    if (!filter || typeof filter !== 'object') return;
+    const key = JSON.stringify([collection, shapeOf(filter)]);
+    if (!seen.has(key)) seen.set(key, { collection, method, filter });
+  };
+  return {
+    start: () => mongoose.set('debug', record),
+    stop: () => mongoose.set('debug', false),
+    recorded: () => [...seen.values()],
+  };
+}
+
+/** Plan lines of one filter, as the store gives them. */
+async function explain(collection: string, filter: Record<string, unknown>): Promise<string[]> {
+  const db = mongoose.connection.db!;
+  const result = await db.command({ explain: { find: collection, filter }, verbosity: 'queryPlanner' });
+  const planner = result.queryPlanner ?? {};
+  if (Array.isArray(planner.Plan)) return planner.Plan.map(String); // FerretDB on SQLite
+  return [JSON.stringify(planner.winningPlan ?? planner)]; // MongoDB (or another backend)
+}
+
+/** SQLite's "SCAN t" (also "SCAN t USING INDEX i": a walk of a whole index), MongoDB's COLLSCAN. */
+const scans = (plan: string[]) => plan.some((line) => /detail=SCAN\b|COLLSCAN/.test(line));
+
+/** Explains every recorded filter; returns a readable line for each one that scans. */
+export async function scanningQueries(recorded: Recorded[], allowed: AllowedScan[] = []): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { collection, method, filter } of recorded) {
+    if (allowed.some((scan) => scan.collection === collection && scan.keys === filterKeys(filter))) continue;
+    const plan = await explain(collection, filter);
+    if (scans(plan)) problems.push(`${collection}.${method}(${JSON.stringify(filter)}) scans: ${plan.join(' | ')}`);
+  }
+  return problems;
+}
