@@ -9,31 +9,48 @@ import type { EventPublisher } from './publisher';
  * as the state change. The relay publishes them, then removes exactly those entries.
  * A crash in between re-sends them (at-least-once); consumers are idempotent.
  *
- * `outboxAt` marks documents with pending events so the relay finds them through an index
- * instead of scanning the collection. It is the one index not led by tenantId: the relay
- * serves every tenant at once, and the index holds nothing but that date.
+ * Two fields beside `outbox` make that cheap:
+ * - `outboxPending: true` marks documents with pending events. The relay finds them by
+ *   equality on that indexed boolean: the one kind of filter every store we run serves from
+ *   an index (FerretDB's SQLite backend serves no range, so the former `outboxAt: {$gt}` mark
+ *   read whole tables). It is the one index not led by tenantId: the relay serves every
+ *   tenant at once, and the index holds nothing but that flag.
+ * - `outboxVersion` counts the writes that pushed events. The relay clears a batch of
+ *   documents in one `updateMany({_id: {$in}, outboxVersion: v})` per version it read: a
+ *   document that received events meanwhile no longer matches and only loses what was sent.
  */
 export function outboxPlugin(schema: Schema): void {
   // Typed loosely on purpose: mongoose's typings cannot tie a Mixed array to Envelope[].
-  schema.add({ outbox: { type: [Schema.Types.Mixed], default: () => [] } as any, outboxAt: { type: Date, default: null } });
-  schema.index({ outboxAt: 1 });
-  schema.pre('save', function markPending(this: HasOutbox) {
-    if (this.outbox.length > 0) this.outboxAt ??= new Date();
+  schema.add({
+    outbox: { type: [Schema.Types.Mixed], default: () => [] } as any,
+    outboxPending: { type: Boolean, default: false },
+    outboxVersion: { type: Number, default: 0 },
+  });
+  schema.index({ outboxPending: 1 });
+  schema.pre('save', function markPending(this: HasOutbox & { isModified(path: string): boolean; isNew: boolean }) {
+    if (this.outbox.length > 0 && (this.isNew || this.isModified('outbox'))) {
+      this.outboxPending = true;
+      this.outboxVersion = (this.outboxVersion ?? 0) + 1;
+    }
   });
 }
 
 export interface HasOutbox {
   outbox: Envelope[];
-  outboxAt?: Date | null;
+  outboxPending?: boolean;
+  outboxVersion?: number;
 }
 
-const PENDING = { outboxAt: { $gt: new Date(0) } };
+const PENDING = { outboxPending: true };
+/** Documents marked by a version of the relay that used a date range (see migrateLegacyMarks). */
+const LEGACY_PENDING = { outboxAt: { $gt: new Date(0) } };
 
 /** Adds `events` to an update document so they are written atomically with it. */
 export function withEvents<U extends Record<string, any>>(update: U, ...events: Envelope[]): U {
   return {
     ...update,
-    $set: { ...update.$set, outboxAt: new Date() },
+    $set: { ...update.$set, outboxPending: true },
+    $inc: { ...update.$inc, outboxVersion: 1 },
     $push: { ...update.$push, outbox: { $each: events } },
   };
 }
@@ -60,15 +77,45 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
+type PendingDoc = { _id: unknown; outbox: Envelope[]; outboxVersion?: number | null };
+
 /**
- * Removes exactly the published entries: the common case empties the outbox and clears the
- * mark in one step; if events were pushed meanwhile, only the sent ones go and the mark stays.
- * One document per operation: FerretDB's SQLite backend was seen to hang on a bulk write
- * racing a findOneAndUpdate of the same documents.
+ * Removes exactly the published entries of a batch. Documents still at the version read
+ * (the common case: nothing was pushed meanwhile) are emptied and unmarked together, one
+ * `updateMany` per distinct version, found by `_id $in` (an index lookup on every store).
+ * A document that received events meanwhile keeps them and its mark: only the sent entries
+ * are pulled, one document per operation (rare, so no bulk write: FerretDB's SQLite backend
+ * was seen to hang on a bulk write racing a findOneAndUpdate of the same documents).
  */
-async function markSent(model: Model<any>, doc: { _id: unknown; outbox: Envelope[] }): Promise<void> {
-  const emptied = await model.updateOne({ _id: doc._id, outbox: doc.outbox }, { $set: { outbox: [], outboxAt: null } });
-  if (emptied.matchedCount === 0) await model.updateOne({ _id: doc._id }, { $pullAll: { outbox: doc.outbox } });
+async function markSent(model: Model<any>, docs: PendingDoc[]): Promise<void> {
+  const byVersion = new Map<number | null, PendingDoc[]>();
+  for (const doc of docs) {
+    const version = doc.outboxVersion ?? null;
+    byVersion.set(version, [...(byVersion.get(version) ?? []), doc]);
+  }
+  for (const [version, group] of byVersion) {
+    const ids = group.map((doc) => doc._id);
+    const emptied = await model.updateMany({ _id: { $in: ids }, outboxVersion: version }, { $set: { outbox: [], outboxPending: false } });
+    if (emptied.matchedCount === group.length) continue;
+    // Some moved on: find which (by key), and pull from those only what was sent.
+    const moved = await model
+      .find({ _id: { $in: ids } }, { _id: 1, outboxVersion: 1 })
+      .lean<{ _id: unknown; outboxVersion?: number | null }[]>();
+    for (const current of moved) {
+      if ((current.outboxVersion ?? null) === version) continue;
+      const doc = group.find((candidate) => String(candidate._id) === String(current._id))!;
+      if (doc.outbox.length > 0) await model.updateOne({ _id: doc._id }, { $pullAll: { outbox: doc.outbox } });
+    }
+  }
+}
+
+/**
+ * Documents marked by the relay's former `outboxAt` date (before `outboxPending` existed) are
+ * re-marked once when the relay starts, so an upgrade loses none of their events. Through the
+ * driver: mongoose's strictQuery would drop the unknown field from the filter.
+ */
+async function migrateLegacyMarks(model: Model<any>): Promise<void> {
+  await model.collection.updateMany(LEGACY_PENDING, { $set: { outboxPending: true }, $unset: { outboxAt: '' } });
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -80,30 +127,35 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 }
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { models, publisher, logger, pollIntervalMs = 1000, batchSize = 100, publishTimeoutMs = 15_000 } = options;
+  const { models, publisher, logger, pollIntervalMs = 1000, batchSize = 500, publishTimeoutMs = 15_000 } = options;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let again = false;
   let failures = 0;
+  let legacyMarksMigrated = false;
 
   async function drainModel(model: Model<any>): Promise<number> {
     let sent = 0;
     for (;;) {
-      const docs = await model
-        .find(PENDING, { _id: 1, outbox: 1 })
-        .limit(batchSize)
-        .lean<{ _id: unknown; outbox: Envelope[] }[]>();
+      // An equality on the indexed mark: no scan, however many documents the collection holds.
+      const docs = await model.find(PENDING, { _id: 1, outbox: 1, outboxVersion: 1 }).limit(batchSize).lean<PendingDoc[]>();
       if (docs.length === 0) return sent;
       const events = docs.flatMap((doc) => doc.outbox);
+      // One produce request for the whole batch (kafkajs does not batch across calls).
       await withTimeout(publisher.publish(events), publishTimeoutMs, 'publishing outbox events');
       await options.afterPublish?.(events);
-      for (const doc of docs) await markSent(model, doc);
+      await markSent(model, docs);
       sent += events.length;
       if (docs.length < batchSize) return sent;
     }
   }
 
   async function drainAll(): Promise<number> {
+    if (!legacyMarksMigrated) {
+      // Once per process: a read of the whole collection on stores without a range index.
+      for (const model of models) await migrateLegacyMarks(model);
+      legacyMarksMigrated = true;
+    }
     let total = 0;
     do {
       again = false;

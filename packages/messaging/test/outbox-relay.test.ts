@@ -93,12 +93,81 @@ describe('outbox relay', () => {
       const stored = await AggregateModel.findById(doc._id).lean();
       // Only what was published left the outbox; the late event is still pending.
       expect(stored?.outbox.map((e) => e.id)).toEqual([late.id]);
-      expect(stored?.outboxAt).toBeInstanceOf(Date);
+      expect(stored?.outboxPending).toBe(true);
       await relay.flush();
       await reader.waitFor((m) => m.event?.id === late.id, 'the late event');
       const drained = await AggregateModel.findById(doc._id).lean();
       expect(drained?.outbox).toEqual([]);
-      expect(drained?.outboxAt).toBeNull();
+      expect(drained?.outboxPending).toBe(false);
+    } finally {
+      await relay.stop();
+      await reader.close();
+    }
+  });
+
+  it('publishes a burst in batches: every event once, in order per aggregate, every mark cleared', async () => {
+    const tenantId = uniqueId('tenant');
+    // 120 aggregates, some with two writes (two versions), so a batch holds several versions.
+    const docs = await AggregateModel.insertMany(
+      Array.from({ length: 120 }, (_, i) => ({ tenantId, name: `n${i}`, outbox: [companyCreated(tenantId, `C${i}`)], outboxPending: true, outboxVersion: 1 })),
+    );
+    const seconds = new Map<string, string>();
+    for (const doc of docs.filter((_, i) => i % 3 === 0)) {
+      const event = { ...companyCreated(tenantId, 'Second'), aggregateId: doc.outbox[0]!.aggregateId };
+      seconds.set(String(doc._id), event.id);
+      await AggregateModel.updateOne({ _id: doc._id }, withEvents({ $set: { name: 'moved' } }, event));
+    }
+    const expected = docs.length + seconds.size;
+    const reader = await readTopics([topics.company]);
+    const batches: number[] = [];
+    const relay = createOutboxRelay({ models: [AggregateModel], publisher, logger, batchSize: 50, afterPublish: (events) => void batches.push(events.length) });
+    try {
+      expect(await relay.flush()).toBeGreaterThanOrEqual(expected);
+      // 120 documents at 50 per batch: at least 3 produce requests, none larger than 50 documents' events.
+      expect(batches.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...batches)).toBeLessThanOrEqual(100);
+      const ours = () => reader.messages.filter((m) => m.event?.tenantId === tenantId);
+      await reader.waitFor(() => ours().length >= expected, `${expected} events`);
+      expect(new Set(ours().map((m) => m.event!.id)).size).toBe(expected);
+      for (const doc of docs.filter((doc) => seconds.has(String(doc._id)))) {
+        // Per aggregate (one key, one partition), the first write's event is published before the second's.
+        const keyed = ours().filter((m) => m.key === doc.outbox[0]!.aggregateId);
+        expect(keyed.findIndex((m) => m.event?.id === doc.outbox[0]!.id)).toBeLessThan(keyed.findIndex((m) => m.event?.id === seconds.get(String(doc._id))));
+      }
+      expect(await AggregateModel.countDocuments({ tenantId, outboxPending: true })).toBe(0);
+      expect(await AggregateModel.countDocuments({ tenantId, 'outbox.0': { $exists: true } })).toBe(0);
+    } finally {
+      await relay.stop();
+      await reader.close();
+    }
+  });
+
+  it('marks a document pending on save and on every write with events, and counts its versions', async () => {
+    const tenantId = uniqueId('tenant');
+    const plain = await AggregateModel.create({ tenantId, name: 'no events' });
+    expect(plain.outboxPending).toBe(false);
+    const doc = await AggregateModel.create({ tenantId, outbox: [companyCreated(tenantId)] });
+    expect(doc.outboxPending).toBe(true);
+    expect(doc.outboxVersion).toBe(1);
+    await AggregateModel.updateOne({ _id: doc._id }, withEvents({}, companyCreated(tenantId)));
+    const stored = await AggregateModel.findById(doc._id).lean();
+    expect(stored).toMatchObject({ outboxPending: true, outboxVersion: 2 });
+    expect(stored?.outbox).toHaveLength(2);
+    await AggregateModel.deleteMany({ tenantId });
+  });
+
+  it('publishes events of documents marked the former way (an outboxAt date) after an upgrade', async () => {
+    const tenantId = uniqueId('tenant');
+    const event = companyCreated(tenantId, 'Legacy');
+    const { insertedId } = await AggregateModel.collection.insertOne({ tenantId, outbox: [event], outboxAt: new Date() });
+    const reader = await readTopics([topics.company]);
+    const relay = createOutboxRelay({ models: [AggregateModel], publisher, logger });
+    try {
+      await relay.flush();
+      await reader.waitFor((m) => m.event?.id === event.id, 'the legacy event');
+      const stored = await AggregateModel.collection.findOne({ _id: insertedId });
+      expect(stored).toMatchObject({ outbox: [], outboxPending: false });
+      expect(stored).not.toHaveProperty('outboxAt');
     } finally {
       await relay.stop();
       await reader.close();

@@ -1,19 +1,39 @@
 import type { BaseContext } from '@crm/service-kit';
 import DataLoader from 'dataloader';
-import { FunnelModel, funnelId, type FunnelDoc } from './modules/funnel/funnel.model';
+import { positionCounts } from './modules/funnel/funnel.counts';
+import { computeFunnel } from './modules/funnel/funnel.math';
+import { FunnelCountsModel, funnelId, type FunnelCountsDoc, type FunnelView } from './modules/funnel/funnel.model';
+import { PipelineModel, type PipelineDoc } from './modules/funnel/pipeline.model';
 
 export interface AnalyticsContext extends BaseContext {
   loaders: ReturnType<typeof createLoaders>;
 }
 
+/** The funnel of a pipeline from its stages and its counters; null until PipelineCreated is known. */
+export function funnelView(pipeline: PipelineDoc | undefined, counters: FunnelCountsDoc | undefined): FunnelView | null {
+  if (!pipeline) return null;
+  const updatedAt = [pipeline.updatedAt, counters?.updatedAt].filter((date): date is Date => date instanceof Date).sort((a, b) => b.getTime() - a.getTime())[0];
+  return {
+    pipelineId: pipeline._id,
+    pipelineName: pipeline.name,
+    updatedAt: updatedAt ?? new Date(0),
+    ...computeFunnel(pipeline.stages, positionCounts(counters?.counts)),
+  };
+}
+
 function createLoaders(tenantId: string) {
   return {
     // The gateway repeats entity keys within one query: batch and de-duplicate them.
-    funnelByPipeline: new DataLoader<string, FunnelDoc | null>(async (pipelineIds) => {
-      const ids = [...new Set(pipelineIds)].map((pipelineId) => funnelId(tenantId, pipelineId));
-      const rows = await FunnelModel.find({ tenantId, _id: { $in: ids } }).lean<FunnelDoc[]>();
-      const byPipeline = new Map(rows.map((row) => [row.pipelineId, row]));
-      return pipelineIds.map((pipelineId) => byPipeline.get(pipelineId) ?? null);
+    // Two key lookups per batch (pipelines and their counters), in parallel.
+    funnelByPipeline: new DataLoader<string, FunnelView | null>(async (pipelineIds) => {
+      const unique = [...new Set(pipelineIds)];
+      const [pipelines, counters] = await Promise.all([
+        PipelineModel.find({ tenantId, _id: { $in: unique } }).lean<PipelineDoc[]>(),
+        FunnelCountsModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => funnelId(tenantId, pipelineId)) } }).lean<FunnelCountsDoc[]>(),
+      ]);
+      const pipelineById = new Map(pipelines.map((row) => [row._id, row]));
+      const countersById = new Map(counters.map((row) => [row.pipelineId, row]));
+      return pipelineIds.map((pipelineId) => funnelView(pipelineById.get(pipelineId), countersById.get(pipelineId)));
     }),
   };
 }

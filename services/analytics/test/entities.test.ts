@@ -24,7 +24,7 @@ beforeAll(async () => {
   ];
   await producer.send(...events);
   await producer.close();
-  await waitProcessed(events);
+  await waitProcessed(events, service.env);
 });
 
 describe('funnel queries and Pipeline entities', () => {

@@ -70,10 +70,13 @@ export async function connectProducer() {
   };
 }
 
-/** Waits (bounded) until the consumer has recorded every event as processed: the funnel is then final. */
-export async function waitProcessed(events: Envelope[]): Promise<void> {
-  const ids = events.map((event) => event.id);
-  await waitFor(async () => (await ProcessedEventModel.countDocuments({ eventId: { $in: ids } })) === new Set(ids).size, {
+/**
+ * Waits (bounded) until the consumer group (analytics.funnel + the test's suffix) has recorded
+ * every event as processed: the funnel is then final. Looks the records up by key.
+ */
+export async function waitProcessed(events: Envelope[], env: NodeJS.ProcessEnv): Promise<void> {
+  const ids = [...new Set(events.map((event) => `analytics.funnel${env.KAFKA_GROUP_SUFFIX ?? ''}:${event.id}`))];
+  await waitFor(async () => (await ProcessedEventModel.countDocuments({ _id: { $in: ids } })) === ids.length, {
     what: `${ids.length} events to be processed`,
   });
 }

@@ -1,47 +1,45 @@
 import { model, Schema } from 'mongoose';
 import type { FunnelFigures } from './funnel.math';
 
-/** The precomputed funnel of one pipeline: a query is a key lookup of this document. */
-export interface FunnelDoc extends FunnelFigures {
+/**
+ * One pipeline's counters, moved by its deals' facts (see funnel.projection.ts). A funnel
+ * query is a key lookup of this document and of the pipeline, then computeFunnel over a
+ * handful of counters: nothing on the read or the event path grows with the number of deals.
+ */
+export interface FunnelCountsDoc {
   /** `${tenantId}:${pipelineId}`, see funnelId. */
   _id: string;
   tenantId: string;
   pipelineId: string;
-  pipelineName: string;
-  /** The pipeline revision this funnel was computed at. */
-  revision: number;
+  /** `p<position>` -> how many deals have that position as their furthest. */
+  counts: Record<string, number>;
+  /** Tokens of counter moves applied here and not yet confirmed on their deal's fact: a few at most. */
+  applied: string[];
   updatedAt: Date;
 }
 
-/** Deterministic id: one funnel per pipeline and tenant, found without a query plan. */
+/** What the GraphQL Funnel type resolves from: figures computed from the pipeline and its counters. */
+export interface FunnelView extends FunnelFigures {
+  pipelineId: string;
+  pipelineName: string;
+  updatedAt: Date;
+}
+
+/** Deterministic id: one counters document per pipeline and tenant, found without a query plan. */
 export const funnelId = (tenantId: string, pipelineId: string) => `${tenantId}:${pipelineId}`;
 
-const stageSchema = new Schema(
-  {
-    stageId: { type: String, required: true },
-    name: { type: String, required: true },
-    position: { type: Number, required: true },
-    reached: { type: Number, required: true },
-    conversionToNext: { type: Number, default: null },
-  },
-  { _id: false },
-);
-
-const schema = new Schema<FunnelDoc>(
+const schema = new Schema<FunnelCountsDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
     pipelineId: { type: String, required: true },
-    pipelineName: { type: String, required: true },
-    revision: { type: Number, required: true },
-    totalDeals: { type: Number, required: true },
-    stages: [stageSchema],
-    bottleneckStageId: { type: String, default: null },
-    overallConversion: { type: Number, default: null },
+    counts: { type: Schema.Types.Mixed, default: () => ({}) },
+    applied: { type: [String], default: () => [] },
     updatedAt: { type: Date, required: true },
   },
-  { versionKey: false, collection: 'funnels' },
+  // A collection of its own: the former `funnels` held recomputed figures in another shape.
+  { versionKey: false, collection: 'funnel_counts', minimize: false },
 );
 // No secondary index: every read and write goes by _id (with tenantId in the filter).
 
-export const FunnelModel = model<FunnelDoc>('Funnel', schema);
+export const FunnelCountsModel = model<FunnelCountsDoc>('FunnelCounts', schema);

@@ -3,13 +3,12 @@ import type { StageInput } from './funnel.math';
 
 /** The deals service's pipeline as analytics knows it, from PipelineCreated. */
 export interface PipelineDoc {
-  /** The pipeline id from the deals service. */
+  /** The pipeline id from the deals service: global, so a PipelineCreated of another tenant with it is refused. */
   _id: string;
   tenantId: string;
   name: string;
   stages: StageInput[];
-  /** Bumped before every funnel recompute, so an older recompute never overwrites a newer one. */
-  revision: number;
+  updatedAt?: Date;
 }
 
 const schema = new Schema<PipelineDoc>(
@@ -18,7 +17,7 @@ const schema = new Schema<PipelineDoc>(
     tenantId: { type: String, required: true },
     name: { type: String, required: true },
     stages: [{ _id: false, id: { type: String, required: true }, name: { type: String, required: true }, position: { type: Number, required: true } }],
-    revision: { type: Number, default: 0 },
+    updatedAt: { type: Date },
   },
   { versionKey: false, collection: 'pipelines' },
 );
