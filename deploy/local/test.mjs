@@ -12,9 +12,22 @@ const resultsDir = join(root, '.local/test-results');
 const step = (message) => console.log(`[test] ${message}`);
 const run = (command, args, env = process.env) => spawnSync(command, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
 
-if (!process.env.MONGODB_URL || !process.env.KAFKA_BROKERS) {
+// What this command starts, it stops at the end; what already ran keeps running, and we say so.
+const localInfra = !process.env.MONGODB_URL || !process.env.KAFKA_BROKERS;
+let startedInfra = false;
+if (localInfra) {
+  startedInfra = spawnSync('bash', ['deploy/local/infra.sh', 'status'], { cwd: root, stdio: 'ignore' }).status !== 0;
   step('making sure the local FerretDB and Kafka run');
   if (run('bash', ['deploy/local/infra.sh', 'up']) !== 0) process.exit(1);
+}
+function leaveInfra() {
+  if (!localInfra) return;
+  if (startedInfra) {
+    step('stopping the local FerretDB and Kafka this command started');
+    run('bash', ['deploy/local/infra.sh', 'stop']);
+  } else {
+    step('the local FerretDB and Kafka were already running and still are: `npm run infra -- stop` stops them');
+  }
 }
 
 step('checking that gateway/supergraph.graphql matches a fresh composition');
@@ -51,6 +64,7 @@ for (const name of workspaces) {
   passed += result.numPassedTests;
   failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
 }
+leaveInfra();
 const summary = `${passed} passed, ${failed} failed`;
 writeFileSync(join(resultsDir, 'summary.txt'), `${summary}\n`);
 console.log(summary);
