@@ -5,13 +5,16 @@ import { resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
 import { createUserTokenVerifier } from '@crm/auth';
 import { createErrorFormatter, createLogger } from '@crm/service-kit';
 import express from 'express';
 import type { GatewayConfig } from './config';
 import { buildContext, type GatewayContext } from './context';
-import { IdentityDataSource } from './identity-data-source';
+import { graphqlHandler } from './graphql-handler';
+import { createIdentityHeaderSigner } from './identity-header';
+import { InFlight } from './in-flight';
+import { SubgraphDataSource } from './subgraph-data-source';
+import { createSubgraphHttp, type SubgraphHttpResponse } from './subgraph-http';
 import { subgraphUrlVariable } from './subgraphs';
 
 export interface RunningGateway {
@@ -22,9 +25,11 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? resolve(__dirname, '../supergraph.graphql'), 'utf8');
+  const http = createSubgraphHttp();
+  const subgraphDeps = { http, signIdentity: createIdentityHeaderSigner(config.INTERNAL_SECRET), inFlight: new InFlight<SubgraphHttpResponse>() };
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new IdentityDataSource(config[subgraphUrlVariable(name)] ?? url!, config.INTERNAL_SECRET),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, config[subgraphUrlVariable(name)] ?? url!, subgraphDeps),
   });
   const verify = createUserTokenVerifier(
     config.JWKS_URL
@@ -45,10 +50,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // GraphQL answers are not revalidated; hashing each body cost CPU for nothing
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });
-  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: ({ req }) => buildContext(req, verify) }));
+  app.use('/graphql', express.json({ limit: '1mb' }), graphqlHandler(apollo, (req) => buildContext(req, verify)));
   app.get('/', (_req, res) => res.redirect('/graphql'));
 
   const server: Server = await new Promise((done, fail) => {
@@ -67,6 +73,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       server.closeIdleConnections();
       await closed;
       await apollo.stop();
+      await http.close();
     },
   };
 }

@@ -1,0 +1,52 @@
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { Request, RequestHandler } from 'express';
+import type { GatewayContext } from './context';
+import { InFlight } from './in-flight';
+import { operationKey } from './sharing-keys';
+
+/** An Apollo answer read to its end, so that callers sharing one execution can each be sent it. */
+interface Answer {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+/**
+ * POST/GET /graphql, in place of expressMiddleware: the caller is verified first, so that
+ * identical concurrent queries of the same caller (same document, operation name and
+ * variables) share one execution; mutations and anything else run once per request.
+ * A failed verification is thrown from Apollo's context function, so errors look as before.
+ */
+export function graphqlHandler(apollo: ApolloServer<GatewayContext>, authenticate: (req: Request) => Promise<GatewayContext>): RequestHandler {
+  const inFlight = new InFlight<Answer>();
+  return async (req, res, next) => {
+    try {
+      const auth = await authenticate(req).then(
+        (context) => ({ context, error: undefined }),
+        (error: unknown) => ({ context: undefined, error }),
+      );
+      const key = req.method === 'POST' && auth.context ? operationKey(auth.context.identity, req.body ?? {}) : undefined;
+      const answer = await inFlight.run(key, async () => {
+        const headers = new HeaderMap();
+        for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        const response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search: new URL(req.url, 'http://gateway').search, body: req.body },
+          context: async () => {
+            if (auth.error) throw auth.error;
+            return auth.context!;
+          },
+        });
+        let body = '';
+        if (response.body.kind === 'complete') body = response.body.string;
+        else for await (const chunk of response.body.asyncIterator) body += chunk;
+        return { status: response.status ?? 200, headers: [...response.headers], body };
+      });
+      res.statusCode = answer.status;
+      for (const [name, value] of answer.headers) res.setHeader(name, value);
+      res.setHeader('content-length', Buffer.byteLength(answer.body));
+      res.end(answer.body);
+    } catch (error) {
+      next(error);
+    }
+  };
+}

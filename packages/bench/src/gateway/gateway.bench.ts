@@ -1,0 +1,151 @@
+// Gateway figures: ours, stock @apollo/gateway and Hive Gateway (and Hive Router when
+// HIVE_ROUTER_BIN is set) in front of the same static subgraphs, on the same query, in one run.
+// Two workloads: identical concurrent queries, and the same query with distinct variables.
+// Env: BENCH_GATEWAY_CONNECTIONS (50), BENCH_GATEWAY_SECONDS (10), BENCH_GATEWAY_WARMUP_SECONDS (3),
+// BENCH_GATEWAY_TARGETS (comma-separated: ours,stock,hive,router), BENCH_CPU_PROF (a directory).
+import { atLeast, atMost, percentiles, type Cell, type Goal, type Section } from '../report';
+import { runLoad } from './load';
+import { distinctVariables, fixedVariables, OPERATION_NAME, QUERY, type Variables } from './query';
+import type { SubgraphCounts, SubgraphName } from './static-subgraphs';
+import { hiveGateway, hiveRouter, ours, rssMiB, startSubgraphsProcess, stockApollo, writeSupergraph, type RunningTarget, type TargetSpec } from './targets';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const body = (variables: Variables) => JSON.stringify({ query: QUERY, variables, operationName: OPERATION_NAME });
+
+type Counts = Record<SubgraphName, SubgraphCounts>;
+const total = (counts: Counts) =>
+  Object.values(counts).reduce((sum, c) => ({ representations: sum.representations + c.representations, duplicates: sum.duplicates + c.duplicates, requests: sum.requests + c.requests }), {
+    representations: 0,
+    duplicates: 0,
+    requests: 0,
+  });
+
+async function post(target: RunningTarget, text: string) {
+  const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: text });
+  return { status: response.status, json: (await response.json()) as { data?: unknown; errors?: unknown[] } };
+}
+
+interface Measured {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  rss: number;
+  repsPerRequest: number;
+  duplicates: number;
+  failures: number;
+  firstFailure?: string;
+}
+
+export async function run(): Promise<Section[]> {
+  const connections = env('BENCH_GATEWAY_CONNECTIONS', 50);
+  const durationMs = env('BENCH_GATEWAY_SECONDS', 10) * 1000;
+  const warmupMs = env('BENCH_GATEWAY_WARMUP_SECONDS', 3) * 1000;
+  const wanted = process.env.BENCH_GATEWAY_TARGETS?.split(',').map((name) => name.trim());
+  const specs: [string, TargetSpec][] = [
+    ['ours', ours],
+    ['stock', stockApollo],
+    ['hive', hiveGateway],
+    ...(process.env.HIVE_ROUTER_BIN ? ([['router', hiveRouter(process.env.HIVE_ROUTER_BIN)]] as [string, TargetSpec][]) : []),
+  ];
+  const chosen = specs.filter(([key]) => !wanted || wanted.includes(key));
+  const notes: string[] = [
+    `query: ${QUERY.length} bytes, all four subgraphs; ${connections} connections, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target and workload`,
+    'reps/req alone and dup reps alone: entity representations the subgraphs received for one request sent on its own, and how many repeated one in the same subgraph request',
+  ];
+  if (!process.env.HIVE_ROUTER_BIN) notes.push('Hive Router not measured: set HIVE_ROUTER_BIN to its binary to include it');
+
+  const subgraphs = await startSubgraphsProcess();
+  const supergraphPath = writeSupergraph(subgraphs.urls);
+  const targets: { key: string; target: RunningTarget }[] = [];
+  try {
+    for (const [key, spec] of chosen) {
+      console.log(`[bench] gateway: starting ${spec.name}`);
+      targets.push({ key, target: await spec.start(subgraphs.urls, supergraphPath) });
+    }
+
+    // Same answer everywhere first: the data of every target must equal the stock gateway's (or the first target's).
+    const alone = new Map<string, { representations: number; duplicates: number }>();
+    const verify = [body(fixedVariables), body(distinctVariables('verify'))];
+    const reference: string[] = [];
+    const referenceName = targets.find(({ key }) => key === 'stock')?.target.name ?? targets[0]!.target.name;
+    for (const { key, target } of [...targets].sort((a) => (a.target.name === referenceName ? -1 : 1))) {
+      for (const [i, text] of verify.entries()) {
+        await subgraphs.reset();
+        const { status, json } = await post(target, text);
+        if (i === 0) alone.set(key, total(await subgraphs.counts()));
+        const data = JSON.stringify(json.data);
+        if (status !== 200 || json.errors) notes.push(`NOTE: ${target.name} answered ${status} with errors: ${JSON.stringify(json.errors).slice(0, 300)}`);
+        if (reference[i] === undefined) reference[i] = data;
+        else if (data !== reference[i]) notes.push(`NOTE: ${target.name} returned different JSON data than ${referenceName} (${i === 0 ? 'fixed' : 'distinct'} variables)`);
+      }
+    }
+    if (!notes.some((note) => note.startsWith('NOTE'))) notes.push(`every target returned byte-identical JSON data to ${referenceName} (fixed and distinct variables)`);
+
+    const workloads = [
+      { name: 'identical queries', body: () => verify[0]! },
+      { name: 'distinct variables', body: (run: string) => (i: number) => body(distinctVariables(`${run}-${i}`)) },
+    ] as const;
+    const sections: Section[] = [];
+    for (const [w, workload] of workloads.entries()) {
+      const results = new Map<string, Measured>();
+      for (const { key, target } of targets) {
+        const bodyOf = w === 0 ? () => verify[0]! : (workloads[1].body as (run: string) => (i: number) => string)(`${key}${Date.now()}`);
+        console.log(`[bench] gateway: ${workload.name} on ${target.name}`);
+        await runLoad({ url: target.url, connections, durationMs: warmupMs, headers: target.headers, body: w === 0 ? bodyOf : (i) => bodyOf(i + 1_000_000) });
+        await subgraphs.reset();
+        let rss = rssMiB(target.pid);
+        const sampler = setInterval(() => (rss = Math.max(rss, rssMiB(target.pid))), 250);
+        const load = await runLoad({ url: target.url, connections, durationMs, headers: target.headers, body: bodyOf });
+        clearInterval(sampler);
+        const counts = total(await subgraphs.counts());
+        const { p50, p99 } = percentiles(load.latencies);
+        results.set(key, {
+          reqPerSec: load.reqPerSec,
+          p50,
+          p99,
+          rss,
+          repsPerRequest: load.requests ? counts.representations / load.requests : NaN,
+          duplicates: counts.duplicates,
+          failures: load.failures,
+          firstFailure: load.firstFailure,
+        });
+        if (load.firstFailure) notes.push(`NOTE: ${target.name}, ${workload.name}: ${load.failures} failed requests, first: ${load.firstFailure}`);
+      }
+      const rows: Record<string, Cell>[] = targets.map(({ key, target }) => {
+        const m = results.get(key)!;
+        const one = alone.get(key)!;
+        return {
+          target: target.name,
+          'req/s': m.reqPerSec,
+          'p50 ms': m.p50,
+          'p99 ms': m.p99,
+          'RSS MiB': m.rss,
+          'reps/req alone': one.representations,
+          'dup reps alone': one.duplicates,
+          'reps/req under load': m.repsPerRequest,
+          'dup reps under load': m.duplicates,
+          failures: m.failures,
+        };
+      });
+      const rate = (key: string) => results.get(key)?.reqPerSec;
+      const ratio = (a: string, b: string) => (rate(a) && rate(b) ? rate(a)! / rate(b)! : NaN);
+      const goals: Goal[] = [];
+      const sectionNotes = [...notes];
+      if (rate('ours') && rate('hive')) goals.push(atLeast(`${workload.name}: ours / Hive Gateway`, ratio('ours', 'hive'), w === 0 ? 2 : 1.5));
+      if (rate('ours') && rate('stock')) {
+        if (w === 1) goals.push(atLeast(`${workload.name}: ours / stock @apollo/gateway`, ratio('ours', 'stock'), 2));
+        else sectionNotes.push(`${workload.name}: ours / stock @apollo/gateway = ${ratio('ours', 'stock').toFixed(2)}×`);
+      }
+      if (results.has('ours')) goals.push(atMost(`${workload.name}: duplicate representations sent by ours (alone + under load)`, alone.get('ours')!.duplicates + results.get('ours')!.duplicates, 0));
+      if (rate('router') && rate('ours')) sectionNotes.push(`${workload.name}: ours / Hive Router = ${ratio('ours', 'router').toFixed(2)}×`);
+      sections.push({ title: `gateway: ${workload.name}`, columns: Object.keys(rows[0]!), rows, goals, notes: sectionNotes });
+    }
+    return sections;
+  } catch (error) {
+    for (const { target } of targets) console.error(`--- ${target.name} output:\n${target.output.join('').slice(-3000)}`);
+    throw error;
+  } finally {
+    await Promise.all(targets.map(({ target }) => target.stop()));
+    await subgraphs.stop();
+  }
+}
