@@ -82,3 +82,16 @@ export async function scanningQueries(recorded: Recorded[], allowed: AllowedScan
   }
   return problems;
 }
+
+/** Indexes a model declares (mongoose `index`) that its collection in the store lacks. */
+export async function missingIndexes(): Promise<string[]> {
+  const missing: string[] = [];
+  for (const model of Object.values(mongoose.models)) {
+    const existing = await model.collection.listIndexes().toArray().catch(() => []);
+    const keys = new Set(existing.map((index) => JSON.stringify(index.key)));
+    for (const [fields] of model.schema.indexes()) {
+      if (!keys.has(JSON.stringify(fields))) missing.push(`${model.collection.collectionName}: ${JSON.stringify(fields)}`);
+    }
+  }
+  return missing;
+}

@@ -1,6 +1,6 @@
 import type { RunningService } from '@crm/service-kit';
 import mongoose from 'mongoose';
-import { recordStoreQueries, scanningQueries, type AllowedScan } from './query-plans';
+import { missingIndexes, recordStoreQueries, scanningQueries, type AllowedScan } from './query-plans';
 import { uniqueId } from './tenants';
 
 /** Environment for a service under test: its own database, any free port, the local store and broker. */
@@ -35,8 +35,9 @@ export interface ServiceUnderTestOptions {
 
 /**
  * Starts a service for the test file's tests (its own database and consumer groups, every
- * consumer joined) and stops it afterwards, dropping the database. Before that, the store
- * explains every filter the file's tests made it run: one that scans a collection fails the file.
+ * consumer joined) and stops it afterwards, dropping the database. Before that, every index the
+ * models declare must exist in the store, and the store explains every filter the file's tests
+ * made it run: one that scans a collection fails the file.
  */
 export function serviceUnderTest(
   name: string,
@@ -54,6 +55,8 @@ export function serviceUnderTest(
   afterAll(async () => {
     queries.stop();
     try {
+      const missing = running ? await missingIndexes() : [];
+      if (missing.length > 0) throw new Error(`declared indexes missing in the store:\n${missing.join('\n')}`);
       const scanning = running ? await scanningQueries(queries.recorded(), options.allowedScans) : [];
       if (scanning.length > 0) throw new Error(`store queries that scan a whole collection:\n${scanning.join('\n')}`);
     } finally {
