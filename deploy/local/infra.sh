@@ -106,7 +106,6 @@ install_ferretdb() {
     return
   fi
   command -v go >/dev/null || die "Go is needed to build FerretDB (go 1.24 or newer)"
-  command -v patch >/dev/null || die "patch(1) is needed to build FerretDB (Debian package patch)"
   say "building FerretDB $FERRETDB_VERSION with deploy/local/ferretdb/patches from the Go module proxy (first time only; ~2-3 min on 2 cores, seconds once Go's build cache is warm)..."
   mkdir -p "$CACHE/bin"
   local t0=$SECONDS modfile
@@ -128,7 +127,7 @@ ferretdb_patched_modfile() {
   [[ -d $mod ]] || { echo "[infra] go mod download gave no module directory" >&2; return 1; }
   rm -rf "$work" && mkdir -p "$work" && cp -r "$mod" "$work/FerretDB" && chmod -R u+w "$work/FerretDB"
   for patchfile in "$HERE"/ferretdb/patches/*.patch; do
-    patch -s -p1 -d "$work/FerretDB" <"$patchfile" >&2 || return 1
+    (cd "$work/FerretDB" && git apply -p1 "$patchfile") >&2 || return 1
   done
   cp "$HERE/ferretdb/go.sum" "$work/go.sum"
   { cat "$HERE/ferretdb/go.mod"; echo "replace github.com/FerretDB/FerretDB => $work/FerretDB"; } >"$work/go.mod"
