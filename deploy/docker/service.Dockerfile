@@ -34,6 +34,7 @@ WORKDIR /repo
 FROM base AS manifests
 COPY package.json package-lock.json ./
 COPY packages/auth/package.json packages/auth/
+COPY packages/bench/package.json packages/bench/
 COPY packages/build-config/package.json packages/build-config/
 COPY packages/events/package.json packages/events/
 COPY packages/jest-config/package.json packages/jest-config/
