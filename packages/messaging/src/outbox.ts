@@ -42,7 +42,7 @@ export interface HasOutbox {
 }
 
 const PENDING = { outboxPending: true };
-/** Documents marked by a version of the relay that used a date range (see migrateLegacyMarks). */
+/** Documents marked by a version of the relay that used a date range (see migrateOutboxMarks). */
 const LEGACY_PENDING = { outboxAt: { $gt: new Date(0) } };
 
 /** Adds `events` to an update document so they are written atomically with it. */
@@ -111,11 +111,22 @@ async function markSent(model: Model<any>, docs: PendingDoc[]): Promise<void> {
 
 /**
  * Documents marked by the relay's former `outboxAt` date (before `outboxPending` existed) are
- * re-marked once when the relay starts, so an upgrade loses none of their events. Through the
- * driver: mongoose's strictQuery would drop the unknown field from the filter.
+ * re-marked, so an upgrade loses none of their events. Once per database and collection (a
+ * marker document in `migrations`): the date range is served by no index on the local store.
+ * An empty collection (a new database, every test's) is only marked. Through the driver:
+ * mongoose's strictQuery would drop the unknown `outboxAt` from the filter. Call it at start-up,
+ * before the service takes writes.
  */
-async function migrateLegacyMarks(model: Model<any>): Promise<void> {
-  await model.collection.updateMany(LEGACY_PENDING, { $set: { outboxPending: true }, $unset: { outboxAt: '' } });
+export async function migrateOutboxMarks(models: Model<any>[]): Promise<void> {
+  for (const model of models) {
+    const migrations = model.db.collection<{ _id: string; at: Date }>('migrations');
+    const _id = `outbox-pending-mark:${model.collection.collectionName}`;
+    if (await migrations.findOne({ _id })) continue;
+    if ((await model.estimatedDocumentCount()) > 0) {
+      await model.collection.updateMany(LEGACY_PENDING, { $set: { outboxPending: true }, $unset: { outboxAt: '' } });
+    }
+    await migrations.updateOne({ _id }, { $set: { at: new Date() } }, { upsert: true });
+  }
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -132,7 +143,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let running: Promise<number> | undefined;
   let again = false;
   let failures = 0;
-  let legacyMarksMigrated = false;
 
   async function drainModel(model: Model<any>): Promise<number> {
     let sent = 0;
@@ -151,11 +161,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function drainAll(): Promise<number> {
-    if (!legacyMarksMigrated) {
-      // Once per process: a read of the whole collection on stores without a range index.
-      for (const model of models) await migrateLegacyMarks(model);
-      legacyMarksMigrated = true;
-    }
     let total = 0;
     do {
       again = false;

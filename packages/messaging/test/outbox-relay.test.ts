@@ -2,7 +2,7 @@ import { topics } from '@crm/events';
 import { readTopics, testKafka, uniqueId } from '@crm/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
-import { createKafkaPublisher, createOutboxRelay, withEvents, type EventPublisher } from '../src';
+import { createKafkaPublisher, createOutboxRelay, migrateOutboxMarks, withEvents, type EventPublisher } from '../src';
 import { AggregateModel, companyCreated, connectTestDb, dropTestDb } from './setup';
 
 const logger = pino({ level: 'silent' });
@@ -163,6 +163,7 @@ describe('outbox relay', () => {
     const reader = await readTopics([topics.company]);
     const relay = createOutboxRelay({ models: [AggregateModel], publisher, logger });
     try {
+      await migrateOutboxMarks([AggregateModel]);
       await relay.flush();
       await reader.waitFor((m) => m.event?.id === event.id, 'the legacy event');
       const stored = await AggregateModel.collection.findOne({ _id: insertedId });

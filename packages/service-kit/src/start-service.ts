@@ -7,6 +7,7 @@ import {
   createKafkaPublisher,
   createOutboxRelay,
   ensureTopics,
+  migrateOutboxMarks,
   type ConsumerRunner,
   type EventHandler,
   type OutboxRelay,
@@ -60,6 +61,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startService<TContext extends BaseContext>(spec: ServiceSpec<TContext>): Promise<RunningService> {
   const { config, logger } = spec;
   await connectMongo(config.MONGODB_URL, config.MONGODB_DB, logger);
+  // Before any write: documents marked the former way (an outboxAt date) join the relay's mark.
+  await migrateOutboxMarks(spec.outboxModels ?? []);
 
   const sasl =
     config.KAFKA_SASL_MECHANISM && config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
