@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context';
 import { dedupeRepresentations, expandEntities } from './entity-representations';
 import type { InFlight } from './in-flight';
-import { subgraphFetchKey } from './sharing-keys';
+import { fetchOperationType, subgraphFetchKey } from './sharing-keys';
 import type { SubgraphHttp, SubgraphHttpResponse } from './subgraph-http';
 
 export interface SubgraphDataSourceDeps {
@@ -45,15 +45,17 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const deduped = Array.isArray(representations) ? dedupeRepresentations(representations) : undefined;
     const body = JSON.stringify(deduped ? { ...request, variables: { ...request.variables, representations: deduped.unique } } : request);
     const incoming = 'incomingRequestContext' in options ? options.incomingRequestContext : undefined;
+    const incomingOperation = incoming?.operation?.operation;
     const key = subgraphFetchKey({
-      incomingOperation: incoming?.operation?.operation,
+      incomingOperation,
       subgraph: this.name,
       identity: context.identity,
       identityHeader,
       body,
       query: request.query,
     });
-    const response = await this.deps.inFlight.run(key, () => this.deps.http.post(this.url, headers, body));
+    const read = incomingOperation === 'query' && fetchOperationType(request.query) === 'query';
+    const response = await this.deps.inFlight.run(key, () => this.deps.http.post(this.url, headers, body, read));
     // Subgraphs send no cache hints: every answer is uncacheable, as RemoteGraphQLDataSource would conclude.
     const policy = incoming?.overallCachePolicy;
     if (policy && 'restrict' in policy) policy.restrict({ maxAge: 0 });

@@ -2,12 +2,13 @@
 // HIVE_ROUTER_BIN is set) in front of the same static subgraphs, on the same query, in one run.
 // Two workloads: identical concurrent queries, and the same query with distinct variables.
 // Env: BENCH_GATEWAY_CONNECTIONS (50), BENCH_GATEWAY_SECONDS (10), BENCH_GATEWAY_WARMUP_SECONDS (3),
-// BENCH_GATEWAY_TARGETS (comma-separated: ours,stock,hive,router), BENCH_CPU_PROF (a directory).
+// BENCH_GATEWAY_TARGETS (comma-separated: ours,stock,hive,router), BENCH_GATEWAY_WORKLOADS (identical,distinct),
+// BENCH_CPU_PROF (a directory: V8 CPU profiles of the Node targets).
 import { atLeast, atMost, percentiles, type Cell, type Goal, type Section } from '../report';
 import { runLoad } from './load';
 import { distinctVariables, fixedVariables, OPERATION_NAME, QUERY, type Variables } from './query';
 import type { SubgraphCounts, SubgraphName } from './static-subgraphs';
-import { hiveGateway, hiveRouter, ours, rssMiB, startSubgraphsProcess, stockApollo, writeSupergraph, type RunningTarget, type TargetSpec } from './targets';
+import { cpuSeconds, hiveGateway, hiveRouter, ours, rssMiB, startSubgraphsProcess, stockApollo, writeSupergraph, type RunningTarget, type TargetSpec } from './targets';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const body = (variables: Variables) => JSON.stringify({ query: QUERY, variables, operationName: OPERATION_NAME });
@@ -30,6 +31,8 @@ interface Measured {
   p50: number;
   p99: number;
   rss: number;
+  cpu: number;
+  subgraphsCpu: number;
   repsPerRequest: number;
   duplicates: number;
   failures: number;
@@ -50,6 +53,7 @@ export async function run(): Promise<Section[]> {
   const chosen = specs.filter(([key]) => !wanted || wanted.includes(key));
   const notes: string[] = [
     `query: ${QUERY.length} bytes, all four subgraphs; ${connections} connections, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target and workload`,
+    'CPU %: the gateway process during the measurement (100 = one core); CPU ms/req: its CPU time per answered request, the figure least moved by other load on the machine',
     'reps/req alone and dup reps alone: entity representations the subgraphs received for one request sent on its own, and how many repeated one in the same subgraph request',
   ];
   if (!process.env.HIVE_ROUTER_BIN) notes.push('Hive Router not measured: set HIVE_ROUTER_BIN to its binary to include it');
@@ -87,6 +91,7 @@ export async function run(): Promise<Section[]> {
     ] as const;
     const sections: Section[] = [];
     for (const [w, workload] of workloads.entries()) {
+      if (process.env.BENCH_GATEWAY_WORKLOADS && !process.env.BENCH_GATEWAY_WORKLOADS.includes(workload.name.split(' ')[0]!)) continue;
       const results = new Map<string, Measured>();
       for (const { key, target } of targets) {
         const bodyOf = w === 0 ? () => verify[0]! : (workloads[1].body as (run: string) => (i: number) => string)(`${key}${Date.now()}`);
@@ -95,8 +100,10 @@ export async function run(): Promise<Section[]> {
         await subgraphs.reset();
         let rss = rssMiB(target.pid);
         const sampler = setInterval(() => (rss = Math.max(rss, rssMiB(target.pid))), 250);
+        const cpuBefore = [cpuSeconds(target.pid), cpuSeconds(subgraphs.pid)];
         const load = await runLoad({ url: target.url, connections, durationMs, headers: target.headers, body: bodyOf });
         clearInterval(sampler);
+        const cpu = [cpuSeconds(target.pid) - cpuBefore[0]!, cpuSeconds(subgraphs.pid) - cpuBefore[1]!].map((seconds) => (100 * seconds * 1000) / durationMs);
         const counts = total(await subgraphs.counts());
         const { p50, p99 } = percentiles(load.latencies);
         results.set(key, {
@@ -104,6 +111,8 @@ export async function run(): Promise<Section[]> {
           p50,
           p99,
           rss,
+          cpu: cpu[0]!,
+          subgraphsCpu: cpu[1]!,
           repsPerRequest: load.requests ? counts.representations / load.requests : NaN,
           duplicates: counts.duplicates,
           failures: load.failures,
@@ -120,6 +129,9 @@ export async function run(): Promise<Section[]> {
           'p50 ms': m.p50,
           'p99 ms': m.p99,
           'RSS MiB': m.rss,
+          'CPU %': m.cpu,
+          'CPU ms/req': m.reqPerSec ? (m.cpu * 10) / m.reqPerSec : null,
+          'subgraphs CPU %': m.subgraphsCpu,
           'reps/req alone': one.representations,
           'dup reps alone': one.duplicates,
           'reps/req under load': m.repsPerRequest,
