@@ -1,9 +1,10 @@
 import type { Identity } from '@crm/auth';
+import { OperationTypeNode } from 'graphql';
 import { fetchOperationType, operationKey, operationTypeOf, subgraphFetchKey, type SubgraphFetch } from '../src/sharing-keys';
 
 const alice: Identity = { tenantId: 'acme', userId: 'alice', roles: ['manager'] };
 const entityFetch: SubgraphFetch = {
-  incomingOperation: 'query',
+  incomingOperation: OperationTypeNode.QUERY,
   subgraph: 'deals',
   identity: alice,
   identityHeader: 'signed-for-alice',
@@ -32,7 +33,7 @@ describe('when two subgraph fetches may share one request', () => {
   });
 
   it('never shares anything that serves a mutation, nor a mutation fetch, nor a fetch without a caller', () => {
-    expect(subgraphFetchKey({ ...entityFetch, incomingOperation: 'mutation' })).toBeUndefined();
+    expect(subgraphFetchKey({ ...entityFetch, incomingOperation: OperationTypeNode.MUTATION })).toBeUndefined();
     expect(subgraphFetchKey({ ...entityFetch, incomingOperation: undefined })).toBeUndefined();
     expect(subgraphFetchKey({ ...entityFetch, query: 'mutation($id:ID!){moveDealToStage(id:$id){id}}' })).toBeUndefined();
     expect(subgraphFetchKey({ ...entityFetch, identity: undefined, identityHeader: undefined })).toBeUndefined();
