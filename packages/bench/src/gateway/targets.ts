@@ -115,7 +115,7 @@ export const stockApollo: TargetSpec = {
   name: 'stock @apollo/gateway',
   async start(_urls, supergraphPath) {
     const port = await freePort();
-    return launch('stock', node, [...tsx, join(__dirname, 'stock-gateway-process.ts')], { port, env: { SUPERGRAPH_PATH: supergraphPath, PORT: String(port) } });
+    return launch('stock', node, [join(__dirname, 'stock-gateway-process.cjs')], { port, env: { SUPERGRAPH_PATH: supergraphPath, PORT: String(port) } });
   },
 };
 
