@@ -7,8 +7,27 @@ import mongoose from 'mongoose';
 const root = resolve(__dirname, '../..');
 const services = ['contacts', 'deals', 'activities', 'analytics'] as const;
 
+export interface StackProcess {
+  /** contacts, deals, activities, analytics or gateway. */
+  name: string;
+  pid: number;
+  /** The port it listens on (subgraphs: their /graphql; gateway: the one endpoint). */
+  port: number;
+}
+
+export interface StackOptions {
+  /** Extra node flags for every process, after the ones npm start uses (the bench tries memory flags). */
+  nodeArgs?: string[];
+  /** Extra environment for every process. */
+  env?: NodeJS.ProcessEnv;
+}
+
 export interface Stack {
   gatewayUrl: string;
+  /** Each subgraph's own URL (by name), for callers that sign the identity themselves. */
+  subgraphUrls: Record<string, string>;
+  /** The processes started, for their resource use (/proc/<pid>/status). */
+  processes: StackProcess[];
   databases: string[];
   /** What the processes printed, for a failing test's message. */
   output: string[];
@@ -28,10 +47,11 @@ const freePort = () =>
  * Starts the four subgraphs and the gateway as the built artifacts (`node dist/main.js`),
  * the way `npm start` and the containers run them: own databases, own consumer groups, free ports.
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const run = uniqueId('e2e').replace(/-/g, '_');
   const output: string[] = [];
   const children: ChildProcess[] = [];
+  const processes: StackProcess[] = [];
   // A process that dies while starting fails the start at once, with its output.
   let failStart: (error: Error) => void = () => undefined;
   const startFailed = new Promise<never>((_resolve, reject) => (failStart = reject));
@@ -42,9 +62,9 @@ export async function startStack(): Promise<Stack> {
 
   const launch = (name: string, dir: string, env: NodeJS.ProcessEnv) => {
     output.push(`${name} on port ${env.PORT}\n`);
-    const child = spawn(process.execPath, ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', 'dist/main.js'], {
+    const child = spawn(process.execPath, ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', ...(options.nodeArgs ?? []), 'dist/main.js'], {
       cwd: resolve(root, dir),
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...options.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => output.push(`${name}: ${chunk.toString('utf8')}`));
@@ -53,6 +73,7 @@ export async function startStack(): Promise<Stack> {
       failStart(new Error(`${name} exited (${signal ?? code}) while starting`));
     });
     children.push(child);
+    processes.push({ name, pid: child.pid!, port: Number(env.PORT) });
   };
 
   services.forEach((name, i) =>
@@ -94,5 +115,12 @@ export async function startStack(): Promise<Stack> {
     await stop();
     throw new Error(`${(error as Error).message}\n${output.join('')}`);
   }
-  return { gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`, databases, output, stop };
+  return {
+    gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`,
+    subgraphUrls: Object.fromEntries(services.map((name) => [name, `http://127.0.0.1:${ports[name]}/graphql`])),
+    processes,
+    databases,
+    output,
+    stop,
+  };
 }
