@@ -1,16 +1,9 @@
 import { model, Schema } from 'mongoose';
 
-/** A move of one deal's count in its pipeline's counters, claimed on the fact before it is applied. */
-export interface PendingCount {
-  /** The position the counters hold the deal at now; null when they do not count it yet. */
-  from: number | null;
-  /** The position they will hold it at. Strictly rises from one move to the next of a deal. */
-  to: number;
-}
-
 /**
  * How far one deal ever got in its pipeline (the fact), and where the pipeline's counters
- * hold it (`counted`). The counters move only when a fact changes, through `pending`.
+ * hold it (`counted`). The counters move only when a fact changes, through `pendingTo`: a
+ * claimed move of the counters from `counted` to `pendingTo`, confirmed here once applied.
  */
 export interface DealProgressDoc {
   /** The deal id from the deals service. */
@@ -21,8 +14,8 @@ export interface DealProgressDoc {
   maxPosition: number;
   /** The position the pipeline's counters count the deal at; null (or absent) before it is counted. */
   counted?: number | null;
-  /** A counter move claimed and perhaps applied, not yet confirmed here; null when none. */
-  pending?: PendingCount | null;
+  /** A counter move (from `counted` to here) claimed and perhaps applied, not yet confirmed; null when none. */
+  pendingTo?: number | null;
 }
 
 const schema = new Schema<DealProgressDoc>(
@@ -32,7 +25,7 @@ const schema = new Schema<DealProgressDoc>(
     pipelineId: { type: String, required: true },
     maxPosition: { type: Number, required: true },
     counted: { type: Number, default: null },
-    pending: { type: new Schema<PendingCount>({ from: { type: Number, default: null }, to: { type: Number, required: true } }, { _id: false }), default: null },
+    pendingTo: { type: Number, default: null },
   },
   { versionKey: false, collection: 'deal_progress' },
 );

@@ -20,7 +20,7 @@ export const funnelConsumer: ConsumerSpec = {
     },
     [DealCreated.type]: async (event) => {
       const { dealId, pipelineId, stage } = payloadOf(DealCreated, event);
-      await recordProgress(event.tenantId, dealId, pipelineId, stage.position);
+      await recordProgress(event.tenantId, dealId, pipelineId, stage.position, true);
     },
     [DealStageChanged.type]: async (event) => {
       const { dealId, pipelineId, toStage } = payloadOf(DealStageChanged, event);

@@ -13,8 +13,12 @@ export interface FunnelCountsDoc {
   pipelineId: string;
   /** `p<position>` -> how many deals have that position as their furthest. */
   counts: Record<string, number>;
-  /** Tokens of counter moves applied here and not yet confirmed on their deal's fact: a few at most. */
-  applied: string[];
+  /**
+   * Counter moves applied here (token -> true) whose fact may not be confirmed yet. A process
+   * removes the token of its last confirmed move with its next move of the pipeline, so a
+   * few at most stay.
+   */
+  applied: Record<string, true>;
   updatedAt: Date;
 }
 
@@ -34,7 +38,7 @@ const schema = new Schema<FunnelCountsDoc>(
     tenantId: { type: String, required: true },
     pipelineId: { type: String, required: true },
     counts: { type: Schema.Types.Mixed, default: () => ({}) },
-    applied: { type: [String], default: () => [] },
+    applied: { type: Schema.Types.Mixed, default: () => ({}) },
     updatedAt: { type: Date, required: true },
   },
   // A collection of its own: the former `funnels` held recomputed figures in another shape.

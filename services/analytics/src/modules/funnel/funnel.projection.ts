@@ -1,31 +1,31 @@
 import { PermanentEventError } from '@crm/messaging';
-import { DealProgressModel, type DealProgressDoc, type PendingCount } from './deal-progress.model';
-import { incrementsOf, moveToken, nextStep } from './funnel.counts';
+import { DealProgressModel, type DealProgressDoc } from './deal-progress.model';
+import { incrementsOf, moveToken, nextStep, type CountMove } from './funnel.counts';
 import type { StageInput } from './funnel.math';
 import { FunnelCountsModel, funnelId } from './funnel.model';
 import { PipelineModel } from './pipeline.model';
 
 /*
  * The funnel is incremental and exact under duplicates, replays, redeliveries after a crash
- * and concurrent consumers. Per event, a constant number of single-document writes by key,
- * whatever the number of deals:
+ * and concurrent consumers. Per event, three single-document writes by key in the common
+ * case, whatever the number of deals:
  *
- * 1. The deal's fact (`deal_progress`, id = deal id) takes the event's position with $max.
+ * 1. The deal's fact (`deal_progress`, id = deal id) takes the event's position and, in the
+ *    same write, claims the counter move: `pendingTo` = the new furthest position, while
+ *    `counted` keeps where the counters hold the deal. A creation inserts the fact claimed; a
+ *    move does it only where nothing is pending and the position is further (compare-and-set).
  *    A duplicate, a replay or a move back changes nothing, and the event ends there.
- * 2. A fact whose counters lag behind it (`counted` < `maxPosition`) gets a move claimed on
- *    the fact itself: `pending: {from: counted, to: maxPosition}`, set only where `counted`
- *    is still what was read and no move is pending (compare-and-set), so concurrent
- *    consumers never both move the same deal. A new deal's fact is inserted already claimed.
- * 3. The claimed move is applied to the pipeline's counters (`funnel_counts`, id =
- *    `<tenant>:<pipeline>`): $inc p<from> -1, p<to> +1, only where the move's token
- *    (`<deal>><to>`) is not in `applied`, and $push of the token in the same update.
- * 4. The fact confirms: `counted = to`, `pending = null` (only if that move is still pending).
- * 5. The token leaves `applied` ($pull).
+ * 2. The move is applied to the pipeline's counters (`funnel_counts`, id =
+ *    `<tenant>:<pipeline>`): $inc p<counted> -1, p<pendingTo> +1, only where the move's token
+ *    (`<deal>><to>`) is not in `applied`, and the token set there in the same update.
+ * 3. The fact confirms: `counted = pendingTo`, `pendingTo = null`.
+ * The token is removed by this process's next move of the same pipeline ($unset beside its
+ * $inc), once the fact that named it is confirmed.
  *
- * A crash after 2 leaves the claim on the fact: the redelivered event (or any later event of
- * the deal, or the start-up sweep) finds it and applies it. A crash after 3 leaves the token:
- * re-applying matches nothing, so the counters move once. A crash after 4 leaves a token
- * nobody will look for again (harmless; the ids never repeat).
+ * A crash after 1 leaves the claim on the fact: the redelivered event (or any later event of
+ * the deal) finds it and applies it. A crash after 2 leaves the token: re-applying matches
+ * nothing, so the counters move once. A crash after 3 leaves a token nobody will look for
+ * again (harmless: the ids never repeat).
  *
  * Across replicas this relies on single-document updates being atomic, as MongoDB's are.
  * FerretDB 1.24 on SQLite reads and writes back a document in separate steps (measured here:
@@ -73,17 +73,31 @@ export async function savePipeline(tenantId: string, pipelineId: string, name: s
   );
 }
 
-type Fact = Pick<DealProgressDoc, '_id' | 'tenantId' | 'pipelineId' | 'maxPosition' | 'counted' | 'pending'>;
+type Fact = Pick<DealProgressDoc, '_id' | 'tenantId' | 'pipelineId' | 'maxPosition' | 'counted' | 'pendingTo'>;
 
-/** Records that a deal reached `position` (never lowering what it reached before) and moves the counters if that changed the fact. */
-export function recordProgress(tenantId: string, dealId: string, pipelineId: string, position: number): Promise<void> {
+/**
+ * Records that a deal reached `position` (never lowering what it reached before) and moves the
+ * counters if that changed the fact. `created`: the event is the deal's creation, so the fact
+ * is most likely new (a hint for the cheapest first write; either way the result is the same).
+ */
+export function recordProgress(tenantId: string, dealId: string, pipelineId: string, position: number, created = false): Promise<void> {
   return serialized(funnelId(tenantId, pipelineId), async () => {
+    if (!created) {
+      // A move further, with nothing pending: advance and claim in one write.
+      const before = await DealProgressModel.findOneAndUpdate(
+        { _id: dealId, tenantId, pendingTo: null, maxPosition: { $lt: position } },
+        { $set: { maxPosition: position, pendingTo: position } },
+        { returnDocument: 'before' },
+      ).lean<Fact>();
+      if (before) return settle({ ...before, maxPosition: position, pendingTo: position });
+    }
+    // A creation, or anything else: a duplicate, a move back, a move before its creation, a claim left by a crash.
     const fact = await inOwnTenant(
       // A deal stays in the pipeline it was created in: no event moves it to another one.
       () =>
         DealProgressModel.findOneAndUpdate(
           { _id: dealId, tenantId },
-          { $max: { maxPosition: position }, $setOnInsert: { pipelineId, counted: null, pending: { from: null, to: position } } },
+          { $max: { maxPosition: position }, $setOnInsert: { pipelineId, counted: null, pendingTo: position } },
           { upsert: true, returnDocument: 'after' },
         ).lean<Fact>(),
       () => DealProgressModel.exists({ _id: dealId, tenantId }),
@@ -96,7 +110,7 @@ export function recordProgress(tenantId: string, dealId: string, pipelineId: str
 /** Brings the counters in line with one fact (serialized with the other moves of its pipeline). */
 export const settleFact = (fact: Fact): Promise<void> => serialized(funnelId(fact.tenantId, fact.pipelineId), () => settle(fact));
 
-/** Applies the fact's pending move, claims the next, until settled. */
+/** Applies the fact's claimed move, claims the next, until settled. */
 async function settle(start: Fact): Promise<void> {
   let fact: Fact | null = start;
   // Each round either finishes a move or finds that another consumer did: a handful of rounds at most.
@@ -106,20 +120,22 @@ async function settle(start: Fact): Promise<void> {
     if (step.kind === 'claim') {
       fact =
         (await DealProgressModel.findOneAndUpdate(
-          { _id: fact._id, tenantId: fact.tenantId, counted: step.move.from, pending: null },
-          { $set: { pending: step.move } },
+          { _id: fact._id, tenantId: fact.tenantId, pendingTo: null, counted: step.move.from },
+          { $set: { pendingTo: step.move.to } },
           { returnDocument: 'after' },
         ).lean<Fact>()) ?? (await reloadFact(fact));
       continue;
     }
-    await applyToCounters(fact, step.move);
+    const counters = funnelId(fact.tenantId, fact.pipelineId);
     const token = moveToken(fact._id, step.move);
+    await applyToCounters(fact, step.move, token);
     const confirmed: Fact | null = await DealProgressModel.findOneAndUpdate(
-      { _id: fact._id, tenantId: fact.tenantId, 'pending.to': step.move.to },
-      { $set: { counted: step.move.to, pending: null } },
+      { _id: fact._id, tenantId: fact.tenantId, pendingTo: step.move.to },
+      { $set: { counted: step.move.to, pendingTo: null } },
       { returnDocument: 'after' },
     ).lean<Fact>();
-    await FunnelCountsModel.updateOne({ _id: funnelId(fact.tenantId, fact.pipelineId), tenantId: fact.tenantId }, { $pull: { applied: token } });
+    // Confirmed (by us or by another consumer): the token may go with this process's next move of the pipeline.
+    confirmedTokens.set(counters, new Set(confirmedTokens.get(counters)).add(token));
     fact = confirmed ?? (await reloadFact(fact));
   }
   if (fact) throw new Error(`deal ${fact._id}: its funnel counters did not settle`); // retried by the consumer
@@ -127,19 +143,34 @@ async function settle(start: Fact): Promise<void> {
 
 const reloadFact = (fact: Fact) => DealProgressModel.findOne({ _id: fact._id, tenantId: fact.tenantId }).lean<Fact>();
 
+/** Per counters document: tokens of this process's confirmed moves, removed by its next move there (one, as a rule). */
+const confirmedTokens = new Map<string, Set<string>>();
+
 /** Applies a claimed move once: the token in `applied` tells a repeat from a first time. */
-async function applyToCounters(fact: Fact, move: PendingCount): Promise<void> {
+async function applyToCounters(fact: Fact, move: CountMove, token: string): Promise<void> {
   const _id = funnelId(fact.tenantId, fact.pipelineId);
-  const token = moveToken(fact._id, move);
-  const filter = { _id, tenantId: fact.tenantId, applied: { $ne: token } };
-  const update = { $inc: incrementsOf(move), $push: { applied: token }, $set: { updatedAt: new Date() }, $setOnInsert: { pipelineId: fact.pipelineId } };
+  const previous = [...(confirmedTokens.get(_id) ?? [])].filter((old) => old !== token);
+  const filter = { _id, tenantId: fact.tenantId, [`applied.${token}`]: { $exists: false } };
+  const update = {
+    $inc: incrementsOf(move),
+    $set: { [`applied.${token}`]: true, updatedAt: new Date() },
+    $setOnInsert: { pipelineId: fact.pipelineId },
+    ...(previous.length > 0 && { $unset: Object.fromEntries(previous.map((old) => [`applied.${old}`, ''])) }),
+  };
+  let written: { matchedCount: number; upsertedCount: number };
   try {
-    await FunnelCountsModel.updateOne(filter, update, { upsert: true });
+    written = await FunnelCountsModel.updateOne(filter, update, { upsert: true });
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     // Either the token is there (applied before: the filter excluded the document, so the upsert
     // tried to insert it), or two first moves of the pipeline raced to insert: try once more as an update.
-    await FunnelCountsModel.updateOne(filter, update);
+    written = await FunnelCountsModel.updateOne(filter, update);
+  }
+  // The old tokens went only if the update matched; otherwise the next move takes them.
+  if (written.matchedCount + written.upsertedCount > 0) {
+    const left = confirmedTokens.get(_id);
+    for (const old of previous) left?.delete(old);
+    if (left?.size === 0) confirmedTokens.delete(_id);
   }
 }
 
