@@ -25,7 +25,9 @@ export function graphqlHandler(apollo: ApolloServer<GatewayContext>, authenticat
         (context) => ({ context, error: undefined }),
         (error: unknown) => ({ context: undefined, error }),
       );
-      const key = req.method === 'POST' && auth.context ? operationKey(auth.context.identity, req.body ?? {}) : undefined;
+      const operation = req.method === 'POST' && auth.context ? operationKey(auth.context.identity, req.body ?? {}) : undefined;
+      // The answer's content type follows the Accept header: callers share only the same one.
+      const key = operation && `${req.headers.accept ?? ''}\n${operation}`;
       const answer = await inFlight.run(key, async () => {
         const headers = new HeaderMap();
         for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
