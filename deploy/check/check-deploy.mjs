@@ -360,7 +360,7 @@ if (check(exists(DOCKERFILE), `${DOCKERFILE} exists`)) {
   check(runtime.env.HOST === '0.0.0.0', 'runtime ENV HOST=0.0.0.0');
   check(runtime.env.PORT === '${PORT}', 'runtime ENV PORT from the PORT build argument');
   const cmd = jsonArray(last('CMD')?.args ?? '');
-  check(JSON.stringify(cmd) === JSON.stringify(['node', '--enable-source-maps', 'dist/main.js']), `CMD ["node","--enable-source-maps","dist/main.js"] (got ${last('CMD')?.args})`);
+  check(JSON.stringify(cmd) === JSON.stringify(['node', '--max-semi-space-size=2', 'dist/main.js']), `CMD ["node","--max-semi-space-size=2","dist/main.js"] (got ${last('CMD')?.args})`);
   const healthcheck = last('HEALTHCHECK');
   const healthCmd = jsonArray(splitFlags(healthcheck?.args ?? '').rest.replace(/^CMD\s+/, ''));
   if (check(healthCmd?.[0] === 'node' && healthCmd[1] === '-e', 'runtime HEALTHCHECK runs node -e (exec form)')) {

@@ -108,4 +108,6 @@ EXPOSE ${PORT}
 # Liveness. Compose and Kubernetes ask the subgraphs' /ready for readiness themselves.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "--enable-source-maps", "dist/main.js"]
+# A 2 MB young generation and no --enable-source-maps (which parses every source map at start,
+# about 100 MB of RSS): each process idles under 150 MB. Same flags as npm start.
+CMD ["node", "--max-semi-space-size=2", "dist/main.js"]

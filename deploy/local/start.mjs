@@ -75,7 +75,9 @@ run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=./se
 step('starting contacts, deals, activities, analytics and the gateway');
 for (const service of services) {
   // kafkajs 2.2.4 trips a harmless TimeoutNegativeWarning on Node 22+; keep the console readable.
-  const child = spawn(process.execPath, ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', 'dist/main.js'], {
+  // --max-semi-space-size=2 and no --enable-source-maps keep each process under 150 MB RSS
+  // (the same flags as the images' CMD; see docs/architecture.md, "Memory").
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', '--disable-warning=TimeoutNegativeWarning', 'dist/main.js'], {
     cwd: join(root, service.dir),
     env: { LOG_LEVEL: 'warn', ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
