@@ -16,6 +16,7 @@ interface Answer {
  * identical concurrent queries of the same caller (same document, operation name and
  * variables) share one execution; mutations and anything else run once per request.
  * A failed verification is thrown from Apollo's context function, so errors look as before.
+ * A shared execution carries the first caller's correlation id to the subgraphs.
  */
 export function graphqlHandler(apollo: ApolloServer<GatewayContext>, authenticate: (req: Request) => Promise<GatewayContext>): RequestHandler {
   const inFlight = new InFlight<Answer>();
