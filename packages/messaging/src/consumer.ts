@@ -1,7 +1,7 @@
 import { InvalidEventError, parseEvent, topics as crmTopics, type Envelope } from '@crm/events';
-import { Partitioners, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { ProcessedEventModel } from './processed-event.model';
+import { ProcessedEventModel, type ProcessedEvent } from './processed-event.model';
 
 export type EventHandler = (event: Envelope, logger: Logger) => Promise<void>;
 
@@ -100,21 +100,27 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     });
   }
 
-  async function handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+  /**
+   * One message: parse, skip what this group already processed (`done`: the records found for
+   * the batch, plus what the batch handled so far), run the handler with retries. Returns the
+   * processed-event record to write, or null when there is none (poison, foreign type, repeat).
+   */
+  async function handle(topic: string, partition: number, message: KafkaMessage, done: Set<string>): Promise<ProcessedEvent | null> {
     let event: Envelope;
     try {
       event = parseEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
     } catch (error) {
       const reason = error instanceof InvalidEventError ? error.message : `unparseable message: ${(error as Error).message}`;
-      return deadLetter(topic, partition, message, reason);
+      await deadLetter(topic, partition, message, reason);
+      return null;
     }
     const handler = handlers[event.type];
-    if (!handler) return; // another consumer's event, or a newer type this build does not know
+    if (!handler) return null; // another consumer's event, or a newer type this build does not know
 
     const recordId = `${groupId}:${event.id}`;
-    if (await ProcessedEventModel.exists({ _id: recordId })) {
+    if (done.has(recordId)) {
       log.debug({ eventId: event.id, type: event.type }, 'skipping an event already processed');
-      return;
+      return null;
     }
     const eventLog = log.child({ eventId: event.id, type: event.type, tenantId: event.tenantId, correlationId: event.correlationId });
     for (let attempt = 1; ; attempt += 1) {
@@ -122,22 +128,65 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
         await handler(event, eventLog);
         break;
       } catch (error) {
-        if (error instanceof PermanentEventError) return deadLetter(topic, partition, message, error.message);
+        if (error instanceof PermanentEventError) {
+          await deadLetter(topic, partition, message, error.message);
+          return null;
+        }
         if (attempt >= attempts) throw error; // kafkajs restarts the consumer from the last committed offset
         eventLog.warn({ err: error, attempt }, 'event handler failed; retrying');
         await sleep(Math.min(100 * 2 ** attempt, 5000));
       }
     }
-    await ProcessedEventModel.create({
-      _id: recordId,
-      tenantId: event.tenantId,
-      consumer: groupId,
-      eventId: event.id,
-      eventType: event.type,
-      processedAt: new Date(),
-    }).catch((error: { code?: number }) => {
-      if (error.code !== 11000) throw error; // a concurrent duplicate already recorded it
+    done.add(recordId);
+    return { _id: recordId, tenantId: event.tenantId, consumer: groupId, eventId: event.id, eventType: event.type, processedAt: new Date() };
+  }
+
+  /** The records of already processed events among a batch's messages: one lookup by key for the whole batch. */
+  async function processedAmong(messages: KafkaMessage[]): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const message of messages) {
+      let id: unknown;
+      try {
+        id = (JSON.parse(message.value?.toString('utf8') ?? '') as { id?: unknown } | null)?.id;
+      } catch {
+        continue; // poison: handle() parks it
+      }
+      if (typeof id === 'string') ids.add(`${groupId}:${id}`);
+    }
+    if (ids.size === 0) return new Set();
+    const found = await ProcessedEventModel.find({ _id: { $in: [...ids] } }, { _id: 1 }).lean<{ _id: string }[]>();
+    return new Set(found.map((record) => record._id));
+  }
+
+  /** Writes the batch's records at once; a record a concurrent duplicate wrote first is fine. */
+  async function record(records: ProcessedEvent[]): Promise<void> {
+    if (records.length === 0) return;
+    await ProcessedEventModel.insertMany(records, { ordered: false }).catch((error: { code?: number; writeErrors?: { code?: number }[] }) => {
+      const codes = error.writeErrors?.map((writeError) => writeError.code) ?? [error.code];
+      if (codes.some((code) => code !== 11000)) throw error;
     });
+  }
+
+  /**
+   * A fetched batch: one processed-events lookup for all its messages, the handlers one after
+   * another in order, then one insert of the new records. Offsets are resolved as handlers
+   * finish (their effects are idempotent: a crash before the records are written only means
+   * they run again), and the records are written before the batch returns and kafkajs commits.
+   */
+  async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const done = await processedAmong(batch.messages);
+    const records: ProcessedEvent[] = [];
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        const processed = await handle(batch.topic, batch.partition, message, done);
+        if (processed) records.push(processed);
+        resolveOffset(message.offset);
+        await heartbeat();
+      }
+    } finally {
+      await record(records);
+    }
   }
 
   async function connectAndRun(): Promise<void> {
@@ -155,7 +204,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
-    await consumer.run({ eachMessage: ({ topic, partition, message }) => handle(topic, partition, message) });
+    await consumer.run({ eachBatchAutoResolve: false, eachBatch: handleBatch });
     await joinedNow;
   }
 

@@ -53,6 +53,22 @@ describe('idempotent consumer', () => {
     expect(await ProcessedEventModel.exists({ _id: `${groupId}:${event.id}`, tenantId })).toBeTruthy();
   });
 
+  it('skips events recorded as processed before their batch arrives, and records each new one once', async () => {
+    const seen = companyCreated(tenantId, 'Seen before');
+    await ProcessedEventModel.create({ _id: `${groupId}:${seen.id}`, tenantId, consumer: groupId, eventId: seen.id, eventType: seen.type, processedAt: new Date() });
+    const fresh = Array.from({ length: 5 }, (_, i) => companyCreated(tenantId, `Fresh ${i}`));
+    const message = (event: Envelope) => toMessage(event) as { key: string; value: string };
+    // One send, so one batch as a rule: the repeat of fresh[0] sits in the same batch as its first copy.
+    await send([message(seen), ...fresh.map(message), message(fresh[0]!)]);
+    const last = fresh.at(-1)!;
+    await waitFor(() => handled.some((e) => e.id === last.id), { what: 'the last fresh event' });
+    await waitFor(async () => (await ProcessedEventModel.countDocuments({ _id: { $in: fresh.map((e) => `${groupId}:${e.id}`) } })) === fresh.length, {
+      what: 'the fresh events recorded',
+    });
+    expect(handled.filter((e) => e.id === seen.id)).toHaveLength(0);
+    for (const event of fresh) expect(handled.filter((e) => e.id === event.id)).toHaveLength(1);
+  });
+
   it('retries a transient handler failure in place', async () => {
     failuresLeft = 2;
     const event = companyCreated(tenantId, 'Flaky');
