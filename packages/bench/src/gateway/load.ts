@@ -18,6 +18,8 @@ export interface LoadResult {
   /** Latency of each answered request, in ms. */
   latencies: number[];
   reqPerSec: number;
+  /** From the first request to the last answer (the clients stop sending at the deadline, then drain). */
+  elapsedMs: number;
   /** The first failing answer, to say why. */
   firstFailure?: string;
 }
@@ -52,5 +54,5 @@ export async function runLoad({ url, connections, durationMs, headers, body }: L
   await Promise.all(Array.from({ length: connections }, client));
   const elapsed = performance.now() - started;
   await pool.close();
-  return { requests: latencies.length, failures, latencies, reqPerSec: (latencies.length / elapsed) * 1000, firstFailure };
+  return { requests: latencies.length, failures, latencies, reqPerSec: (latencies.length / elapsed) * 1000, elapsedMs: elapsed, firstFailure };
 }
