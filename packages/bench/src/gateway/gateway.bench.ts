@@ -1,7 +1,8 @@
 // Gateway figures: ours, stock @apollo/gateway and Hive Gateway (and Hive Router when
 // HIVE_ROUTER_BIN is set) in front of the same static subgraphs, on the same query, in one run.
 // Two workloads: identical concurrent queries, and the same query with distinct variables.
-// Env: BENCH_GATEWAY_CONNECTIONS (50), BENCH_GATEWAY_SECONDS (10), BENCH_GATEWAY_WARMUP_SECONDS (3),
+// Env: BENCH_GATEWAY_CONNECTIONS (50), BENCH_GATEWAY_SECONDS (10, split over BENCH_GATEWAY_ROUNDS, 2),
+// BENCH_GATEWAY_WARMUP_SECONDS (3, before a target's first round),
 // BENCH_GATEWAY_TARGETS (comma-separated: ours,stock,hive,router), BENCH_GATEWAY_WORKLOADS (identical,distinct),
 // BENCH_CPU_PROF (a directory: V8 CPU profiles of the Node targets).
 import { atLeast, atMost, percentiles, type Cell, type Goal, type Section } from '../report';
@@ -36,13 +37,26 @@ interface Measured {
   repsPerRequest: number;
   duplicates: number;
   failures: number;
-  firstFailure?: string;
+}
+
+/** One target's figures added up over the rounds. */
+interface Segments {
+  requests: number;
+  failures: number;
+  latencies: number[];
+  elapsedMs: number;
+  cpuSeconds: number;
+  subgraphsCpuSeconds: number;
+  rss: number;
+  representations: number;
+  duplicates: number;
 }
 
 export async function run(): Promise<Section[]> {
   const connections = env('BENCH_GATEWAY_CONNECTIONS', 50);
   const durationMs = env('BENCH_GATEWAY_SECONDS', 10) * 1000;
   const warmupMs = env('BENCH_GATEWAY_WARMUP_SECONDS', 3) * 1000;
+  const rounds = Math.max(1, env('BENCH_GATEWAY_ROUNDS', 2));
   const wanted = process.env.BENCH_GATEWAY_TARGETS?.split(',').map((name) => name.trim());
   const specs: [string, TargetSpec][] = [
     ['ours', ours],
@@ -52,7 +66,7 @@ export async function run(): Promise<Section[]> {
   ];
   const chosen = specs.filter(([key]) => !wanted || wanted.includes(key));
   const notes: string[] = [
-    `query: ${QUERY.length} bytes, all four subgraphs; ${connections} connections, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target and workload`,
+    `query: ${QUERY.length} bytes, all four subgraphs; ${connections} connections, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target and workload, in ${rounds} alternating round(s)`,
     'CPU %: the gateway process during the measurement (100 = one core); CPU ms/req: its CPU time per answered request, the figure least moved by other load on the machine',
     'reps/req alone and dup reps alone: entity representations the subgraphs received for one request sent on its own, and how many repeated one in the same subgraph request',
   ];
@@ -95,32 +109,46 @@ export async function run(): Promise<Section[]> {
     const sections: Section[] = [];
     for (const workload of workloads) {
       if (process.env.BENCH_GATEWAY_WORKLOADS && !process.env.BENCH_GATEWAY_WORKLOADS.includes(workload.name.split(' ')[0]!)) continue;
+      // Rounds alternate the targets, so that a change in the machine's other load hits them alike.
+      const measured = new Map<string, Segments>();
+      for (let round = 0; round < rounds; round++) {
+        for (const { key, target } of targets) {
+          console.log(`[bench] gateway: ${workload.name} on ${target.name}${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}`);
+          if (round === 0) await runLoad({ url: target.url, connections, durationMs: warmupMs, headers: target.headers, body: workload.bodies(`${key}-warm-${Date.now()}`) });
+          await subgraphs.reset();
+          const segments = measured.get(key) ?? { requests: 0, failures: 0, latencies: [], elapsedMs: 0, cpuSeconds: 0, subgraphsCpuSeconds: 0, rss: 0, representations: 0, duplicates: 0 };
+          measured.set(key, segments);
+          segments.rss = Math.max(segments.rss, rssMiB(target.pid));
+          const sampler = setInterval(() => (segments.rss = Math.max(segments.rss, rssMiB(target.pid))), 250);
+          const cpuBefore = [cpuSeconds(target.pid), cpuSeconds(subgraphs.pid)];
+          const load = await runLoad({ url: target.url, connections, durationMs: durationMs / rounds, headers: target.headers, body: workload.bodies(`${key}-${round}-${Date.now()}`) });
+          clearInterval(sampler);
+          segments.cpuSeconds += cpuSeconds(target.pid) - cpuBefore[0]!;
+          segments.subgraphsCpuSeconds += cpuSeconds(subgraphs.pid) - cpuBefore[1]!;
+          const counts = total(await subgraphs.counts());
+          segments.representations += counts.representations;
+          segments.duplicates += counts.duplicates;
+          segments.requests += load.requests;
+          segments.failures += load.failures;
+          segments.elapsedMs += load.elapsedMs;
+          for (const latency of load.latencies) segments.latencies.push(latency);
+          if (load.firstFailure) notes.push(`NOTE: ${target.name}, ${workload.name}: ${load.failures} failed requests, first: ${load.firstFailure}`);
+        }
+      }
       const results = new Map<string, Measured>();
-      for (const { key, target } of targets) {
-        console.log(`[bench] gateway: ${workload.name} on ${target.name}`);
-        await runLoad({ url: target.url, connections, durationMs: warmupMs, headers: target.headers, body: workload.bodies(`${key}-warm-${Date.now()}`) });
-        await subgraphs.reset();
-        let rss = rssMiB(target.pid);
-        const sampler = setInterval(() => (rss = Math.max(rss, rssMiB(target.pid))), 250);
-        const cpuBefore = [cpuSeconds(target.pid), cpuSeconds(subgraphs.pid)];
-        const load = await runLoad({ url: target.url, connections, durationMs, headers: target.headers, body: workload.bodies(`${key}-${Date.now()}`) });
-        clearInterval(sampler);
-        const cpu = [cpuSeconds(target.pid) - cpuBefore[0]!, cpuSeconds(subgraphs.pid) - cpuBefore[1]!].map((seconds) => (100 * seconds * 1000) / load.elapsedMs);
-        const counts = total(await subgraphs.counts());
-        const { p50, p99 } = percentiles(load.latencies);
+      for (const [key, m] of measured) {
+        const { p50, p99 } = percentiles(m.latencies);
         results.set(key, {
-          reqPerSec: load.reqPerSec,
+          reqPerSec: (m.requests / m.elapsedMs) * 1000,
           p50,
           p99,
-          rss,
-          cpu: cpu[0]!,
-          subgraphsCpu: cpu[1]!,
-          repsPerRequest: load.requests ? counts.representations / load.requests : NaN,
-          duplicates: counts.duplicates,
-          failures: load.failures,
-          firstFailure: load.firstFailure,
+          rss: m.rss,
+          cpu: (100 * m.cpuSeconds * 1000) / m.elapsedMs,
+          subgraphsCpu: (100 * m.subgraphsCpuSeconds * 1000) / m.elapsedMs,
+          repsPerRequest: m.requests ? m.representations / m.requests : NaN,
+          duplicates: m.duplicates,
+          failures: m.failures,
         });
-        if (load.firstFailure) notes.push(`NOTE: ${target.name}, ${workload.name}: ${load.failures} failed requests, first: ${load.firstFailure}`);
       }
       const rows: Record<string, Cell>[] = targets.map(({ key, target }) => {
         const m = results.get(key)!;
