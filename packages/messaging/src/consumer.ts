@@ -191,7 +191,16 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
 
   async function connectAndRun(): Promise<void> {
     if (options.startFrom === 'latest') await startNewGroupAtLatest(kafka, groupId, options.topics);
-    consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    // Smaller fetches than kafkajs's defaults (1 MB per partition, 10 MB per request): a consumer
+    // that is behind holds a few hundred decoded messages at a time, not thousands (RSS).
+    consumer = kafka.consumer({
+      groupId,
+      maxWaitTimeInMs: 250,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      maxBytesPerPartition: 256 * 1024,
+      maxBytes: 2 * 1024 * 1024,
+    });
     const joinedNow = new Promise<void>((resolve) => {
       consumer!.on(consumer!.events.GROUP_JOIN, () => {
         joined = true;

@@ -3,8 +3,8 @@
 // a move's answer to the funnel showing it (at 100 and 10,000 deals in the pipeline), the
 // relay's drain after a burst, and each process's memory. Prints figures, asserts nothing.
 //
-// BENCH_REQUESTS (300) requests per throughput case, BENCH_CONCURRENCY (8) at a time;
-// BENCH_LAG_DEALS (10000) deals in the large pipeline, BENCH_LAG_SAMPLES (60) sampled moves;
+// BENCH_REQUESTS (200) requests per throughput case, BENCH_CONCURRENCY (8) at a time;
+// BENCH_LAG_DEALS (10000) deals in the large pipeline, BENCH_LAG_SAMPLES (100) sampled moves;
 // BENCH_BURST (1000) createDeal in the relay burst; BENCH_NODE_ARGS extra node flags for
 // every process (e.g. "--max-semi-space-size=1").
 import { performance } from 'node:perf_hooks';
@@ -14,10 +14,10 @@ import { startStack, type Stack } from '../../../../gateway/test/stack';
 import { atLeast, atMost, percentiles, type Cell, type Goal, type Section } from '../report';
 import { rssMiB, watchMemory } from './memory';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const LAG_DEALS = Number(process.env.BENCH_LAG_DEALS ?? 10_000);
-const LAG_SAMPLES = Number(process.env.BENCH_LAG_SAMPLES ?? 60);
+const LAG_SAMPLES = Number(process.env.BENCH_LAG_SAMPLES ?? 100);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
 /** Concurrency of the seeding and the burst: what many users creating deals at once look like. */
 const SEED_CONCURRENCY = 16;
