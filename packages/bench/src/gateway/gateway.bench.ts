@@ -4,7 +4,8 @@
 // Env: BENCH_GATEWAY_CONNECTIONS (50), BENCH_GATEWAY_SECONDS (10, split over BENCH_GATEWAY_ROUNDS, 2),
 // BENCH_GATEWAY_WARMUP_SECONDS (3, before a target's first round),
 // BENCH_GATEWAY_TARGETS (comma-separated: ours,stock,hive,router), BENCH_GATEWAY_WORKLOADS (identical,distinct),
-// BENCH_CPU_PROF (a directory: V8 CPU profiles of the Node targets).
+// BENCH_CPU_PROF (a directory: V8 CPU profiles of the Node targets), BENCH_OURS_NODE_FLAGS (ours' node flags,
+// default those of npm start and the images).
 import { atLeast, atMost, percentiles, type Cell, type Goal, type Section } from '../report';
 import { runLoad } from './load';
 import { distinctVariables, fixedVariables, OPERATION_NAME, QUERY, type Variables } from './query';

@@ -87,14 +87,16 @@ async function launch(name: string, command: string, args: string[], options: { 
 const node = process.execPath;
 const tsx = ['--import', 'tsx'];
 
-/** Our gateway: the built gateway/dist/main.js, in production mode, verifying a real user JWT. */
+/** Our gateway: the built gateway/dist/main.js as production runs it, verifying a real user JWT. */
 export const ours: TargetSpec = {
   name: 'ours (gateway/)',
   async start(urls) {
     const port = await freePort();
     const jwtSecret = randomBytes(24).toString('hex');
     const token = await signUserToken({ tenantId: 'bench-tenant', userId: 'bench-user', roles: ['manager'] }, jwtSecret);
-    return launch('ours', node, ['dist/main.js'], {
+    // The flags npm start and the images run it with (deploy/local/start.mjs, deploy/docker/service.Dockerfile).
+    const flags = (process.env.BENCH_OURS_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+    return launch('ours', node, [...flags, 'dist/main.js'], {
       cwd: join(root, 'gateway'),
       port,
       headers: { authorization: `Bearer ${token}` },
