@@ -10,7 +10,7 @@ import { atLeast, atMost, percentiles, type Cell, type Goal, type Section } from
 import { runLoad } from './load';
 import { distinctVariables, fixedVariables, OPERATION_NAME, QUERY, type Variables } from './query';
 import type { SubgraphCounts, SubgraphName } from './static-subgraphs';
-import { cpuSeconds, hiveGateway, hiveRouter, ours, rssMiB, startSubgraphsProcess, stockApollo, writeSupergraph, type RunningTarget, type TargetSpec } from './targets';
+import { cpuSeconds, hiveGateway, hiveRouter, ours, oursNodeFlags, rssMiB, startSubgraphsProcess, stockApollo, writeSupergraph, type RunningTarget, type TargetSpec } from './targets';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const body = (variables: Variables) => JSON.stringify({ query: QUERY, variables, operationName: OPERATION_NAME });
@@ -68,6 +68,7 @@ export async function run(): Promise<Section[]> {
   const chosen = specs.filter(([key]) => !wanted || wanted.includes(key));
   const notes: string[] = [
     `query: ${QUERY.length} bytes, all four subgraphs; ${connections} connections, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target and workload, in ${rounds} alternating round(s)`,
+    `ours runs as npm start and the images run it: node ${oursNodeFlags.join(' ')} dist/main.js (NODE_ENV=production); the others with node's defaults`,
     'CPU %: the gateway process during the measurement (100 = one core); CPU ms/req: its CPU time per answered request, the figure least moved by other load on the machine',
     'reps/req alone and dup reps alone: entity representations the subgraphs received for one request sent on its own, and how many repeated one in the same subgraph request',
   ];

@@ -87,6 +87,9 @@ async function launch(name: string, command: string, args: string[], options: { 
 const node = process.execPath;
 const tsx = ['--import', 'tsx'];
 
+/** The flags npm start and the images run our gateway with (deploy/local/start.mjs, deploy/docker/service.Dockerfile). */
+export const oursNodeFlags = (process.env.BENCH_OURS_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+
 /** Our gateway: the built gateway/dist/main.js as production runs it, verifying a real user JWT. */
 export const ours: TargetSpec = {
   name: 'ours (gateway/)',
@@ -94,9 +97,7 @@ export const ours: TargetSpec = {
     const port = await freePort();
     const jwtSecret = randomBytes(24).toString('hex');
     const token = await signUserToken({ tenantId: 'bench-tenant', userId: 'bench-user', roles: ['manager'] }, jwtSecret);
-    // The flags npm start and the images run it with (deploy/local/start.mjs, deploy/docker/service.Dockerfile).
-    const flags = (process.env.BENCH_OURS_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
-    return launch('ours', node, [...flags, 'dist/main.js'], {
+    return launch('ours', node, [...oursNodeFlags, 'dist/main.js'], {
       cwd: join(root, 'gateway'),
       port,
       headers: { authorization: `Bearer ${token}` },
