@@ -3,9 +3,9 @@
 import { printSection, writeReport, type Section } from './report';
 
 const sections: Record<string, () => Promise<Section[]>> = {
-  store: async () => (await import('./store/store.bench')).run(),
-  gateway: async () => (await import('./gateway/gateway.bench')).run(),
-  slice: async () => (await import('./slice/slice.bench')).run(),
+  store: async () => (await import('./store/store.bench.js')).run(),
+  gateway: async () => (await import('./gateway/gateway.bench.js')).run(),
+  slice: async () => (await import('./slice/slice.bench.js')).run(),
 };
 
 async function main() {
