@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { uniqueId, waitFor } from '@crm/testing';
+import { freePort, uniqueId, waitFor } from '@crm/testing';
 import mongoose from 'mongoose';
 
 const root = resolve(__dirname, '../..');
@@ -39,15 +38,6 @@ export interface Stack {
   output: string[];
   stop(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on('error', fail);
-  });
 
 /**
  * Starts the four subgraphs and the gateway as the built artifacts (`node dist/main.js`),

@@ -4,3 +4,4 @@ export * from './test-service';
 export * from './topic-reader';
 export * from './wait';
 export * from './query-plans';
+export * from './free-port';

@@ -3,22 +3,14 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { freePort } from '@crm/testing';
 import { signUserToken } from '@crm/auth';
 import type { SubgraphCounts, SubgraphName } from './static-subgraphs';
 
 const root = resolve(__dirname, '../../../..');
 
-export const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on('error', fail);
-  });
 
 /** VmRSS of a process, in MiB (Linux). */
 export function rssMiB(pid: number): number {

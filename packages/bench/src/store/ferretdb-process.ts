@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '@crm/testing';
 import mongoose from 'mongoose';
 
 const root = resolve(__dirname, '../../../..');
@@ -14,14 +14,6 @@ export interface StoreUnderTest {
   stop(): Promise<void>;
 }
 
-export const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on('error', fail);
-  });
 
 /** The two builds infra.sh makes: ours (patched) and the stock one, installed on first use. */
 export function ferretdbBinaries(): { ours: string; stock: string } {
