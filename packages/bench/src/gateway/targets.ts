@@ -118,7 +118,8 @@ export const hiveGateway: TargetSpec = {
   name: '@graphql-hive/gateway',
   async start(_urls, supergraphPath) {
     const port = await freePort();
-    const bin = join(dirname(require.resolve('@graphql-hive/gateway/package.json')), 'dist/bin.js');
+    // Installed apart from the workspaces by `npm run bench` (packages/bench/competitors).
+    const bin = join(dirname(require.resolve('@graphql-hive/gateway/package.json', { paths: [resolve(__dirname, '../../competitors')] })), 'dist/bin.js');
     return launch('hive gateway', node, [bin, 'supergraph', supergraphPath, '--host', '127.0.0.1', '--port', String(port)], { port, env: { NODE_ENV: 'production' } });
   },
 };
