@@ -91,7 +91,9 @@ async function markSent(model: Model<any>, docs: PendingDoc[]): Promise<void> {
   const byVersion = new Map<number | null, PendingDoc[]>();
   for (const doc of docs) {
     const version = doc.outboxVersion ?? null;
-    byVersion.set(version, [...(byVersion.get(version) ?? []), doc]);
+    const group = byVersion.get(version);
+    if (group) group.push(doc);
+    else byVersion.set(version, [doc]);
   }
   for (const [version, group] of byVersion) {
     const ids = group.map((doc) => doc._id);

@@ -27,11 +27,10 @@ import { PipelineModel } from './pipeline.model';
  * nothing, so the counters move once. A crash after 3 leaves a token nobody will look for
  * again (harmless: the ids never repeat).
  *
- * Across replicas this relies on single-document updates being atomic, as MongoDB's are.
- * FerretDB 1.24 on SQLite reads and writes back a document in separate steps (measured here:
- * 200 concurrent $inc of one field left +90, and a compare-and-set had 2 winners out of 100),
- * so within a process the moves of one pipeline run one after another (serialized below);
- * locally one analytics process runs, so the local funnel stays exact too.
+ * Across consumers and replicas this relies on single-document updates being atomic, as
+ * MongoDB's are and as our local FerretDB build's are (deploy/local/ferretdb/patches).
+ * Within a process the moves of one pipeline run one after another (serialized below), so
+ * that the tokens of its confirmed moves are removed in order by its next move.
  */
 
 const isDuplicateKey = (error: unknown) => (error as { code?: number } | null)?.code === 11000;
@@ -51,7 +50,7 @@ async function inOwnTenant<T>(write: () => Promise<T>, ownExists: () => Promise<
   }
 }
 
-/** Runs one pipeline's counter moves one after another within this process (see above). */
+/** Runs one pipeline's counter moves one after another within this process: token clean-up follows their order. */
 const queues = new Map<string, Promise<unknown>>();
 function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
   const previous = queues.get(key) ?? Promise.resolve();
