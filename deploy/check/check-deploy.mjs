@@ -30,7 +30,10 @@ const MUST_SET = {
   gateway: ['NODE_ENV', 'HOST', 'PORT', 'INTERNAL_SECRET'], // + every SUBGRAPH_<NAME>_URL, + JWT_SECRET or JWKS_URL
 };
 // Read by Node or its libraries rather than by our config schemas: allowed anywhere.
-const RUNTIME_ENV = new Set(['NODE_OPTIONS', 'TZ', 'UV_THREADPOOL_SIZE', 'KAFKAJS_NO_PARTITIONER_WARNING']);
+const RUNTIME_ENV = new Set(['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'TZ', 'UV_THREADPOOL_SIZE', 'KAFKAJS_NO_PARTITIONER_WARNING']);
+// Never in a deployment: the local development secrets (packages/auth/src/local-dev.ts).
+const LOCAL_ONLY_ENV = ['CRM_LOCAL_DEV'];
+const KAFKA_ACCESS = 'deploy/kafka/access.conf';
 
 // ---------------------------------------------------------------- reporting
 let passed = 0;
@@ -161,6 +164,15 @@ async function validateEnv(component, env, where) {
   } catch (error) {
     check(false, `${where}: ${component.name}'s loadConfig() rejects its environment: ${error.message.replace(/\n\s*/g, '; ')}`);
   }
+}
+/** A subgraph logs in to Kafka as its own principal with SASL/SCRAM over TLS; nothing sets the local flag. */
+function checkKafkaClient(component, env, where) {
+  for (const name of LOCAL_ONLY_ENV) check(!(name in env), `${where}: ${component.name} does not set ${name} (local runs only)`);
+  if (component.kind !== 'subgraph') return;
+  check(env.KAFKA_SSL === 'true', `${where}: ${component.name} talks to Kafka over TLS (KAFKA_SSL=true)`);
+  check(env.KAFKA_SASL_MECHANISM === 'scram-sha-512', `${where}: ${component.name} logs in with SASL/SCRAM-SHA-512 (${env.KAFKA_SASL_MECHANISM})`);
+  check(env.KAFKA_SASL_USERNAME === `crm-${component.name}`, `${where}: ${component.name} is Kafka principal crm-${component.name} (${env.KAFKA_SASL_USERNAME})`);
+  check(Boolean(env.KAFKA_SASL_PASSWORD), `${where}: ${component.name} has a Kafka password`);
 }
 function checkEnvNames(component, names, where) {
   for (const name of names) {
@@ -499,6 +511,27 @@ if (check(exists(COMPOSE), `${COMPOSE} exists`)) {
     check(kenv.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR === '1', 'single broker: offsets topic replication factor 1');
     advertised = (kenv.KAFKA_ADVERTISED_LISTENERS ?? '').split(',').map((l) => l.replace(/^\w+:\/\//, ''));
     check(healthTest(kafka), 'kafka has a healthcheck');
+    const protocols = Object.fromEntries((kenv.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP ?? '').split(',').map((pair) => pair.split(':')));
+    const listeners = (kenv.KAFKA_LISTENERS ?? '').split(',').map((l) => ({ name: l.split('://')[0], host: endpoint(l)?.host }));
+    for (const listener of listeners) {
+      const protocol = protocols[listener.name];
+      check(protocol === 'SASL_SSL' || listener.host === 'localhost', `kafka listener ${listener.name} is SASL_SSL or bound to the container's loopback (${protocol} on ${listener.host || 'all interfaces'})`);
+    }
+    const clientListener = (kenv.KAFKA_ADVERTISED_LISTENERS ?? '').split(',').find((l) => l.startsWith('SASL_SSL://'));
+    advertised = clientListener ? [clientListener.replace(/^\w+:\/\//, '')] : [];
+    check(advertised.length === 1, 'kafka advertises one SASL_SSL listener for the services');
+    check(kenv.KAFKA_SASL_ENABLED_MECHANISMS === 'SCRAM-SHA-512', 'kafka enables SASL/SCRAM-SHA-512 only');
+    check(/StandardAuthorizer$/.test(kenv.KAFKA_AUTHORIZER_CLASS_NAME ?? '') && kenv.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND === 'false', 'kafka enforces ACLs (StandardAuthorizer, deny when no ACL)');
+    check(kenv.KAFKA_SSL_KEYSTORE_LOCATION?.startsWith('/certs/') && (kafka.volumes ?? []).includes('kafka-certs:/certs:ro'), 'kafka reads its TLS keystore from the kafka-certs volume');
+  }
+  const setup = composeServices['kafka-setup'];
+  if (check(setup, 'a kafka-setup service applies deploy/kafka/setup.sh')) {
+    check((setup.volumes ?? []).includes('./kafka:/setup:ro') && (setup.entrypoint ?? []).join(' ') === '/bin/bash /setup/setup.sh', 'kafka-setup runs deploy/kafka/setup.sh');
+    check(setup.network_mode === 'service:kafka' && /^localhost:\d+$/.test(envMap(setup.environment).BOOTSTRAP ?? ''), "kafka-setup reaches the broker's loopback admin listener");
+    for (const component of components.filter((c) => c.kind === 'subgraph')) {
+      const password = `KAFKA_PASSWORD_${component.name.toUpperCase()}`;
+      check(envMap(setup.environment)[password], `kafka-setup creates crm-${component.name} (${password})`);
+    }
   }
 
   // Our services.
@@ -518,6 +551,14 @@ if (check(exists(COMPOSE), `${COMPOSE} exists`)) {
     const environment = envMap(service.environment);
     check(environment.PORT === String(component.port), `${where}: PORT=${component.port}`);
     checkEnvNames(component, Object.keys({ ...imageEnv, ...environment }), where);
+    checkKafkaClient(component, environment, where);
+    if (component.kind === 'subgraph') {
+      const password = `KAFKA_PASSWORD_${component.name.toUpperCase()}`;
+      check(references.some((r) => r.name === password && r.required), `${where}: KAFKA_SASL_PASSWORD is the required variable \${${password}:?...}`);
+      check(dependsOn(service)['kafka-setup']?.condition === 'service_completed_successfully', `${where}: depends_on kafka-setup completed (users and ACLs exist)`);
+      const ca = environment.NODE_EXTRA_CA_CERTS;
+      check(ca && (service.volumes ?? []).some((v) => typeof v === 'string' && v.startsWith('kafka-certs:') && ca.startsWith(`${v.split(':')[1]}/`)), `${where}: trusts the broker's CA from the kafka-certs volume (${ca})`);
+    }
     if (component.kind === 'subgraph') {
       check(environment.MONGODB_DB === component.database, `${where}: MONGODB_DB=${component.database} (its own database)`);
       const mongoUrl = endpoint(environment.MONGODB_URL ?? '');
@@ -543,7 +584,7 @@ if (check(exists(COMPOSE), `${COMPOSE} exists`)) {
     }
     await validateEnv(component, { ...imageEnvFor(component), ...environment }, where);
   }
-  const unknown = names.filter((name) => !['mongo', 'kafka'].includes(name) && !components.some((c) => c.name === name));
+  const unknown = names.filter((name) => !['mongo', 'kafka', 'kafka-certs', 'kafka-setup'].includes(name) && !components.some((c) => c.name === name));
   check(unknown.length === 0, `no compose service without a component (${unknown.join(', ') || 'none'})`);
 }
 
@@ -677,6 +718,11 @@ for (const component of components) {
   const env = containerEnv(container, where);
   check(env.PORT === String(component.port), `${where}: PORT=${component.port} (= containerPort)`);
   checkEnvNames(component, Object.keys({ ...imageEnv, ...env }), where);
+  checkKafkaClient(component, env, where);
+  if (component.kind === 'subgraph') {
+    const ref = (container.env ?? []).find((e) => e.name === 'KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef;
+    check(ref?.key === `KAFKA_PASSWORD_${component.name.toUpperCase()}` && !ref.optional, `${where}: KAFKA_SASL_PASSWORD ← Secret key KAFKA_PASSWORD_${component.name.toUpperCase()} (its own)`);
+  }
   if (component.kind === 'subgraph') {
     check(env.MONGODB_DB === component.database, `${where}: MONGODB_DB=${component.database}`);
     check(Number(env.KAFKA_REPLICATION_FACTOR) >= 3, `${where}: KAFKA_REPLICATION_FACTOR ≥ 3 for a production cluster (${env.KAFKA_REPLICATION_FACTOR})`);
@@ -723,6 +769,44 @@ check(ofKind('Ingress').some((i) => i.spec?.rules?.some((r) => r.http?.paths?.so
 const kubectl = spawnSync('kubectl', ['kustomize', K8S_DIR], { cwd: root, encoding: 'utf8' });
 if (kubectl.error) note('kubectl not on PATH: `kubectl kustomize` skipped');
 else check(kubectl.status === 0, `kubectl kustomize ${K8S_DIR} builds${kubectl.status === 0 ? '' : `: ${kubectl.stderr.trim()}`}`);
+
+// ---------------------------------------------------------------- Kafka access
+begin(`Kafka access: ${KAFKA_ACCESS} against the code`);
+const topicsSource = read('packages/events/src/topics.ts');
+const topicNames = Object.fromEntries([...topicsSource.matchAll(/^\s+(\w+):\s*'((?:crm|erp)\.[^']+)'/gm)].map((m) => [m[1], m[2]]));
+const accessLines = exists(KAFKA_ACCESS) ? read(KAFKA_ACCESS).split('\n').filter((line) => line.trim() && !line.trim().startsWith('#')).map((line) => line.trim().split(/\s+/)) : [];
+check(exists(KAFKA_ACCESS), `${KAFKA_ACCESS} exists`);
+const deadLetter = accessLines.find((l) => l[0] === 'dead-letter-topic')?.[1];
+check(deadLetter && deadLetter === topicNames.deadLetter, `the dead-letter topic is packages/events' (${deadLetter})`);
+const declaredTopics = accessLines.find((l) => l[0] === 'topics')?.slice(1) ?? [];
+check(sameSet([...declaredTopics].sort(), Object.values(topicNames).sort()), `every topic of packages/events is created up front (${declaredTopics.join(' ')})`);
+const principals = new Map(accessLines.filter((l) => !['dead-letter-topic', 'topics'].includes(l[0])).map(([service, owns, consumes, groups]) => [service, { owns, consumes, groups }]));
+// Each event's topic, from its definition in packages/events (export const X = defineEvent({ ... topic: topics.y ...).
+const eventTopics = Object.fromEntries(
+  readdirSync(abs('packages/events/src'))
+    .filter((name) => name.endsWith('.events.ts'))
+    .flatMap((name) => [...read(`packages/events/src/${name}`).matchAll(/export const (\w+) = defineEvent\(\{[\s\S]*?topic:\s*topics\.(\w+)/g)])
+    .map((m) => [m[1], topicNames[m[2]]]),
+);
+const sourceFiles = (dir) =>
+  readdirSync(abs(dir), { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? sourceFiles(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') ? [`${dir}/${entry.name}`] : []));
+const deploymentDoc = exists('docs/deployment.md') ? read('docs/deployment.md') : '';
+for (const component of components.filter((c) => c.kind === 'subgraph')) {
+  const access = principals.get(component.name);
+  if (!check(access, `${KAFKA_ACCESS} lists ${component.name}`)) continue;
+  const code = sourceFiles(`${component.dir}/src`).map(read).join('\n');
+  // What its consumers subscribe to (the topics of the events handled with on(Event, ...)) and their groups (literal, or a constant).
+  const consumed = [...code.matchAll(/\bon\(\s*(\w+)\s*,/g)].map((m) => eventTopics[m[1]] ?? `unknown event ${m[1]}`);
+  const constants = Object.fromEntries([...code.matchAll(/const (\w+) = '([^']+)'/g)].map((m) => [m[1], m[2]]));
+  const groups = [...code.matchAll(/groupId:\s*(?:'([^']+)'|(\w+))/g)].map((m) => m[1] ?? constants[m[2]]);
+  const declaredConsumes = access.consumes === '-' ? [] : access.consumes.split(',');
+  check(sameSet([...new Set(consumed)].sort(), [...declaredConsumes].sort()), `${component.name} reads exactly the topics its consumers subscribe to (${declaredConsumes.join(', ') || 'none'})`);
+  const ownTopics = Object.values(topicNames).filter((t) => t.startsWith(`crm.${component.name}.`));
+  check(access.owns === (ownTopics.length ? `crm.${component.name}.` : '-'), `${component.name} writes only its own topics crm.${component.name}.* (${access.owns})`);
+  check(groups.every((group) => group && access.groups !== '-' && group.startsWith(access.groups)) && (groups.length > 0) === (access.groups !== '-'), `${component.name}'s consumer groups (${groups.join(', ') || 'none'}) are under its group prefix (${access.groups})`);
+  check(deploymentDoc.includes(`| \`crm-${component.name}\` |`), `docs/deployment.md lists the principal crm-${component.name}`);
+}
+check([...principals.keys()].every((name) => components.some((c) => c.kind === 'subgraph' && c.name === name)), `${KAFKA_ACCESS} names only subgraphs`);
 
 // ---------------------------------------------------------------- summary
 console.log('');

@@ -36,7 +36,10 @@ COPY package.json package-lock.json ./
 COPY packages/auth/package.json packages/auth/
 COPY packages/bench/package.json packages/bench/
 COPY packages/build-config/package.json packages/build-config/
+COPY packages/demo/package.json packages/demo/
+COPY packages/erp-simulator/package.json packages/erp-simulator/
 COPY packages/events/package.json packages/events/
+COPY packages/fault-tests/package.json packages/fault-tests/
 COPY packages/jest-config/package.json packages/jest-config/
 COPY packages/messaging/package.json packages/messaging/
 COPY packages/service-kit/package.json packages/service-kit/

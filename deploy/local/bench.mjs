@@ -30,4 +30,6 @@ step('building the services and the gateway');
 run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
 process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning'].filter(Boolean).join(' ');
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+// A local run: the local development secrets and broker login (packages/auth/src/local-dev.ts).
+process.env.CRM_LOCAL_DEV = '1';
 run('npm', ['run', '-s', 'bench', '-w', '@crm/bench']);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local FerretDB (MongoDB wire protocol; SQLite, or PostgreSQL with FERRETDB_BACKEND=postgresql)
-# + single-node Kafka (KRaft), no Docker.
+# + single-node Kafka (KRaft, clients log in with SASL/SCRAM-SHA-512), no Docker.
 #
 #   deploy/local/infra.sh up       install + start + wait (what npm start/test and CI call)
 #   deploy/local/infra.sh install  build FerretDB (with our patches), fetch the Kafka jars (cached, first time only)
@@ -8,13 +8,14 @@
 #   deploy/local/infra.sh start    start both in the background unless already answering
 #   deploy/local/infra.sh wait     wait until both really answer (exit 1 + log tail on timeout)
 #   deploy/local/infra.sh status   report each part (exit 0 only if both answer)
-#   deploy/local/infra.sh stop     stop what we started (pid files), TERM then KILL
+#   deploy/local/infra.sh stop [ferretdb|kafka]  stop what we started (pid files), TERM then KILL; both by default
 #   deploy/local/infra.sh reset    stop and delete the local data and logs
-#   deploy/local/infra.sh env      print MONGODB_URL / KAFKA_BROKERS export lines
+#   deploy/local/infra.sh env      print MONGODB_URL / KAFKA_BROKERS / KAFKA_SASL_* export lines
 #
 # Binaries and jars live outside the repo in ${CRM_LOCAL_CACHE:-~/.cache/crm-platform}
-# (versioned folders, shared by every clone); data, logs and pids in <repo>/.local/.
-# See docs/local-infra.md.
+# (versioned folders, shared by every clone); data, logs and pids in <repo>/.local/, or in
+# $CRM_LOCAL_DIR: a second instance from the same checkout (other ports, own state), as the
+# fault tests run one. See docs/local-infra.md.
 
 # SC2016: the single quotes are on purpose ($1/$2 of `bash -c`, the literal "$db" in BSON).
 # shellcheck source-path=SCRIPTDIR disable=SC2016
@@ -27,7 +28,7 @@ source "$HERE/versions.env"
 CACHE=${CRM_LOCAL_CACHE:-$HOME/.cache/crm-platform}
 FERRETDB_BIN=$CACHE/bin/ferretdb-$FERRETDB_VERSION
 KAFKA_HOME=$CACHE/kafka-$KAFKA_VERSION
-LOCAL=$ROOT/.local
+LOCAL=${CRM_LOCAL_DIR:-$ROOT/.local}
 FERRETDB_DATA=$LOCAL/ferretdb/data
 PG_DIR=$LOCAL/postgres
 KAFKA_DIR=$LOCAL/kafka
@@ -65,13 +66,27 @@ kafka_java() { # kafka_java <main class> <args...>: a JVM on the cached jars, WA
   java -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" -cp "$KAFKA_HOME/libs/*" "$@"
 }
 
-# The broker really serves metadata: list topics through the admin client.
-kafka_metadata() {
+# How the admin tools log in: the local SCRAM user, as the services of a local run do.
+kafka_client_properties() { # kafka_client_properties <file> [sasl|plaintext]
   mkdir -p "$RUN"
-  printf 'request.timeout.ms=3000\ndefault.api.timeout.ms=5000\n' >"$RUN/kafka-admin.properties"
+  {
+    printf 'request.timeout.ms=3000\ndefault.api.timeout.ms=5000\n'
+    if [[ ${2:-sasl} == sasl ]]; then
+      printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n'
+      printf 'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";\n' \
+        "$LOCAL_KAFKA_SASL_USER" "$LOCAL_KAFKA_SASL_PASSWORD"
+    fi
+  } >"$1"
+}
+
+# The broker really serves metadata: list topics through the admin client, logged in
+# (or, with "plaintext", without SASL: how an older local broker answers).
+kafka_metadata() { # kafka_metadata [port] [sasl|plaintext]
+  local props=$RUN/kafka-admin${2:+-$2}.properties
+  kafka_client_properties "$props" "${2:-sasl}"
   timeout 20 java -Xmx128m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" \
     -cp "$KAFKA_HOME/libs/*" org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "127.0.0.1:$KAFKA_PORT" --command-config "$RUN/kafka-admin.properties" --list >/dev/null 2>&1
+    --bootstrap-server "127.0.0.1:${1:-$KAFKA_PORT}" --command-config "$props" --list >/dev/null 2>&1
 }
 
 pid_alive() { # pid_alive <name>: the pid file names a live process that is ours
@@ -79,10 +94,11 @@ pid_alive() { # pid_alive <name>: the pid file names a live process that is ours
   [[ -s $f ]] || return 1
   pid=$(<"$f")
   [[ -r /proc/$pid/cmdline ]] || return 1
-  # guard against a recycled pid: the command line must still be ours
+  # guard against a recycled pid: the command line must still be ours, this instance's (another
+  # checkout's or CRM_LOCAL_DIR's instance has another port and another server.properties)
   case $1 in
-    ferretdb) grep -qa "ferretdb-" "/proc/$pid/cmdline" ;;
-    kafka) grep -qa "kafka.Kafka" "/proc/$pid/cmdline" ;;
+    ferretdb) grep -qa "ferretdb-" "/proc/$pid/cmdline" && grep -qaF "127.0.0.1:$(recorded ferretdb | cut -d' ' -f1)" "/proc/$pid/cmdline" ;;
+    kafka) grep -qa "kafka.Kafka" "/proc/$pid/cmdline" && grep -qaF "$KAFKA_DIR/server.properties" "/proc/$pid/cmdline" ;;
   esac
 }
 
@@ -243,14 +259,26 @@ start_postgres() {
     pg createdb -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres ferretdb
 }
 
+# What a broker of this checkout runs with: its port and how clients log in. A broker started
+# before SASL was added recorded only its port.
+KAFKA_SECURITY=sasl-scram-sha-512
+
 start_kafka() {
   pid_alive kafka || rm -f "$RUN/kafka.pid" "$RUN/kafka.conf" # stale after a reboot or a crash
+  if [[ -f $RUN/kafka.pid && $(recorded kafka) == "$KAFKA_PORT" ]]; then
+    say "this checkout's Kafka runs without SASL (the configuration before SASL): restarting it with SASL"
+    stop_one kafka 30
+  fi
   if [[ -f $RUN/kafka.pid ]]; then
-    [[ $(recorded kafka) == "$KAFKA_PORT" ]] || die "this checkout's Kafka runs on port $(recorded kafka): run '$0 stop' first"
+    [[ $(recorded kafka) == "$KAFKA_PORT $KAFKA_SECURITY" ]] ||
+      die "this checkout's Kafka runs with port/security '$(recorded kafka)': run '$0 stop' first"
     say "Kafka already running (pid $(<"$RUN/kafka.pid"))"
     return
   fi
   if tcp_open "$KAFKA_PORT"; then
+    if ! kafka_metadata "$KAFKA_PORT" sasl && kafka_metadata "$KAFKA_PORT" plaintext; then
+      die "a Kafka without SASL answers on 127.0.0.1:$KAFKA_PORT (an older local broker, started by another checkout?): stop it ('npm run infra -- stop' in that checkout) and run this again; see docs/local-infra.md"
+    fi
     say "Kafka already answering on 127.0.0.1:$KAFKA_PORT (not started by this checkout)"
     return
   fi
@@ -259,24 +287,34 @@ start_kafka() {
   mkdir -p "$KAFKA_DIR/data"
   # Regenerated on every start so port overrides apply.
   sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
-    -e "s|@KAFKA_DATA_DIR@|$KAFKA_DIR/data|g" "$HERE/kafka/server.properties.template" >"$KAFKA_DIR/server.properties"
+    -e "s|@KAFKA_DATA_DIR@|$KAFKA_DIR/data|g" -e "s|@KAFKA_SASL_USER@|$LOCAL_KAFKA_SASL_USER|g" \
+    -e "s|@KAFKA_SASL_PASSWORD@|$LOCAL_KAFKA_SASL_PASSWORD|g" "$HERE/kafka/server.properties.template" >"$KAFKA_DIR/server.properties"
+  # The SCRAM user lives in the cluster metadata, written when the storage is formatted: storage
+  # formatted before SASL (no marker) is formatted again. Local topics and offsets go with it.
+  local scram_marker=$KAFKA_DIR/data/.crm-scram-user scram_user="SCRAM-SHA-512 $LOCAL_KAFKA_SASL_USER"
+  if [[ -f $KAFKA_DIR/data/meta.properties && "$(cat "$scram_marker" 2>/dev/null)" != "$scram_user" ]]; then
+    say "the Kafka storage in .local/kafka/data has no SCRAM user (formatted before SASL): formatting it again (local topics and offsets are dropped)"
+    rm -rf "$KAFKA_DIR/data" && mkdir -p "$KAFKA_DIR/data"
+  fi
   # Format the KRaft storage once (static controller.quorum.voters: no --standalone).
   if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
-    say "formatting Kafka KRaft storage (first start only)..."
+    say "formatting Kafka KRaft storage with the local SCRAM user (first start only)..."
     local cluster_id
     cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid | tail -n 1)
-    kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
-      --ignore-formatted >"$LOGS/kafka-format.log" 2>&1 || { cat "$LOGS/kafka-format.log"; die "Kafka storage format failed"; }
+    kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" --ignore-formatted \
+      --add-scram "SCRAM-SHA-512=[name=$LOCAL_KAFKA_SASL_USER,password=$LOCAL_KAFKA_SASL_PASSWORD]" \
+      >"$LOGS/kafka-format.log" 2>&1 || { cat "$LOGS/kafka-format.log"; die "Kafka storage format failed"; }
+    echo "$scram_user" >"$scram_marker"
   fi
   rotate_log kafka
   echo "---- $(date -Is) infra.sh start ----" >>"$LOGS/kafka.log"
-  say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (data: .local/kafka/data, log: .local/logs/kafka.log)"
+  say "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT, SASL/SCRAM-SHA-512 (data: .local/kafka/data, log: .local/logs/kafka.log)"
   # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM options
   setsid nohup java $KAFKA_HEAP_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Dlog4j2.shutdownHookEnabled=false \
     -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" -cp "$KAFKA_HOME/libs/*" \
     kafka.Kafka "$KAFKA_DIR/server.properties" >>"$LOGS/kafka.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/kafka.pid"
-  echo "$KAFKA_PORT" >"$RUN/kafka.conf"
+  echo "$KAFKA_PORT $KAFKA_SECURITY" >"$RUN/kafka.conf"
 }
 
 cmd_start() {
@@ -305,7 +343,7 @@ cmd_wait() {
   done
   say "FerretDB ready: mongodb://127.0.0.1:$FERRETDB_PORT ($((SECONDS - t0)) s)"
   say "waiting for Kafka (metadata from 127.0.0.1:$KAFKA_PORT)..."
-  until tcp_open "$KAFKA_PORT" && kafka_metadata; do
+  until tcp_open "$KAFKA_PORT" && kafka_metadata "$KAFKA_PORT"; do
     [[ -f $RUN/kafka.pid ]] && ! pid_alive kafka && fail_with_log kafka "Kafka exited"
     ((SECONDS < deadline)) || fail_with_log kafka "Kafka did not serve metadata within $INFRA_WAIT_SECONDS s"
     sleep 0.5
@@ -323,7 +361,7 @@ cmd_status() {
     if [[ $name == ferretdb ]]; then
       mongo_ping "$port" && answering=yes
     else
-      tcp_open "$port" && kafka_metadata && answering=yes
+      tcp_open "$port" && kafka_metadata "$port" && answering=yes
     fi
     if pid_alive $name; then pid="pid $(<"$RUN/$name.pid")"; else pid="not started by infra.sh"; fi
     if [[ $answering == yes ]]; then
@@ -367,7 +405,13 @@ stop_one() { # stop_one <name> <seconds before KILL>
   rm -f "$f" "$RUN/$1.conf"
 }
 
-cmd_stop() {
+cmd_stop() { # cmd_stop [ferretdb|kafka]: one part (the fault tests stop the broker or the store alone), or all
+  case ${1:-all} in
+    kafka) stop_one kafka 30; return ;;
+    ferretdb) stop_one ferretdb 10; return ;;
+    all) ;;
+    *) die "stop takes ferretdb, kafka or nothing (both), not '$1'" ;;
+  esac
   stop_one kafka 30 # a controlled shutdown flushes logs and the metadata snapshot
   stop_one ferretdb 10
   if [[ -f $PG_DIR/data/postmaster.pid ]]; then
@@ -385,6 +429,7 @@ cmd_reset() {
 cmd_env() {
   echo "export MONGODB_URL=mongodb://127.0.0.1:$FERRETDB_PORT"
   echo "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+  echo "export KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=$LOCAL_KAFKA_SASL_USER KAFKA_SASL_PASSWORD=$LOCAL_KAFKA_SASL_PASSWORD"
 }
 
 case ${1:-} in
@@ -394,7 +439,7 @@ case ${1:-} in
   wait) cmd_wait ;;
   up) lock; t0=$SECONDS; cmd_install; cmd_start; cmd_wait; say "up in $((SECONDS - t0)) s" ;;
   status) cmd_status ;;
-  stop) lock; cmd_stop ;;
+  stop) lock; cmd_stop "${2:-}" ;;
   reset) lock; cmd_reset ;;
   env) cmd_env ;;
   *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;

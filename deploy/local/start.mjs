@@ -79,7 +79,9 @@ for (const service of services) {
   // (the same flags as the images' CMD; see docs/architecture.md, "Memory").
   const child = spawn(process.execPath, ['--max-semi-space-size=2', '--disable-warning=TimeoutNegativeWarning', 'dist/main.js'], {
     cwd: join(root, service.dir),
-    env: { LOG_LEVEL: 'warn', ...process.env },
+    // CRM_LOCAL_DEV: a local run, so the services take the local development secrets and broker
+    // login (packages/auth/src/local-dev.ts); nothing outside deploy/local and the tests sets it.
+    env: { LOG_LEVEL: 'warn', ...process.env, CRM_LOCAL_DEV: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `${service.name.padEnd(10)} | `;

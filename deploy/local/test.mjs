@@ -37,6 +37,8 @@ rmSync(resultsDir, { recursive: true, force: true });
 step('codegen, typecheck, build, then jest in every workspace');
 const tested = run('npx', ['turbo', 'run', 'test', '--concurrency=2', '--continue', '--output-logs=new-only'], {
   ...process.env,
+  // A local run: the local development secrets and broker login (packages/auth/src/local-dev.ts).
+  CRM_LOCAL_DEV: '1',
   JEST_RESULTS_DIR: resultsDir,
   // kafkajs 2.2.4 trips a harmless TimeoutNegativeWarning on Node 22+.
   NODE_OPTIONS: [process.env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning'].filter(Boolean).join(' '),

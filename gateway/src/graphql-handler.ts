@@ -18,7 +18,11 @@ interface Answer {
  * A failed verification is thrown from Apollo's context function, so errors look as before.
  * A shared execution carries the first caller's correlation id to the subgraphs.
  */
-export function graphqlHandler(apollo: ApolloServer<GatewayContext>, authenticate: (req: Request) => Promise<GatewayContext>): RequestHandler {
+export function graphqlHandler(
+  apollo: ApolloServer<GatewayContext>,
+  authenticate: (req: Request) => Promise<GatewayContext>,
+  { maxTokens }: { maxTokens?: number } = {},
+): RequestHandler {
   const inFlight = new InFlight<Answer>();
   return async (req, res, next) => {
     try {
@@ -26,7 +30,7 @@ export function graphqlHandler(apollo: ApolloServer<GatewayContext>, authenticat
         (context) => ({ context, error: undefined }),
         (error: unknown) => ({ context: undefined, error }),
       );
-      const operation = req.method === 'POST' && auth.context ? operationKey(auth.context.identity, req.body ?? {}) : undefined;
+      const operation = req.method === 'POST' && auth.context ? operationKey(auth.context.identity, req.body ?? {}, maxTokens) : undefined;
       // The answer's content type follows the Accept header: callers share only the same one.
       const key = operation && `${req.headers.accept ?? ''}\n${operation}`;
       const answer = await inFlight.run(key, async () => {

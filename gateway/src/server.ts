@@ -4,18 +4,22 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createUserTokenVerifier } from '@crm/auth';
 import { createErrorFormatter, createLogger } from '@crm/service-kit';
-import express from 'express';
-import type { GatewayConfig } from './config';
+import express, { type ErrorRequestHandler } from 'express';
+import { operationLimitsOf, type GatewayConfig } from './config';
 import { buildContext, type GatewayContext } from './context';
+import { finiteNumberLiterals, finiteNumberVariables } from './finite-number-literals';
 import { graphqlHandler } from './graphql-handler';
 import { createIdentityHeaderSigner } from './identity-header';
 import { InFlight } from './in-flight';
+import { limitErrorFormatter, operationLimitsPlugin } from './operation-limits';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { createSubgraphHttp, type SubgraphHttpResponse } from './subgraph-http';
-import { subgraphUrlVariable } from './subgraphs';
+import { subgraphs, subgraphUrlVariable } from './subgraphs';
+import { fileRoutes } from './uploads';
 
 export interface RunningGateway {
   url: string;
@@ -25,7 +29,9 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? resolve(__dirname, '../supergraph.graphql'), 'utf8');
-  const http = createSubgraphHttp();
+  const http = createSubgraphHttp({ timeoutMs: config.SUBGRAPH_TIMEOUT_MS });
+  const limits = operationLimitsOf(config);
+  const production = config.NODE_ENV === 'production';
   const subgraphDeps = { http, signIdentity: createIdentityHeaderSigner(config.INTERNAL_SECRET), inFlight: new InFlight<SubgraphHttpResponse>() };
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -33,17 +39,24 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   });
   const verify = createUserTokenVerifier(
     config.JWKS_URL
-      ? { jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }
-      : { secret: config.JWT_SECRET!, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+      ? { jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, maxLifetimeSeconds: config.JWT_MAX_TOKEN_LIFETIME }
+      : { secret: config.JWT_SECRET!, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, maxLifetimeSeconds: config.JWT_MAX_TOKEN_LIFETIME },
   );
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: createErrorFormatter(logger),
+    formatError: limitErrorFormatter(limits.maxTokens, createErrorFormatter(logger)),
     includeStacktraceInErrorResponses: false,
+    // The schema is not shown to strangers: no introspection, no landing page and no "Did you
+    // mean" suggestions in production; all of them in development and tests.
+    introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
+    parseOptions: { maxTokens: limits.maxTokens },
+    // The query planner cannot write an out-of-range number (1e309) into a subgraph operation.
+    validationRules: [finiteNumberLiterals],
     plugins: [
-      config.NODE_ENV === 'production'
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      finiteNumberVariables<GatewayContext>(),
+      operationLimitsPlugin<GatewayContext>(limits),
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
   });
   await apollo.start();
@@ -54,8 +67,16 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });
-  app.use('/graphql', express.json({ limit: '1mb' }), graphqlHandler(apollo, (req) => buildContext(req, verify)));
+  app.use(
+    '/graphql',
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    graphqlHandler(apollo, (req) => buildContext(req, verify), { maxTokens: limits.maxTokens }),
+    badRequestAnswer,
+  );
   app.get('/', (_req, res) => res.redirect('/graphql'));
+  // Files (imports in, exports out) stream to and from the contacts service.
+  const contactsGraphql = config[subgraphUrlVariable('contacts')] ?? subgraphs.find(({ name }) => name === 'contacts')!.localUrl;
+  fileRoutes(app, { contactsUrl: contactsGraphql.replace(/\/graphql$/, ''), maxBytes: config.UPLOAD_MAX_BYTES, verify, signIdentity: subgraphDeps.signIdentity, logger });
 
   const server: Server = await new Promise((done, fail) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? fail(error) : done(listening)));
@@ -77,3 +98,10 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     },
   };
 }
+
+/** A body that is too large or not JSON: a GraphQL-shaped error, never Express's HTML page with a stack. */
+const badRequestAnswer: ErrorRequestHandler = (error: { status?: unknown; type?: unknown }, _req, res, next) => {
+  if (typeof error.status !== 'number' || error.status < 400 || error.status >= 500) return next(error);
+  const message = error.type === 'entity.too.large' ? 'The request body is larger than the gateway accepts (MAX_BODY_BYTES)' : 'The request body is not valid JSON';
+  res.status(error.status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+};

@@ -43,13 +43,16 @@ export interface IncomingOperation {
 // Parsed once per distinct document text, only to tell a query from a mutation.
 const operationTypes = new LRUCache<string, OperationTypeNode | 'none'>({ max: 1_000 });
 
-/** The type of the operation a request runs, or undefined when the document is not valid GraphQL. */
-export function operationTypeOf(query: string, operationName: string | undefined): OperationTypeNode | undefined {
+/**
+ * The type of the operation a request runs, or undefined when the document is not valid GraphQL
+ * or has more than maxTokens tokens (Apollo refuses it then).
+ */
+export function operationTypeOf(query: string, operationName: string | undefined, maxTokens?: number): OperationTypeNode | undefined {
   const key = `${operationName ?? ''}\n${query}`;
   let type = operationTypes.get(key);
   if (type === undefined) {
     try {
-      const operations = parse(query).definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+      const operations = parse(query, { maxTokens }).definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
       const chosen = operationName ? operations.find((operation) => operation.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
       type = chosen?.operation ?? 'none';
     } catch {
@@ -61,9 +64,9 @@ export function operationTypeOf(query: string, operationName: string | undefined
 }
 
 /** Key under which identical concurrent client operations share one execution; undefined: never share. */
-export function operationKey(identity: Identity | undefined, body: IncomingOperation): string | undefined {
+export function operationKey(identity: Identity | undefined, body: IncomingOperation, maxTokens?: number): string | undefined {
   if (!identity || typeof body.query !== 'string' || body.extensions !== undefined) return undefined;
   const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
-  if (operationTypeOf(body.query, operationName) !== 'query') return undefined;
+  if (operationTypeOf(body.query, operationName, maxTokens) !== 'query') return undefined;
   return `${callerKey(identity)}\n${operationName ?? ''}\n${JSON.stringify(body.variables ?? null)}\n${body.query}`;
 }

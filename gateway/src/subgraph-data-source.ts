@@ -1,11 +1,12 @@
 import type { GraphQLDataSource,GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { IDENTITY_HEADER, type Identity } from '@crm/auth';
+import { ErrorCode } from '@crm/service-kit';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context';
 import { dedupeRepresentations, expandEntities } from './entity-representations';
 import type { InFlight } from './in-flight';
 import { fetchOperationType, subgraphFetchKey } from './sharing-keys';
-import type { SubgraphHttp, SubgraphHttpResponse } from './subgraph-http';
+import { SubgraphTimeoutError, type SubgraphHttp, type SubgraphHttpResponse } from './subgraph-http';
 
 export interface SubgraphDataSourceDeps {
   http: SubgraphHttp;
@@ -20,7 +21,8 @@ type Response = { data?: Record<string, unknown> | null; errors?: GraphQLError[]
  * Calls one subgraph for the query planner, in place of RemoteGraphQLDataSource: forwards the
  * verified caller as the signed x-crm-identity header (and the correlation id), sends each
  * distinct entity representation once, and shares identical concurrent reads of one caller.
- * Answers and errors are the same as RemoteGraphQLDataSource's.
+ * Answers and errors are the same as RemoteGraphQLDataSource's, except that a subgraph that does
+ * not answer at all is a SERVICE_UNAVAILABLE error naming it.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(
@@ -55,7 +57,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       query: request.query,
     });
     const read = incomingOperation === 'query' && fetchOperationType(request.query) === 'query';
-    const response = await this.deps.inFlight.run(key, () => this.deps.http.post(this.url, headers, body, read));
+    const response = await this.deps.inFlight.run(key, () => this.deps.http.post(this.url, headers, body, read)).catch((error: unknown) => {
+      throw this.failure(error);
+    });
     // Subgraphs send no cache hints: every answer is uncacheable, as RemoteGraphQLDataSource would conclude.
     const policy = incoming?.overallCachePolicy;
     if (policy && 'restrict' in policy) policy.restrict({ maxAge: 0 });
@@ -63,6 +67,24 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const parsed = parseBody(response);
     if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body, but received: ${parsed}`);
     return deduped ? expandEntities(parsed as Response, deduped) : (parsed as Response);
+  }
+
+  /**
+   * A timeout says which service and that the rest of the answer stands (a mutation's outcome is
+   * then unknown). No answer at all (the subgraph is down, restarting, or the connection broke):
+   * a stable code and the service's name, so the client knows which part is missing and may retry;
+   * the other subgraphs' fields are answered as usual. Nothing of the address or the socket error leaks.
+   */
+  private failure(error: unknown): GraphQLError {
+    if (error instanceof SubgraphTimeoutError) {
+      return new GraphQLError(`The ${this.name} service did not answer within ${error.timeoutMs} ms`, {
+        extensions: { code: ErrorCode.SUBGRAPH_TIMEOUT, service: this.name },
+      });
+    }
+    return new GraphQLError(`the ${this.name} service is unavailable; try again shortly`, {
+      originalError: error instanceof Error ? error : undefined,
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, serviceName: this.name },
+    });
   }
 
   /** The same error RemoteGraphQLDataSource raises for a non-2xx answer. */

@@ -1,6 +1,4 @@
-import { dataOf, errorCodes, testIdentity, waitFor } from '@crm/testing';
-import { gatewayClient } from './client';
-import { startStack, type Stack } from './stack';
+import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type Stack } from '@crm/testing';
 
 let stack: Stack;
 beforeAll(async () => {

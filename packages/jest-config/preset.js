@@ -19,6 +19,6 @@ module.exports = function preset(dir, options = {}) {
     moduleFileExtensions: ['ts', 'js', 'json', 'graphql'],
     testTimeout: 60_000,
     reporters: ['default', [require.resolve('./results-reporter.js'), { name }]],
-    ...(options.broker && { globalSetup: require.resolve('@crm/testing/src/global-setup.ts') }),
+    ...(options.broker && { globalSetup: require.resolve('@crm/messaging/src/testing/global-setup.ts') }),
   };
 };

@@ -5,5 +5,10 @@ export default subgraphCodegen({
   mappers: {
     Activity: '../modules/activity/activity.model#ActivityDoc',
     Deal: '../modules/activity/activity.model#DealRef',
+    Company: '../modules/activity/activity.model#ClientRef',
+    Contact: '../modules/activity/activity.model#ClientRef',
+    ActivityConnection: '../modules/activity/activity.list#ActivityPage',
+    LastTouch: '../modules/last-touch/last-touch.model#LastTouchDoc',
+    Agenda: '../modules/calendar/calendar.resolvers#AgendaShape',
   },
 });

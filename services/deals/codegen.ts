@@ -5,8 +5,15 @@ export default subgraphCodegen({
   mappers: {
     Pipeline: '../modules/pipeline/pipeline.model#PipelineDoc',
     Stage: '../modules/pipeline/pipeline.model#StageDoc',
+    KeyStep: '../modules/pipeline/pipeline.model#KeyStepDoc',
+    PipelineTemplate: '../modules/pipeline/pipeline.templates#PipelineTemplateSpec',
+    TemplateStage: '../modules/pipeline/pipeline.input#StageSpec',
     Deal: '../modules/deal/deal.model#DealDoc',
     StageChange: '../modules/deal/deal.model#StageChangeView',
+    DealConnection: '@crm/service-kit#Connection<DealDoc>',
     Company: '../modules/company/company.resolvers#CompanyRef',
+    ConcessionRequest: '../modules/concession/concession.model#ConcessionDoc',
+    ConcessionRequestConnection: '../modules/concession/concession.model#ConcessionConnectionView',
+    Purchase: '../modules/purchase/purchase.view#OrderedPurchase',
   },
 });

@@ -1,5 +1,6 @@
 import { jwtVerify, SignJWT } from 'jose';
 import { identitySchema, type Identity } from './identity';
+import { lifetimeProblem } from './token-lifetime';
 import { InvalidTokenError } from './user-token';
 
 /**
@@ -10,6 +11,9 @@ import { InvalidTokenError } from './user-token';
 export const IDENTITY_HEADER = 'x-crm-identity';
 const AUDIENCE = 'crm-subgraph';
 const ISSUER = 'crm-gateway';
+const LIFETIME = 60;
+/** Room for the signer's and the verifier's clocks to differ. */
+const MAX_LIFETIME = 2 * LIFETIME;
 
 export async function signInternalIdentity(identity: Identity, secret: string): Promise<string> {
   return new SignJWT({ tenant_id: identity.tenantId, roles: identity.roles })
@@ -18,7 +22,7 @@ export async function signInternalIdentity(identity: Identity, secret: string): 
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
-    .setExpirationTime('60s')
+    .setExpirationTime(`${LIFETIME}s`)
     .sign(new TextEncoder().encode(secret));
 }
 
@@ -28,7 +32,10 @@ export async function verifyInternalIdentity(token: string, secret: string): Pro
       issuer: ISSUER,
       audience: AUDIENCE,
       algorithms: ['HS256'],
+      requiredClaims: ['exp'],
     });
+    const tooLong = lifetimeProblem(payload, MAX_LIFETIME);
+    if (tooLong) throw new Error(tooLong);
     return identitySchema.parse({ tenantId: payload.tenant_id, userId: payload.sub, roles: payload.roles });
   } catch (error) {
     throw new InvalidTokenError(`invalid gateway identity: ${(error as Error).message}`);

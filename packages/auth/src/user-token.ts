@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { identitySchema, type Identity } from './identity';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, lifetimeProblem } from './token-lifetime';
 
 /**
  * User tokens carry `sub` (user), `tenant_id` and `roles`.
@@ -13,9 +14,15 @@ export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
 }
 
+interface CommonVerifierOptions {
+  issuer?: string;
+  audience?: string;
+  /** Tokens must expire, at most this long after they were issued (default 24 h). */
+  maxLifetimeSeconds?: number;
+}
 export type UserTokenVerifierOptions =
-  | { secret: string; jwksUrl?: undefined; issuer?: string; audience?: string }
-  | { jwksUrl: string; secret?: undefined; issuer?: string; audience?: string };
+  | ({ secret: string; jwksUrl?: undefined } & CommonVerifierOptions)
+  | ({ jwksUrl: string; secret?: undefined } & CommonVerifierOptions);
 
 export function createUserTokenVerifier(options: UserTokenVerifierOptions): (token: string) => Promise<Identity> {
   const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
@@ -25,7 +32,9 @@ export function createUserTokenVerifier(options: UserTokenVerifierOptions): (tok
     issuer: options.issuer ?? TOKEN_ISSUER,
     audience: options.audience ?? TOKEN_AUDIENCE,
     algorithms: options.jwksUrl ? ['RS256', 'ES256', 'EdDSA'] : ['HS256'],
+    requiredClaims: ['exp'],
   };
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   return async (token) => {
     let payload: JWTPayload;
     try {
@@ -34,6 +43,8 @@ export function createUserTokenVerifier(options: UserTokenVerifierOptions): (tok
     } catch (error) {
       throw new InvalidTokenError(`invalid token: ${(error as Error).message}`);
     }
+    const tooLong = lifetimeProblem(payload, maxLifetime);
+    if (tooLong) throw new InvalidTokenError(`invalid token: ${tooLong}`);
     const identity = identitySchema.safeParse({ tenantId: payload.tenant_id, userId: payload.sub, roles: payload.roles });
     if (!identity.success) throw new InvalidTokenError('invalid token: missing or malformed tenant_id, sub or roles claims');
     return identity.data;

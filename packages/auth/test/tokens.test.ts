@@ -3,6 +3,7 @@ import {
   createUserTokenVerifier,
   hasRole,
   InvalidTokenError,
+  parseDurationSeconds,
   signInternalIdentity,
   signUserToken,
   verifyInternalIdentity,
@@ -39,6 +40,7 @@ describe('user tokens', () => {
       .setSubject('alice')
       .setIssuer('crm-platform')
       .setAudience('crm-api')
+      .setExpirationTime('1h')
       .sign(new TextEncoder().encode(secret));
     await expect(verify(token)).rejects.toThrow(/tenant_id/);
   });
@@ -48,7 +50,55 @@ describe('user tokens', () => {
   });
 });
 
+describe('user token lifetime', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const userToken = (times: { iat?: number; exp?: number }) => {
+    const jwt = new SignJWT({ tenant_id: 'acme', roles: ['manager'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('crm-platform').setAudience('crm-api');
+    if (times.iat !== undefined) jwt.setIssuedAt(times.iat);
+    if (times.exp !== undefined) jwt.setExpirationTime(times.exp);
+    return jwt.sign(new TextEncoder().encode(secret));
+  };
+
+  it('refuses a token that never expires', async () => {
+    await expect(createUserTokenVerifier({ secret })(await userToken({ iat: now() }))).rejects.toThrow(/"exp"/);
+  });
+
+  it('refuses a token issued for longer than the maximum (24 h by default), measured from iat', async () => {
+    const verify = createUserTokenVerifier({ secret });
+    await expect(verify(await userToken({ iat: now() - 60, exp: now() + 24 * 3600 }))).rejects.toThrow(/longer than the allowed 86400 s/);
+    await expect(verify(await userToken({ iat: now() - 60, exp: now() + 23 * 3600 }))).resolves.toEqual(alice);
+  });
+
+  it('judges a token without iat by the time it has left', async () => {
+    const verify = createUserTokenVerifier({ secret, maxLifetimeSeconds: 3600 });
+    await expect(verify(await userToken({ exp: now() + 2 * 3600 }))).rejects.toThrow(/longer than the allowed 3600 s/);
+    await expect(verify(await userToken({ exp: now() + 1800 }))).resolves.toEqual(alice);
+  });
+
+  it('applies a configured maximum', async () => {
+    const verify = createUserTokenVerifier({ secret, maxLifetimeSeconds: 600 });
+    await expect(verify(await signUserToken(alice, secret, '15m'))).rejects.toThrow(InvalidTokenError);
+    await expect(verify(await signUserToken(alice, secret, '10m'))).resolves.toEqual(alice);
+  });
+
+  it('reads durations the way JWT_MAX_TOKEN_LIFETIME and npm run token take them', () => {
+    expect([parseDurationSeconds('90'), parseDurationSeconds('90s'), parseDurationSeconds('15m'), parseDurationSeconds('24h'), parseDurationSeconds('2d')]).toEqual([90, 90, 900, 86_400, 172_800]);
+    expect(parseDurationSeconds('1 week')).toBeUndefined();
+  });
+});
+
 describe('gateway-to-subgraph identity', () => {
+  const internalToken = (build: (jwt: SignJWT) => SignJWT) =>
+    build(new SignJWT({ tenant_id: 'acme', roles: ['manager'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('crm-gateway').setAudience('crm-subgraph')).sign(
+      new TextEncoder().encode(secret),
+    );
+
+  it('refuses an identity without exp or living longer than two minutes', async () => {
+    await expect(verifyInternalIdentity(await internalToken((jwt) => jwt.setIssuedAt()), secret)).rejects.toThrow(/"exp"/);
+    await expect(verifyInternalIdentity(await internalToken((jwt) => jwt.setIssuedAt().setExpirationTime('1h')), secret)).rejects.toThrow(/longer than/);
+    await expect(verifyInternalIdentity(await internalToken((jwt) => jwt.setIssuedAt().setExpirationTime('60s')), secret)).resolves.toEqual(alice);
+  });
+
   it('round-trips and refuses a user token in its place', async () => {
     await expect(verifyInternalIdentity(await signInternalIdentity(alice, secret), secret)).resolves.toEqual(alice);
     await expect(verifyInternalIdentity(await signUserToken(alice, secret), secret)).rejects.toThrow(InvalidTokenError);

@@ -1,11 +1,14 @@
 // npm run bench: every figure of the project side by side, in one run on one machine.
-// BENCH_ONLY=store,gateway,slice picks sections. Prints tables; never asserts.
+// BENCH_ONLY=store,gateway,slice,contacts,import,analytics picks sections. Prints tables; never asserts.
 import { printSection, writeReport, type Section } from './report';
 
 const sections: Record<string, () => Promise<Section[]>> = {
   store: async () => (await import('./store/store.bench.js')).run(),
   gateway: async () => (await import('./gateway/gateway.bench.js')).run(),
   slice: async () => (await import('./slice/slice.bench.js')).run(),
+  contacts: async () => (await import('./contacts/companies-page.js')).run(),
+  import: async () => (await import('./import/import.bench.js')).run(),
+  analytics: async () => (await import('./analytics/analytics.bench.js')).run(),
 };
 
 async function main() {

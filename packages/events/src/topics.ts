@@ -2,12 +2,32 @@
 export const topics = {
   company: 'crm.contacts.company',
   contact: 'crm.contacts.contact',
+  /** A tenant's settings of the contacts service: default country, required fields, custom fields, segments. */
+  contactsSettings: 'crm.contacts.settings',
   pipeline: 'crm.deals.pipeline',
   deal: 'crm.deals.deal',
+  /** Concession requests on deals (special prices, trade credit) and their decisions. */
+  concession: 'crm.deals.concession',
+  /** A tenant's settings of the deals service (the reasons for losing a deal). */
+  dealsSettings: 'crm.deals.settings',
   activity: 'crm.activities.activity',
+  /** A tenant's activity settings (time norms), keyed by tenant id. */
+  activitySettings: 'crm.activities.settings',
+  /** Facts computed by analytics that other services apply (for instance a company's ABC class). */
+  companyClass: 'crm.analytics.company-class',
+  /** Published by the company's ERP, not by the CRM: orders, shipments and payments of clients. */
+  erpOrders: 'erp.orders',
+  erpShipments: 'erp.shipments',
+  erpPayments: 'erp.payments',
   /** Poison messages parked by any consumer, with the reason in the headers. */
   deadLetter: 'crm.dead-letter',
 } as const;
 
 export type Topic = (typeof topics)[keyof typeof topics];
 export const allTopics: Topic[] = Object.values(topics);
+
+/** The service that alone may publish on a topic (`crm.<service>.<aggregate>`, the ERP's `erp.<what>`); undefined for others. */
+export function topicOwner(topic: string): string | undefined {
+  if (/^erp\.[a-z0-9-]+$/.test(topic)) return 'erp';
+  return /^crm\.([a-z0-9-]+)\.[a-z0-9-]+$/.exec(topic)?.[1];
+}

@@ -14,10 +14,20 @@ describe('AsyncAPI document', () => {
     expect(diagnostics.map((d) => `${d.message} @ ${d.path.join('.')}`)).toEqual([]);
   });
 
+  it('gives every event a realistic example that its own schema accepts, inside a valid envelope', () => {
+    const doc = parse(renderAsyncApi());
+    for (const def of catalogue.definitions) {
+      expect([def.type, def.version, def.example === undefined]).toEqual([def.type, def.version, false]);
+      expect([def.type, def.data.safeParse(def.example).error?.issues ?? []]).toEqual([def.type, []]);
+      const [example] = doc.components.messages[`${def.type}V${def.version}`].examples;
+      expect(catalogue.check(example.payload).data).toEqual(def.data.parse(def.example));
+    }
+  });
+
   it('describes every event on its topic with resolvable references', () => {
     const doc = parse(renderAsyncApi());
     expect(doc.asyncapi).toBe('3.1.0');
-    for (const def of catalogue) {
+    for (const def of catalogue.definitions) {
       const message = doc.components.messages[`${def.type}V${def.version}`];
       expect(message.payload.properties.type).toEqual({ const: def.type });
       expect(message.payload.properties.data.type).toBe('object');

@@ -1,24 +1,35 @@
-import { InvalidEventError, parseEvent, topics as crmTopics, type Envelope } from '@crm/events';
+import { catalogue as defaultCatalogue, InvalidEventError, topicOwner, topics as crmTopics, type Catalogue, type Envelope } from '@crm/events';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { dayOf } from './day-bucket';
+import { startNewGroupAtLatest } from './group-offsets';
 import { ProcessedEventModel, type ProcessedEvent } from './processed-event.model';
+import { isStoreUnavailable } from './store-availability';
+import { isDuplicateKey } from './store-errors';
+import { PermanentEventError, type Subscription } from './subscription';
+import { sleep, withTimeout } from './timeout';
 
-export type EventHandler = (event: Envelope, logger: Logger) => Promise<void>;
-
-/** Thrown by a handler for an event that can never succeed: it goes to the dead-letter topic. */
-export class PermanentEventError extends Error {
-  override name = 'PermanentEventError';
+export interface RetryPolicy {
+  /** Handler runs before the message is parked in the dead-letter topic (default 8). */
+  attempts?: number;
+  /** First pause between two runs, doubled each time (default 200 ms)... */
+  initialDelayMs?: number;
+  /** ...up to this (default 10 s). With the defaults a failing event is parked after about 23 s. */
+  maxDelayMs?: number;
 }
 
 export interface ConsumerOptions {
   kafka: Kafka;
-  /** Also the consumer's name in processed-event records. */
+  /** Also the consumer's name in processed-event records and dead-letter headers. */
   groupId: string;
-  topics: readonly string[];
-  handlers: Record<string, EventHandler>;
+  /** One per event type, each at the version its handler reads. */
+  handlers: readonly Subscription<any>[];
+  /** Default: the topics of the handled events. */
+  topics?: readonly string[];
   logger: Logger;
-  /** In-process attempts before giving the message back to Kafka (offset not committed). */
-  attempts?: number;
+  /** Reads (and upcasts) events; the platform's catalogue unless a test brings its own. */
+  catalogue?: Catalogue;
+  retry?: RetryPolicy;
   deadLetterTopic?: string;
   /**
    * Where a brand-new group starts: `earliest` (a new service sees the whole history) or
@@ -28,55 +39,42 @@ export interface ConsumerOptions {
 }
 
 export interface ConsumerRunner {
+  readonly groupId: string;
   /** Connects, subscribes and resolves once the group is joined. */
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly joined: boolean;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Commits the current end offsets for a group that has none yet, before it joins, so it
- * skips the history but misses nothing produced from now on (kafkajs's own `fromBeginning:
- * false` resolves offsets only after joining, which loses what arrives in between).
- */
-export async function startNewGroupAtLatest(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of topics) {
-      // A fresh broker answers "coordinator is loading" until its offsets topic exists: retry that.
-      const [committed] = await retryRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
-      if (committed?.partitions.some((partition) => partition.offset !== '-1')) continue;
-      const ends = await retryRetriable(() => admin.fetchTopicOffsets(topic));
-      await retryRetriable(() => admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) }));
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function retryRetriable<T>(operation: () => Promise<T>, attempts = 20): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable || attempt >= attempts) throw error;
-      await sleep(Math.min(100 * attempt, 1000));
-    }
-  }
+/** Why a message goes to the dead-letter topic, and after how many handler runs. */
+class Parked {
+  constructor(
+    readonly reason: string,
+    readonly attempts = 0,
+  ) {}
 }
 
 export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
-  const { kafka, groupId, handlers, logger, attempts = 5, deadLetterTopic = crmTopics.deadLetter } = options;
+  const { kafka, groupId, logger, catalogue = defaultCatalogue, deadLetterTopic = crmTopics.deadLetter } = options;
+  const { attempts = 8, initialDelayMs = 200, maxDelayMs = 10_000 } = options.retry ?? {};
   const log = logger.child({ consumer: groupId });
+  const byType = new Map<string, Subscription<any>>();
+  for (const subscription of options.handlers) {
+    const { type, version } = subscription.definition;
+    const other = byType.get(type);
+    // Two versions of one type would handle an event published in both versions twice.
+    if (other) throw new Error(`consumer ${groupId} handles ${type} twice (v${other.definition.version} and v${version}): one version per type`);
+    byType.set(type, subscription);
+  }
+  const topics = options.topics ?? [...new Set(options.handlers.map((subscription) => subscription.definition.topic))];
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let joined = false;
+  let stopped = false;
+  let restarting = false;
 
-  async function deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
-    log.warn({ topic, partition, offset: message.offset, reason }, 'parking poison message in the dead-letter topic');
+  async function deadLetter(topic: string, partition: number, message: KafkaMessage, parked: Parked): Promise<void> {
+    log.warn({ topic, partition, offset: message.offset, reason: parked.reason, attempts: parked.attempts }, 'parking a message in the dead-letter topic');
     producer ??= kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({
@@ -88,8 +86,9 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
           value: message.value,
           headers: {
             ...message.headers,
-            'dlq-reason': reason,
+            'dlq-reason': parked.reason,
             'dlq-consumer': groupId,
+            'dlq-attempts': String(parked.attempts),
             'dlq-source-topic': topic,
             'dlq-source-partition': String(partition),
             'dlq-source-offset': message.offset,
@@ -100,45 +99,85 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     });
   }
 
-  /**
-   * One message: parse, skip what this group already processed (`done`: the records found for
-   * the batch, plus what the batch handled so far), run the handler with retries. Returns the
-   * processed-event record to write, or null when there is none (poison, foreign type, repeat).
-   */
-  async function handle(topic: string, partition: number, message: KafkaMessage, done: Set<string>): Promise<ProcessedEvent | null> {
-    let event: Envelope;
+  /** Checks a message before any handler sees it; returns the envelope, or why it is parked. */
+  function admit(topic: string, message: KafkaMessage): Envelope | Parked {
+    let raw: unknown;
     try {
-      event = parseEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
+      raw = JSON.parse(message.value?.toString('utf8') ?? '');
     } catch (error) {
-      const reason = error instanceof InvalidEventError ? error.message : `unparseable message: ${(error as Error).message}`;
-      await deadLetter(topic, partition, message, reason);
-      return null;
+      return new Parked(`unparseable message: ${(error as Error).message}`);
     }
-    const handler = handlers[event.type];
-    if (!handler) return null; // another consumer's event, or a newer type this build does not know
+    try {
+      const event = catalogue.parseEnvelope(raw);
+      // Only a topic's owner publishes on it (crm.<service>.<aggregate>): anything else is forged or misrouted.
+      const owner = topicOwner(topic);
+      if (owner && event.source !== owner) return new Parked(`${event.type} from source ${event.source} on ${topic}, which only ${owner} publishes on`);
+      return event;
+    } catch (error) {
+      return new Parked((error as Error).message);
+    }
+  }
+
+  /** Pauses while keeping the group membership (heartbeats); stops early when the consumer stops. */
+  async function pause(ms: number, { heartbeat, isRunning }: Pick<EachBatchPayload, 'heartbeat' | 'isRunning'>): Promise<void> {
+    for (const until = Date.now() + ms; Date.now() < until && isRunning(); ) {
+      await sleep(Math.min(1000, until - Date.now()));
+      await heartbeat();
+    }
+  }
+
+  /**
+   * Runs the handler: a PermanentEventError parks the event at once; any other failure is retried
+   * with backoff, then parked after `attempts` runs so that one event never blocks its partition.
+   * While the store is unreachable no run counts: parking would not help, every event needs it.
+   */
+  async function run(subscription: Subscription<any>, event: Envelope, batch: EachBatchPayload): Promise<Parked | undefined> {
+    const data = catalogue.read(subscription.definition, event);
+    const eventLog = log.child({ eventId: event.id, type: event.type, version: event.version, tenantId: event.tenantId, correlationId: event.correlationId });
+    for (let failed = 0, waits = 0; ; waits += 1) {
+      try {
+        await subscription.handle(data, { ...event, data }, { logger: eventLog, consumer: groupId });
+        return undefined;
+      } catch (error) {
+        if (error instanceof PermanentEventError) return new Parked(error.message, failed + 1);
+        if (!isStoreUnavailable(error)) failed += 1;
+        if (failed >= attempts) return new Parked(`handler failed ${failed} times: ${(error as Error).message}`, failed);
+        if (!batch.isRunning()) throw error; // stopping: the message is redelivered, its offset is not committed
+        eventLog.warn({ err: error, failed }, 'event handler failed; retrying');
+        await pause(Math.min(initialDelayMs * 2 ** waits, maxDelayMs), batch);
+      }
+    }
+  }
+
+  /**
+   * One message: checked, skipped when this group already processed it (`done`: the records found
+   * for the batch, plus what the batch handled so far), read as the handler's version, handled.
+   * Returns the processed-event record to write, or null (parked, another consumer's type, a repeat).
+   */
+  async function handle(message: KafkaMessage, batch: EachBatchPayload, done: Set<string>): Promise<ProcessedEvent | null> {
+    const { topic, partition } = batch.batch;
+    const event = admit(topic, message);
+    if (event instanceof Parked) return deadLetter(topic, partition, message, event).then(() => null);
+    const subscription = byType.get(event.type);
+    if (!subscription) return null; // another consumer's type
 
     const recordId = `${groupId}:${event.id}`;
     if (done.has(recordId)) {
       log.debug({ eventId: event.id, type: event.type }, 'skipping an event already processed');
       return null;
     }
-    const eventLog = log.child({ eventId: event.id, type: event.type, tenantId: event.tenantId, correlationId: event.correlationId });
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await handler(event, eventLog);
-        break;
-      } catch (error) {
-        if (error instanceof PermanentEventError) {
-          await deadLetter(topic, partition, message, error.message);
-          return null;
-        }
-        if (attempt >= attempts) throw error; // kafkajs restarts the consumer from the last committed offset
-        eventLog.warn({ err: error, attempt }, 'event handler failed; retrying');
-        await sleep(Math.min(100 * 2 ** attempt, 5000));
-      }
+    let parked: Parked | undefined;
+    try {
+      parked = await run(subscription, event, batch);
+    } catch (error) {
+      // An event this consumer cannot read (bad data, a version it does not know): never handled.
+      if (!(error instanceof InvalidEventError)) throw error;
+      parked = new Parked(error.message);
     }
+    if (parked) return deadLetter(topic, partition, message, parked).then(() => null);
     done.add(recordId);
-    return { _id: recordId, tenantId: event.tenantId, consumer: groupId, eventId: event.id, eventType: event.type, processedAt: new Date() };
+    const processedAt = new Date();
+    return { _id: recordId, tenantId: event.tenantId, consumer: groupId, eventId: event.id, eventType: event.type, processedAt, day: dayOf(processedAt) };
   }
 
   /** The records of already processed events among a batch's messages: one lookup by key for the whole batch. */
@@ -161,25 +200,25 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
   /** Writes the batch's records at once; a record a concurrent duplicate wrote first is fine. */
   async function record(records: ProcessedEvent[]): Promise<void> {
     if (records.length === 0) return;
-    await ProcessedEventModel.insertMany(records, { ordered: false }).catch((error: { code?: number; writeErrors?: { code?: number }[] }) => {
-      const codes = error.writeErrors?.map((writeError) => writeError.code) ?? [error.code];
-      if (codes.some((code) => code !== 11000)) throw error;
+    await ProcessedEventModel.insertMany(records, { ordered: false }).catch((error) => {
+      if (!isDuplicateKey(error)) throw error;
     });
   }
 
   /**
    * A fetched batch: one processed-events lookup for all its messages, the handlers one after
-   * another in order, then one insert of the new records. Offsets are resolved as handlers
-   * finish (their effects are idempotent: a crash before the records are written only means
-   * they run again), and the records are written before the batch returns and kafkajs commits.
+   * another in order, then one insert of the new records. Offsets are resolved as messages
+   * are handled or parked (effects are idempotent: a crash before the records are written only
+   * means they run again), and the records are written before the batch returns and kafkajs commits.
    */
-  async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async function handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const done = await processedAmong(batch.messages);
     const records: ProcessedEvent[] = [];
     try {
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;
-        const processed = await handle(batch.topic, batch.partition, message, done);
+        const processed = await handle(message, payload, done);
         if (processed) records.push(processed);
         resolveOffset(message.offset);
         await heartbeat();
@@ -190,7 +229,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
   }
 
   async function connectAndRun(): Promise<void> {
-    if (options.startFrom === 'latest') await startNewGroupAtLatest(kafka, groupId, options.topics);
+    if (options.startFrom === 'latest') await startNewGroupAtLatest(kafka, groupId, topics);
     // Smaller fetches than kafkajs's defaults (1 MB per partition, 10 MB per request): a consumer
     // that is behind holds a few hundred decoded messages at a time, not thousands (RSS).
     consumer = kafka.consumer({
@@ -210,19 +249,49 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       joined = false;
       log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      // kafkajs restarts a consumer itself only after a retriable error; after any other (seen
+      // after a long broker outage) the consumer stays stopped while the process runs on.
+      if (!payload.restart) void restartAfterCrash();
+    });
+    consumer.on(consumer.events.DISCONNECT, () => {
+      joined = false;
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({ eachBatchAutoResolve: false, eachBatch: handleBatch });
     await joinedNow;
   }
 
+  /** A new kafkajs consumer for the group, with backoff, until one has joined (or the runner is stopped). */
+  async function restartAfterCrash(): Promise<void> {
+    if (restarting || stopped) return;
+    restarting = true;
+    try {
+      for (let attempt = 1; !stopped; attempt += 1) {
+        await consumer?.disconnect().catch(() => undefined);
+        await sleep(Math.min(500 * 2 ** attempt, 30_000));
+        if (stopped) return;
+        try {
+          await withTimeout(connectAndRun(), 60_000, 'joining the group');
+          log.info({ attempt }, 'consumer restarted after a crash');
+          return;
+        } catch (error) {
+          log.warn({ err: error, attempt }, 'could not restart the consumer; retrying');
+        }
+      }
+    } finally {
+      restarting = false;
+    }
+  }
+
   return {
+    groupId,
     get joined() {
       return joined;
     },
     start: connectAndRun,
     async stop() {
+      stopped = true;
       joined = false;
       await consumer?.disconnect();
       await producer?.disconnect();

@@ -1,5 +1,8 @@
+import { LOCAL_KAFKA_SASL } from '@crm/auth';
 import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+
+export type { Kafka };
 
 export interface KafkaSettings {
   brokers: string[];
@@ -8,6 +11,20 @@ export interface KafkaSettings {
   /** TLS and SASL for managed clusters; both off for the local broker. */
   ssl?: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+/**
+ * The broker login from KAFKA_SASL_* (KAFKA_SASL_MECHANISM=none: no SASL). With `local`, the
+ * local broker's development login fills what is not given; without, nothing is assumed.
+ */
+export function kafkaSaslFromEnv(env: NodeJS.ProcessEnv, local: boolean): KafkaSettings['sasl'] {
+  const fallback = local ? LOCAL_KAFKA_SASL : undefined;
+  const mechanism = env.KAFKA_SASL_MECHANISM ?? fallback?.mechanism;
+  if (!mechanism || mechanism === 'none') return undefined;
+  const username = env.KAFKA_SASL_USERNAME ?? fallback?.username;
+  const password = env.KAFKA_SASL_PASSWORD ?? fallback?.password;
+  if (!username || !password) throw new Error('set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_MECHANISM=none)');
+  return { mechanism: mechanism as NonNullable<KafkaSettings['sasl']>['mechanism'], username, password };
 }
 
 // kafkajs is unmaintained: everything else in the platform sees only this package's interfaces.

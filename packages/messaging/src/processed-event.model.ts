@@ -8,6 +8,8 @@ export interface ProcessedEvent {
   eventId: string;
   eventType: string;
   processedAt: Date;
+  /** UTC day of `processedAt`, for the clean-up (see day-bucket.ts); absent on records older than it. */
+  day?: string;
 }
 
 const schema = new Schema<ProcessedEvent>(
@@ -18,10 +20,13 @@ const schema = new Schema<ProcessedEvent>(
     eventId: { type: String, required: true },
     eventType: { type: String, required: true },
     processedAt: { type: Date, required: true },
+    day: { type: String },
   },
   { versionKey: false, collection: 'processed_events' },
 );
 schema.index({ tenantId: 1, consumer: 1, eventId: 1 }, { unique: true });
+// Not led by tenantId: the clean-up serves every tenant, by day.
+schema.index({ day: 1 });
 
 export const ProcessedEventModel: Model<ProcessedEvent> =
   (models.ProcessedEvent as Model<ProcessedEvent>) ?? model<ProcessedEvent>('ProcessedEvent', schema);

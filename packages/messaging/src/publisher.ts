@@ -26,6 +26,18 @@ export function toMessage(event: Envelope): Message {
   };
 }
 
+/** Broker answers that no retry can change: the message itself is refused. */
+const PERMANENT = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TOPIC_EXCEPTION']);
+
+/** Whether a publish failed because of what was sent (park it), not because of the broker's state (retry). */
+export function isPermanentPublishError(error: unknown): boolean {
+  for (let current = error as { type?: string; cause?: unknown } | undefined, depth = 0; current && depth < 5; depth += 1) {
+    if (current.type && PERMANENT.has(current.type)) return true;
+    current = current.cause as typeof current;
+  }
+  return false;
+}
+
 export function createKafkaPublisher(kafka: Kafka): EventPublisher {
   // One request in flight keeps each aggregate's events in order; duplicates after a retry are
   // harmless because every consumer is idempotent (kafkajs's idempotent producer is experimental).

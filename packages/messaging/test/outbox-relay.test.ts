@@ -1,8 +1,7 @@
 import { topics } from '@crm/events';
-import { readTopics, testKafka, uniqueId } from '@crm/testing';
-import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { createKafkaPublisher, createOutboxRelay, migrateOutboxMarks, withEvents, type EventPublisher } from '../src';
+import { readTopics, testKafka, uniqueId, unreachableKafka } from '../src/testing';
 import { AggregateModel, companyCreated, connectTestDb, dropTestDb } from './setup';
 
 const logger = pino({ level: 'silent' });
@@ -179,7 +178,7 @@ describe('outbox relay', () => {
     const tenantId = uniqueId('tenant');
     const doc = await AggregateModel.create({ tenantId, outbox: [companyCreated(tenantId)] });
     // A real client pointed at a port where no broker listens.
-    const down = createKafkaPublisher(new Kafka({ brokers: ['127.0.0.1:1'], connectionTimeout: 200, retry: { retries: 0 }, logLevel: logLevel.NOTHING }));
+    const down = createKafkaPublisher(unreachableKafka());
     const relay = createOutboxRelay({ models: [AggregateModel], publisher: down, logger });
     await expect(relay.flush()).rejects.toThrow();
     expect((await AggregateModel.findById(doc._id).lean())?.outbox).toHaveLength(1);

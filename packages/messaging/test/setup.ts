@@ -1,10 +1,12 @@
-import { CompanyCreated, createEvent } from '@crm/events';
-import { uniqueId } from '@crm/testing';
+import { CompanyCreated, catalogue, createCatalogue, createEvent, defineEvent } from '@crm/events';
 import mongoose, { Schema } from 'mongoose';
+import { z } from 'zod';
 import { outboxPlugin, type HasOutbox } from '../src';
+import { uniqueId } from '../src/testing';
 
 /** A throwaway aggregate with an outbox, in a database of this test file's own. */
 export interface TestAggregate extends HasOutbox {
+  _id: mongoose.Types.ObjectId;
   tenantId: string;
   name?: string;
 }
@@ -26,3 +28,15 @@ export const companyCreated = (tenantId: string, name = 'Acme') => {
   const companyId = new mongoose.Types.ObjectId().toString();
   return createEvent(CompanyCreated, { tenantId, aggregateId: companyId }, { companyId, name });
 };
+
+/** A test-only CompanyCreated v2 (the one `domain` becomes a list), with its upcast from v1. */
+export const CompanyCreatedV2 = defineEvent({
+  ...CompanyCreated,
+  version: 2,
+  data: z.object({ companyId: z.string().min(1), name: z.string().min(1), domains: z.array(z.string()) }),
+  upcast: ({ companyId, name, domain }) => ({ companyId: String(companyId), name: String(name), domains: typeof domain === 'string' ? [domain] : [] }),
+  example: { companyId: 'c1', name: 'Acme', domains: ['acme.com'] },
+});
+
+/** The platform's catalogue plus the test-only v2. */
+export const catalogueWithV2 = createCatalogue([...catalogue.definitions, CompanyCreatedV2]);

@@ -1,14 +1,37 @@
-import { LOCAL_INTERNAL_SECRET } from '@crm/auth';
+import { isLocalDevRun, LOCAL_INTERNAL_SECRET, LOCAL_KAFKA_SASL, localDevFlagProblem, secretSetting, secretWeakness } from '@crm/auth';
 import { z } from 'zod';
 
-const isProduction = (env: NodeJS.ProcessEnv) => env.NODE_ENV === 'production';
+/** NODE_ENV, refusing the local flag beside production (see @crm/auth local-dev). */
+export const nodeEnvSetting = (env: NodeJS.ProcessEnv) =>
+  z
+    .enum(['development', 'test', 'production'])
+    .default('development')
+    .refine(() => !localDevFlagProblem(env), { message: localDevFlagProblem(env) });
+
+/**
+ * Kafka SASL: a local run defaults to the local broker's SCRAM user; `KAFKA_SASL_MECHANISM=none`
+ * turns it off (a broker without SASL). Elsewhere nothing is assumed, and the local password is refused.
+ */
+function kafkaSaslSettings(env: NodeJS.ProcessEnv) {
+  const local = isLocalDevRun(env) ? LOCAL_KAFKA_SASL : undefined;
+  const mechanism = z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']);
+  return {
+    KAFKA_SASL_MECHANISM: (local ? mechanism.default(local.mechanism) : mechanism.optional()).transform((value) => (value === 'none' ? undefined : value)),
+    KAFKA_SASL_USERNAME: local ? z.string().min(1).default(local.username) : z.string().min(1).optional(),
+    KAFKA_SASL_PASSWORD: local
+      ? z.string().min(1).default(local.password)
+      : z
+          .string()
+          .min(1)
+          .refine((value) => value !== LOCAL_KAFKA_SASL.password, { message: secretWeakness(LOCAL_KAFKA_SASL.password) })
+          .optional(),
+  };
+}
 
 /** Settings every service reads; a service extends this with its own. */
 export function serviceEnvSchema(defaults: { port: number; database: string }, env: NodeJS.ProcessEnv = process.env) {
-  const secret = (localDefault: string) =>
-    isProduction(env) ? z.string().min(32, 'must be set to at least 32 characters in production') : z.string().min(16).default(localDefault);
   return z.object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    NODE_ENV: nodeEnvSetting(env),
     PORT: z.coerce.number().int().min(0).max(65535).default(defaults.port),
     HOST: z.string().default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -23,12 +46,18 @@ export function serviceEnvSchema(defaults: { port: number; database: string }, e
     /** Appended to consumer group ids, so tests get groups of their own beside a running stack. */
     KAFKA_GROUP_SUFFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
     KAFKA_SSL: z.stringbool().default(false),
-    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
-    KAFKA_SASL_USERNAME: z.string().min(1).optional(),
-    KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+    ...kafkaSaslSettings(env),
     /** Where a consumer group without committed offsets starts; `latest` is for tests. */
     KAFKA_CONSUMER_START: z.enum(['earliest', 'latest']).default('earliest'),
-    INTERNAL_SECRET: secret(LOCAL_INTERNAL_SECRET),
+    INTERNAL_SECRET: secretSetting('INTERNAL_SECRET', LOCAL_INTERNAL_SECRET, env),
+    /** maxTimeMS of every store query and aggregate. */
+    STORE_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+    /** A failing event handler runs this many times, with backoff up to the delay, before its event is parked. */
+    CONSUMER_RETRY_ATTEMPTS: z.coerce.number().int().positive().default(8),
+    CONSUMER_RETRY_MAX_DELAY_MS: z.coerce.number().int().positive().default(10_000),
+    /** Retention of consumers' processed-event records and of parked outbox events (see docs/architecture.md). */
+    PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().default(14),
+    PARKED_EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   });
 }
 

@@ -8,6 +8,4 @@ export interface BaseContext {
   userId: string;
   correlationId: string;
   logger: Logger;
-  /** Publish pending outbox events now instead of at the next poll. */
-  relay: { kick(): void };
 }

@@ -1,3 +1,4 @@
+import { isStoreConnectionError } from '@crm/messaging';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -8,7 +9,17 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   FORBIDDEN: 'FORBIDDEN',
   CONFLICT: 'CONFLICT',
+  /** The request is valid but the record is not in a state that allows it (extensions say what is missing). */
+  FAILED_PRECONDITION: 'FAILED_PRECONDITION',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** An operation over one of the gateway's limits (depth, aliases, tokens, directives, cost, mutations). */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A subgraph did not answer within the gateway's timeout; the rest of the answer is served. */
+  SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
+  /** A store query ran over its time limit (STORE_QUERY_TIMEOUT_MS). */
+  STORE_TIMEOUT: 'STORE_TIMEOUT',
+  /** The gateway could not reach a subgraph: its part of the answer is null, the rest is there. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -20,7 +31,13 @@ export const notFound = (entity: string, id: string) =>
 
 export const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN } });
 
-export const conflict = (message: string) => new GraphQLError(message, { extensions: { code: ErrorCode.CONFLICT } });
+/** `details` names what clashes, for instance `{ existingId }` of the record holding a unique key. */
+export const conflict = (message: string, details: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { code: ErrorCode.CONFLICT, ...details } });
+
+/** `missing` lists what must be done first (fields, key steps, flags): clients show it as it is. */
+export const failedPrecondition = (message: string, missing: string[], details: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { code: ErrorCode.FAILED_PRECONDITION, missing, ...details } });
 
 export const unauthenticated = (message: string) =>
   new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
@@ -38,7 +55,27 @@ export function createErrorFormatter(logger: Logger) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    logger.error({ err: (error as { originalError?: unknown })?.originalError ?? error, path: formatted.path }, 'unexpected error');
+    const original = (error as { originalError?: { codeName?: unknown } })?.originalError;
+    if (original?.codeName === 'MaxTimeMSExpired') {
+      logger.warn({ err: original, path: formatted.path }, 'store query timed out');
+      return {
+        message: 'The store did not answer in time',
+        ...(formatted.path && { path: formatted.path }),
+        ...(formatted.locations && { locations: formatted.locations }),
+        extensions: { code: ErrorCode.STORE_TIMEOUT },
+      };
+    }
+    if (isStoreConnectionError(original)) {
+      // The store is restarting or unreachable: the client may retry; nothing was half-written.
+      logger.warn({ err: original, path: formatted.path }, 'store unavailable');
+      return {
+        message: 'The store is unavailable; try again shortly',
+        ...(formatted.path && { path: formatted.path }),
+        ...(formatted.locations && { locations: formatted.locations }),
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+      };
+    }
+    logger.error({ err: original ?? error, path: formatted.path }, 'unexpected error');
     return {
       message: 'Internal server error',
       ...(formatted.path && { path: formatted.path }),

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { isValidObjectId, type Model } from 'mongoose';
+import { z } from 'zod';
 import { badInput } from './errors';
 
 export const isId = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{24}$/i.test(value) && isValidObjectId(value);
@@ -9,6 +10,20 @@ export function requireId(value: string, field: string): string {
   if (!isId(value)) throw badInput(`${field} is not a valid id`, field);
   return value;
 }
+
+/** User ids are the identity provider's `sub`: at most 64 characters, as an Identity's. */
+export const MAX_USER_ID_LENGTH = 64;
+
+export function requireUserId(value: string, field: string): string {
+  if (value.length === 0 || value.length > MAX_USER_ID_LENGTH) throw badInput(`${field} is not a valid user id`, field);
+  return value;
+}
+
+/** An id field of a zod input schema: 24 hex digits. */
+export const idInput = (field: string) => z.string().regex(/^[0-9a-f]{24}$/i, `${field} is not a valid id`);
+
+/** A user id field of a zod input schema. */
+export const userIdInput = (field: string) => z.string().trim().min(1, `${field} must not be empty`).max(MAX_USER_ID_LENGTH, `${field} is not a valid user id`);
 
 /**
  * Batches and de-duplicates lookups by id within one tenant and one request: the gateway

@@ -3,6 +3,23 @@ import { badInput } from './errors';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
+/**
+ * A list field's bound: how many items it returns when `first` is left out (the schema declares
+ * the same default) and the most a caller may ask for. More is refused, not clamped, so a caller
+ * never mistakes a cut list for the whole one.
+ */
+export interface ListBound {
+  default: number;
+  max: number;
+}
+
+/** The size a list is read with from the store: `first`, or the default; BAD_USER_INPUT beyond the bound. */
+export function listSize(first: number | null | undefined, bound: ListBound, field = 'first'): number {
+  if (first == null) return bound.default;
+  if (!Number.isInteger(first) || first < 0 || first > bound.max) throw badInput(`${field} must be between 0 and ${bound.max}`, field);
+  return first;
+}
+
 export const encodeCursor = (id: string): string => Buffer.from(`cursor:${id}`).toString('base64url');
 
 export function decodeCursor(cursor: string): string {

@@ -8,22 +8,24 @@ import {
   createOutboxRelay,
   ensureTopics,
   migrateOutboxMarks,
+  sleep,
+  startRetention,
   type ConsumerRunner,
-  type EventHandler,
+  type Kafka,
   type OutboxRelay,
+  type Subscription,
 } from '@crm/messaging';
-import type { Kafka } from 'kafkajs';
 import mongoose, { type Model } from 'mongoose';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from './config';
 import type { BaseContext } from './context';
 import { connectMongo, isMongoReady } from './mongo';
-import { createSubgraphApp } from './subgraph-app';
+import { createSubgraphApp, type SubgraphAppOptions } from './subgraph-app';
 
+/** A consumer group: the events it handles, each `on(Definition, handler)` at the version it reads. */
 export interface ConsumerSpec {
   groupId: string;
-  topics: readonly string[];
-  handlers: Record<string, EventHandler>;
+  handlers: readonly Subscription<any>[];
 }
 
 export interface ServiceSpec<TContext extends BaseContext> {
@@ -36,8 +38,17 @@ export interface ServiceSpec<TContext extends BaseContext> {
   /** Aggregates whose documents carry an outbox (none for a pure read-model service). */
   outboxModels?: Model<any>[];
   consumers?: ConsumerSpec[];
-  /** Options for tests: a slower poll shows that a kick, not the poll, delivers events. */
+  /** HTTP routes beside /graphql (see SubgraphAppOptions.routes). */
+  routes?: SubgraphAppOptions<TContext>['routes'];
+  /** Work the service does in the background (an import queue): started once it listens, stopped first on stop. */
+  workers?: BackgroundWorker[];
+  /** Options for tests: a slower poll shows that the write's wake-up, not the poll, delivers events. */
   relayOptions?: { pollIntervalMs?: number; afterPublish?: Parameters<typeof createOutboxRelay>[0]['afterPublish'] };
+}
+
+export interface BackgroundWorker {
+  start(): void;
+  stop(): Promise<void>;
 }
 
 export interface RunningService {
@@ -48,19 +59,26 @@ export interface RunningService {
   consumers: ConsumerRunner[];
   /** Resolves once every consumer has joined its group. */
   consumersJoined: Promise<void>;
+  /** What /health reports: the broker is `degraded` while topics, consumers or the relay cannot reach it. */
+  health(): ServiceHealth;
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export interface ServiceHealth {
+  broker: 'ok' | 'degraded';
+  relay: 'ok' | 'degraded' | 'none';
+  consumers: { group: string; joined: boolean }[];
+}
 
 /**
  * Starts a subgraph: store first (nothing works without it), then HTTP, outbox relay
- * and consumers. Kafka being down does not stop the service: writes queue in the
- * outbox and consumers keep retrying until the broker is back.
+ * and consumers. Kafka being down does not stop the service nor make it unready: writes
+ * queue in the outbox (nothing on the request path waits on Kafka), consumers keep retrying
+ * until the broker is back, and /health says `broker: degraded` meanwhile.
  */
 export async function startService<TContext extends BaseContext>(spec: ServiceSpec<TContext>): Promise<RunningService> {
   const { config, logger } = spec;
-  await connectMongo(config.MONGODB_URL, config.MONGODB_DB, logger);
+  await connectMongo(config.MONGODB_URL, config.MONGODB_DB, logger, { queryTimeoutMs: config.STORE_QUERY_TIMEOUT_MS });
   // Before any write: documents marked the former way (an outboxAt date) join the relay's mark.
   await migrateOutboxMarks(spec.outboxModels ?? []);
 
@@ -69,38 +87,52 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
       ? { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD }
       : undefined;
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `crm-${spec.name}`, logger, ssl: config.KAFKA_SSL, sasl });
+  const stopRetention = startRetention(logger, {
+    processedEventsDays: config.PROCESSED_EVENTS_RETENTION_DAYS,
+    parkedEventsDays: config.PARKED_EVENTS_RETENTION_DAYS,
+  });
+  let topicsCreated = false;
+  let stopping = false;
   const topicsReady = retryForever(
     () => ensureTopics(kafka, allTopics, config.KAFKA_TOPIC_PARTITIONS, config.KAFKA_REPLICATION_FACTOR),
     logger,
     'create Kafka topics',
-  );
+    () => stopping,
+  ).then(() => {
+    topicsCreated = !stopping;
+  });
   const publisher = createKafkaPublisher(kafka);
   const relay = createOutboxRelay({ models: spec.outboxModels ?? [], publisher, logger, ...spec.relayOptions });
 
-  // A handler may write outbox events (a task created from a stage change): publish them now.
-  const kickAfter = (handler: EventHandler): EventHandler => async (event, log) => {
-    await handler(event, log);
-    relay.kick();
-  };
+  // Handlers that write events (a task created from a stage change) write through the write seam, which wakes the relay.
   const consumers = (spec.consumers ?? []).map((consumer) =>
     createConsumerRunner({
       kafka,
       logger,
-      topics: consumer.topics,
       groupId: consumer.groupId + config.KAFKA_GROUP_SUFFIX,
+      handlers: consumer.handlers,
       startFrom: config.KAFKA_CONSUMER_START,
-      handlers: Object.fromEntries(Object.entries(consumer.handlers).map(([type, handler]) => [type, kickAfter(handler)])),
+      retry: { attempts: config.CONSUMER_RETRY_ATTEMPTS, maxDelayMs: config.CONSUMER_RETRY_MAX_DELAY_MS },
     }),
   );
+  const hasRelay = (spec.outboxModels?.length ?? 0) > 0;
+  const health = (): ServiceHealth => {
+    const joined = consumers.map((consumer) => ({ group: consumer.groupId, joined: consumer.joined }));
+    // The relay starts once the topics exist; until then its events wait as they would in an outage.
+    const relayState = hasRelay ? (topicsCreated && relay.healthy ? 'ok' : 'degraded') : 'none';
+    const ok = topicsCreated && relayState !== 'degraded' && joined.every((consumer) => consumer.joined);
+    return { broker: ok ? 'ok' : 'degraded', relay: relayState, consumers: joined };
+  };
   const { app, stop: stopApollo } = await createSubgraphApp({
     name: spec.name,
     typeDefs: spec.typeDefs,
     resolvers: spec.resolvers,
     internalSecret: config.INTERNAL_SECRET,
     logger,
-    relay,
     extendContext: spec.extendContext,
-    isReady: () => isMongoReady() && consumers.every((consumer) => consumer.joined),
+    isReady: isMongoReady,
+    health,
+    routes: spec.routes,
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -113,11 +145,11 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
   const url = `http://${config.HOST}:${port}/graphql`;
   logger.info({ url }, `${spec.name} subgraph listening`);
 
-  let stopping = false;
   const consumersJoined = topicsReady.then(() =>
     Promise.all(consumers.map((consumer) => retryForever(() => consumer.start(), logger, 'start consumer', () => stopping))),
   ).then(() => undefined);
-  if (spec.outboxModels?.length) void topicsReady.then(() => relay.start());
+  if (hasRelay) void topicsReady.then(() => topicsCreated && relay.start());
+  for (const worker of spec.workers ?? []) worker.start();
 
   return {
     url,
@@ -126,8 +158,11 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
     relay,
     consumers,
     consumersJoined,
+    health,
     async stop() {
       stopping = true;
+      stopRetention();
+      await Promise.all((spec.workers ?? []).map((worker) => worker.stop()));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;

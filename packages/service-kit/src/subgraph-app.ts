@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { IDENTITY_HEADER, verifyInternalIdentity } from '@crm/auth';
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import { parse } from 'graphql';
 import type { Logger } from 'pino';
 import type { BaseContext } from './context';
 import { createErrorFormatter, unauthenticated } from './errors';
+import { withFreshLoadersAfterMutations } from './fresh-loaders';
 
 export interface SubgraphAppOptions<TContext extends BaseContext> {
   name: string;
@@ -18,11 +18,17 @@ export interface SubgraphAppOptions<TContext extends BaseContext> {
   resolvers: object[];
   internalSecret: string;
   logger: Logger;
-  relay: BaseContext['relay'];
   /** Adds the service's own per-request parts (DataLoaders...) to the base context. */
   extendContext: (base: BaseContext) => TContext;
-  /** Readiness: the service answers traffic only when its store is reachable. */
+  /** Readiness: the service answers traffic only when its store is reachable (the broker may be down: events wait in the outbox). */
   isReady: () => boolean;
+  /** Liveness details for /health, such as the broker's state; never a reason to restart or unroute. */
+  health?: () => object;
+  /**
+   * Routes beside /graphql (a file upload, a download), mounted before it; `identify` verifies
+   * the gateway's signed identity as /graphql does (it throws UNAUTHENTICATED).
+   */
+  routes?: (app: Express, identify: (req: Request) => Promise<BaseContext>) => void;
 }
 
 export interface SubgraphApp {
@@ -39,11 +45,38 @@ function mergeResolvers(maps: object[]): GraphQLResolverMap<unknown> {
   return merged as GraphQLResolverMap<unknown>;
 }
 
+/**
+ * POST/GET /graphql into Apollo, as @as-integrations/express5 does, but reading the query string
+ * with the WHATWG URL API: that package calls the deprecated url.parse() (DEP0169) on every request.
+ */
+function graphqlHandler<TContext extends BaseContext>(apollo: ApolloServer<TContext>, context: (req: Request) => Promise<TContext>): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      const headers = new HeaderMap();
+      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search: new URL(req.url, 'http://subgraph').search, body: req.body },
+        context: () => context(req),
+      });
+      for (const [name, value] of response.headers) res.setHeader(name, value);
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind === 'complete') {
+        res.end(response.body.string);
+        return;
+      }
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
 export async function createSubgraphApp<TContext extends BaseContext>(options: SubgraphAppOptions<TContext>): Promise<SubgraphApp> {
   const { logger } = options;
   const schema = buildSubgraphSchema({
     typeDefs: parse(options.typeDefs.join('\n')),
-    resolvers: mergeResolvers(options.resolvers),
+    resolvers: withFreshLoadersAfterMutations(mergeResolvers(options.resolvers)),
   });
   const apollo = new ApolloServer<TContext>({
     schema,
@@ -58,34 +91,33 @@ export async function createSubgraphApp<TContext extends BaseContext>(options: S
   const app = express();
   app.disable('x-powered-by');
   app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', service: options.name });
+    res.json({ status: 'ok', service: options.name, ...options.health?.() });
   });
   app.get('/ready', (_req, res) => {
     const ready = options.isReady();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', service: options.name });
   });
+  const identify = async (req: Request): Promise<BaseContext> => {
+    const token = req.headers[IDENTITY_HEADER];
+    if (typeof token !== 'string') throw unauthenticated('requests must come through the gateway');
+    const identity = await verifyInternalIdentity(token, options.internalSecret).catch(() => {
+      throw unauthenticated('invalid gateway identity');
+    });
+    const header = req.headers['x-correlation-id'];
+    const correlationId = typeof header === 'string' && header.length <= 128 ? header : randomUUID();
+    return {
+      identity,
+      tenantId: identity.tenantId,
+      userId: identity.userId,
+      correlationId,
+      logger: logger.child({ tenantId: identity.tenantId, userId: identity.userId, correlationId }),
+    };
+  };
+  options.routes?.(app, identify);
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const token = req.headers[IDENTITY_HEADER];
-        if (typeof token !== 'string') throw unauthenticated('requests must come through the gateway');
-        const identity = await verifyInternalIdentity(token, options.internalSecret).catch(() => {
-          throw unauthenticated('invalid gateway identity');
-        });
-        const header = req.headers['x-correlation-id'];
-        const correlationId = typeof header === 'string' && header.length <= 128 ? header : randomUUID();
-        return options.extendContext({
-          identity,
-          tenantId: identity.tenantId,
-          userId: identity.userId,
-          correlationId,
-          logger: logger.child({ tenantId: identity.tenantId, userId: identity.userId, correlationId }),
-          relay: options.relay,
-        });
-      },
-    }),
+    graphqlHandler(apollo, async (req) => options.extendContext(await identify(req))),
   );
   return { app, stop: () => apollo.stop() };
 }

@@ -1,4 +1,4 @@
-import { IDENTITY_HEADER, LOCAL_INTERNAL_SECRET, signInternalIdentity, type Identity } from '@crm/auth';
+import { IDENTITY_HEADER, LOCAL_INTERNAL_SECRET, LOCAL_JWT_SECRET, signInternalIdentity, signUserToken, type Identity } from '@crm/auth';
 
 export interface GraphQLResponse<T = any> {
   data?: T | null;
@@ -18,6 +18,15 @@ export async function postGraphQL<T = any>(url: string, headers: Record<string, 
 export async function subgraphRequest<T = any>(url: string, identity: Identity, query: string, variables?: object): Promise<GraphQLResponse<T>> {
   const token = await signInternalIdentity(identity, process.env.INTERNAL_SECRET ?? LOCAL_INTERNAL_SECRET);
   return postGraphQL<T>(url, { [IDENTITY_HEADER]: token }, query, variables);
+}
+
+/** A frontend's view of the gateway: a user token in the Authorization header, nothing else. */
+export function gatewayClient(url: string, identity: Identity) {
+  let token: Promise<string> | undefined;
+  return async <T = any>(query: string, variables?: object): Promise<GraphQLResponse<T>> => {
+    token ??= signUserToken(identity, process.env.JWT_SECRET ?? LOCAL_JWT_SECRET);
+    return postGraphQL<T>(url, { authorization: `Bearer ${await token}` }, query, variables);
+  };
 }
 
 /** The codes of a response's errors, for assertions. */

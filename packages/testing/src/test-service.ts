@@ -7,6 +7,8 @@ import { uniqueId } from './tenants';
 export function testServiceEnv(service: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    // A local run: the local development secrets and broker login (see @crm/auth local-dev).
+    CRM_LOCAL_DEV: '1',
     NODE_ENV: 'test',
     PORT: '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -31,6 +33,8 @@ export interface ServiceUnderTest {
 export interface ServiceUnderTestOptions {
   /** Filters that may scan a collection, each with the reason (see docs/local-infra.md). */
   allowedScans?: AllowedScan[];
+  /** Wait for every consumer to join before the tests (default); false for a service started without a reachable broker. */
+  waitForConsumers?: boolean;
 }
 
 /**
@@ -50,7 +54,7 @@ export function serviceUnderTest(
   beforeAll(async () => {
     queries.start();
     running = await start(env);
-    await running.consumersJoined;
+    if (options.waitForConsumers !== false) await running.consumersJoined;
   });
   afterAll(async () => {
     queries.stop();

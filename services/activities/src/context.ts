@@ -1,7 +1,8 @@
-import { createByIdLoader, type BaseContext } from '@crm/service-kit';
 import DataLoader from 'dataloader';
+import { createByIdLoader, createListLoader, type BaseContext } from '@crm/service-kit';
 import { ActivityModel, type ActivityDoc } from './modules/activity/activity.model';
-import { ACTIVITY_LIMIT, LATEST_DUE_FIRST } from './modules/activity/activity.rules';
+import { LATEST_DUE_FIRST } from './modules/activity/activity.rules';
+import { LastTouchModel, type LastTouchDoc } from './modules/last-touch/last-touch.model';
 
 export interface ActivitiesContext extends BaseContext {
   loaders: ReturnType<typeof createLoaders>;
@@ -10,13 +11,13 @@ export interface ActivitiesContext extends BaseContext {
 function createLoaders(tenantId: string) {
   return {
     activityById: createByIdLoader<ActivityDoc>(ActivityModel, tenantId),
-    // One query for all the deals of a request (the gateway repeats keys); rows come sorted,
-    // so each deal's slice keeps that order.
-    activitiesByDeal: new DataLoader<string, ActivityDoc[]>(async (dealIds) => {
-      const rows = await ActivityModel.find({ tenantId, dealId: { $in: [...new Set(dealIds)] } })
-        .sort(LATEST_DUE_FIRST)
-        .lean<ActivityDoc[]>();
-      return dealIds.map((id) => rows.filter((row) => row.dealId === id).slice(0, ACTIVITY_LIMIT));
+    activitiesByDeal: createListLoader((dealId, limit) =>
+      ActivityModel.find({ tenantId, dealId }).sort(LATEST_DUE_FIRST).limit(limit).lean<ActivityDoc[]>().exec(),
+    ),
+    lastTouchByContact: new DataLoader<string, LastTouchDoc | null>(async (contactIds) => {
+      const touches = await LastTouchModel.find({ tenantId, contactId: { $in: [...contactIds] } }).lean<LastTouchDoc[]>();
+      const byContact = new Map(touches.map((touch) => [touch.contactId, touch]));
+      return contactIds.map((id) => byContact.get(id) ?? null);
     }),
   };
 }

@@ -6,21 +6,33 @@ import activitySdl from './modules/activity/activity.graphql';
 import { ActivityModel } from './modules/activity/activity.model';
 import { activityResolvers } from './modules/activity/activity.resolvers';
 import { dealStageTasksConsumer } from './modules/activity/deal-stage.consumer';
+import { mergesConsumer } from './modules/merge/merges.consumer';
+import { lastTouchConsumer } from './modules/last-touch/last-touch.consumer';
+import { pipelinesConsumer } from './modules/automation/pipelines.consumer';
+import { ReminderModel } from './modules/reminder/reminder.model';
+import { createReminderScheduler } from './modules/reminder/reminder.scheduler';
+import timeNormSdl from './modules/time-norm/time-norm.graphql';
+import calendarSdl from './modules/calendar/calendar.graphql';
+import { calendarResolvers } from './modules/calendar/calendar.resolvers';
+import { TimeNormsModel } from './modules/time-norm/time-norm.model';
+import { timeNormResolvers } from './modules/time-norm/time-norm.resolvers';
 
 export type ActivitiesOverrides = Partial<Pick<ServiceSpec<ActivitiesContext>, 'relayOptions'>>;
 
 /** Builds and starts the activities subgraph; main.ts adds signal handling, tests call it directly. */
 export function startActivities(env: NodeJS.ProcessEnv = process.env, overrides: ActivitiesOverrides = {}): Promise<RunningService> {
   const config = loadConfig(env);
+  const logger = createLogger('activities', config.LOG_LEVEL);
   return startService<ActivitiesContext>({
     name: 'activities',
     config,
-    logger: createLogger('activities', config.LOG_LEVEL),
-    typeDefs: [schemaSdl, activitySdl],
-    resolvers: [activityResolvers],
+    logger,
+    typeDefs: [schemaSdl, activitySdl, timeNormSdl, calendarSdl],
+    resolvers: [activityResolvers, timeNormResolvers, calendarResolvers],
     extendContext: createContext,
-    outboxModels: [ActivityModel],
-    consumers: [dealStageTasksConsumer],
+    outboxModels: [ActivityModel, ReminderModel, TimeNormsModel],
+    consumers: [dealStageTasksConsumer, pipelinesConsumer, mergesConsumer, lastTouchConsumer],
+    workers: [createReminderScheduler({ logger, pollIntervalMs: config.REMINDER_POLL_MS, batch: config.REMINDER_BATCH })],
     ...overrides,
   });
 }

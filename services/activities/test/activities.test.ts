@@ -1,5 +1,6 @@
+import { readTopics } from '@crm/messaging/testing';
 import { parseEvent, topics } from '@crm/events';
-import { dataOf, errorCodes, readTopics, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { Types } from 'mongoose';
 import { ActivityModel } from '../src/modules/activity/activity.model';
 import { startActivities } from '../src/service';
@@ -47,7 +48,7 @@ describe('activities', () => {
     const tenant = testIdentity(undefined, ['manager']);
     const dealId = newDealId();
     const create = (subject: string, dueAt: string | null, assigneeId?: string) =>
-      call(CREATE, { input: { kind: 'MEETING', subject, dueAt, dealId, assigneeId } }, tenant).then((r) => dataOf(r).createActivity);
+      call(CREATE, { input: { kind: 'MEETING', place: 'OFFICE', subject, dueAt, dealId, assigneeId } }, tenant).then((r) => dataOf(r).createActivity);
     await create('January', '2030-01-01T10:00:00Z');
     await create('Undated', null, 'user-dave');
     await create('June', '2030-06-01T10:00:00Z', 'user-dave');
@@ -124,6 +125,36 @@ describe('activities', () => {
       });
       expect(message.headers['event-type']).toBe('ActivityCreated');
       expect((await ActivityModel.findById(createActivity.id).lean())?.outbox).toEqual([]);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('completes a planned activity once, publishing ActivityCompleted, and refuses what it cannot complete', async () => {
+    const reader = await readTopics([topics.activity]);
+    try {
+      const dealId = newDealId();
+      const { createActivity } = dataOf(await call(CREATE, { input: { kind: 'MEETING', place: 'ON_SITE', subject: 'Site visit', dealId } }));
+      const COMPLETE = `mutation ($id: ID!) { completeActivity(id: $id) { id status } }`;
+      expect(dataOf(await call(COMPLETE, { id: createActivity.id })).completeActivity).toEqual({ id: createActivity.id, status: 'DONE' });
+      // Again: the same answer, nothing published a second time.
+      expect(dataOf(await call(COMPLETE, { id: createActivity.id })).completeActivity).toEqual({ id: createActivity.id, status: 'DONE' });
+      const message = await reader.waitFor((m) => m.key === createActivity.id && m.event?.type === 'ActivityCompleted');
+      expect(parseEvent(JSON.parse(message.value!))).toMatchObject({
+        type: 'ActivityCompleted',
+        source: 'activities',
+        tenantId: carol.tenantId,
+        actorId: carol.userId,
+        data: { activityId: createActivity.id, kind: 'MEETING', subject: 'Site visit', assigneeId: carol.userId, completedBy: carol.userId, dealId },
+      });
+
+      const cancelled = await ActivityModel.create({ tenantId: carol.tenantId, kind: 'CALL', subject: 'Call', status: 'CANCELLED', assigneeId: carol.userId });
+      expect(errorCodes(await call(COMPLETE, { id: cancelled._id.toString() }))).toEqual(['CONFLICT']);
+      expect(errorCodes(await call(COMPLETE, { id: createActivity.id }, testIdentity(undefined, ['admin'])))).toEqual(['NOT_FOUND']);
+      expect(errorCodes(await call(COMPLETE, { id: 'nope' }))).toEqual(['BAD_USER_INPUT']);
+      // Only the one completion reached the topic.
+      expect(reader.messages.filter((m) => m.event?.type === 'ActivityCompleted' && m.key === createActivity.id)).toHaveLength(1);
+      expect((await ActivityModel.findById(cancelled._id).lean())?.status).toBe('CANCELLED');
     } finally {
       await reader.close();
     }

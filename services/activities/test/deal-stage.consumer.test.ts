@@ -1,7 +1,7 @@
 import { createEvent, DealStageChanged, parseEvent, topics, type Envelope } from '@crm/events';
 import { createLogger } from '@crm/service-kit';
-import { dataOf, readTopics, serviceUnderTest, subgraphRequest, testIdentity, testKafka, waitFor } from '@crm/testing';
-import type { Producer } from 'kafkajs';
+import { createTestProducer, readTopics } from '@crm/messaging/testing';
+import { dataOf, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
 import { Types } from 'mongoose';
 import { ActivityModel } from '../src/modules/activity/activity.model';
 import { createStageTask, DEAL_STAGE_TASKS_GROUP } from '../src/modules/activity/deal-stage.consumer';
@@ -10,7 +10,7 @@ import { startActivities } from '../src/service';
 const LIST = `query ($dealId: ID) { activities(dealId: $dealId) { id kind subject status dueAt assigneeId overdue deal { id } } }`;
 
 const service = serviceUnderTest('activities', startActivities);
-let producer: Producer;
+const producer = createTestProducer();
 
 /** A deal of a fresh tenant entering "Proposal" on 1 March 2024. */
 function stageChanged(dealId = new Types.ObjectId().toHexString(), tenantId = testIdentity().tenantId, title = 'Acme renewal') {
@@ -29,7 +29,7 @@ function stageChanged(dealId = new Types.ObjectId().toHexString(), tenantId = te
   );
 }
 
-const send = (...messages: { key: string; value: string }[]) => producer.send({ topic: topics.deal, acks: -1, messages });
+const send = (...messages: { key: string; value: string }[]) => producer.sendRaw(topics.deal, ...messages);
 const asMessage = (event: Envelope) => ({ key: event.aggregateId, value: JSON.stringify(event) });
 
 async function tasksOf(event: Envelope): Promise<any[]> {
@@ -42,13 +42,7 @@ const waitForTasks = (event: Envelope, count = 1) =>
     return tasks.length >= count && tasks;
   }, { what: `${count} task(s) for deal ${event.aggregateId}` });
 
-beforeAll(async () => {
-  producer = testKafka().producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-});
-afterAll(async () => {
-  await producer.disconnect();
-});
+afterAll(() => producer.close());
 
 describe('tasks from deal stage changes', () => {
   it("creates a planned task for the deal's owner and publishes ActivityCreated", async () => {

@@ -26,7 +26,7 @@ describe('federation entities', () => {
     await create('B only', dealB!, '2030-01-01T00:00:00Z');
     await create('Foreign', dealA!, '2030-03-01T00:00:00Z', testIdentity(undefined, ['manager']));
 
-    // The gateway repeats keys: the deals of one request are loaded with a single query.
+    // The gateway repeats keys: each deal of one request is read once, with the list's limit.
     const find = jest.spyOn(ActivityModel, 'find');
     const { _entities } = dataOf(
       await call(ENTITIES, {
@@ -39,7 +39,9 @@ describe('federation entities', () => {
         ],
       }),
     );
-    const byDeal = find.mock.calls.filter(([filter]) => filter && 'dealId' in filter);
+    const byDeal = find.mock.calls.flatMap(([filter], i) =>
+      filter && 'dealId' in filter ? [{ filter, limit: (find.mock.results[i]!.value as { getOptions(): { limit?: number } }).getOptions().limit }] : [],
+    );
     find.mockRestore();
     expect(_entities).toEqual([
       { id: dealA, activities: [{ subject: 'A second' }, { subject: 'A first' }] },
@@ -48,8 +50,9 @@ describe('federation entities', () => {
       { id: dealA, activities: [{ subject: 'A second' }, { subject: 'A first' }] },
       { id: empty, activities: [] },
     ]);
-    expect(byDeal).toHaveLength(1);
-    expect(byDeal[0]![0]).toEqual({ tenantId: owner.tenantId, dealId: { $in: [dealA, dealB, empty] } });
+    expect(byDeal).toEqual(
+      [dealA, dealB, empty].map((dealId) => ({ filter: { tenantId: owner.tenantId, dealId }, limit: 20 })),
+    );
   });
 
   it("shows another tenant only its own activities of a deal, and null for others' or unknown activities", async () => {

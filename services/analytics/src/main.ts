@@ -2,10 +2,13 @@ import { createLogger, stopOnSignals } from '@crm/service-kit';
 import { startAnalytics } from './service';
 
 const logger = createLogger('analytics');
-startAnalytics().then(
-  (service) => stopOnSignals(service, logger),
-  (error) => {
-    logger.fatal({ err: error }, 'analytics failed to start');
-    process.exit(1);
-  },
-);
+// Inside the chain, so that a refused configuration is logged as one fatal line like any start-up failure.
+Promise.resolve()
+  .then(() => startAnalytics())
+  .then(
+    (service) => stopOnSignals(service, logger),
+    (error) => {
+      logger.fatal({ err: error }, 'analytics failed to start');
+      process.exit(1);
+    },
+  );

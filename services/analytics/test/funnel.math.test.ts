@@ -57,4 +57,29 @@ describe('funnel maths', () => {
     expect(funnel.bottleneckStageId).toBeNull();
     expect(funnel.overallConversion).toBe(1);
   });
+
+  it('leaves LOST stages out and converts to the WON stage, post-sale stages after it', () => {
+    const kinded = [
+      { id: 'lead', name: 'Lead', position: 0, kind: 'OPEN' as const },
+      { id: 'lost', name: 'Lost', position: 1, kind: 'LOST' as const },
+      { id: 'offer', name: 'Offer', position: 2, kind: 'OPEN' as const },
+      { id: 'won', name: 'Won', position: 3, kind: 'WON' as const },
+      { id: 'paid', name: 'Paid', position: 4, kind: 'POST_SALE' as const },
+    ];
+    // Furthest positions: two stopped at Lead, one at Offer, one won, one won and paid.
+    const funnel = computeFunnel(kinded, [
+      { position: 0, deals: 2 },
+      { position: 2, deals: 1 },
+      { position: 3, deals: 1 },
+      { position: 4, deals: 1 },
+    ]);
+    expect(funnel.stages.map((stage) => [stage.stageId, stage.reached])).toEqual([
+      ['lead', 5],
+      ['offer', 3],
+      ['won', 2],
+      ['paid', 1],
+    ]);
+    expect(funnel.overallConversion).toBe(2 / 5);
+    expect(funnel.totalDeals).toBe(5);
+  });
 });

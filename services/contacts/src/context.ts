@@ -1,5 +1,4 @@
-import { createByIdLoader, type BaseContext } from '@crm/service-kit';
-import DataLoader from 'dataloader';
+import { createByIdLoader, createListLoader, type BaseContext } from '@crm/service-kit';
 import { CompanyModel, type CompanyDoc } from './modules/company/company.model';
 import { ContactModel, type ContactDoc } from './modules/contact/contact.model';
 
@@ -11,12 +10,12 @@ function createLoaders(tenantId: string) {
   return {
     companyById: createByIdLoader<CompanyDoc>(CompanyModel, tenantId),
     contactById: createByIdLoader<ContactDoc>(ContactModel, tenantId),
-    contactsByCompany: new DataLoader<string, ContactDoc[]>(async (companyIds) => {
-      const rows = await ContactModel.find({ tenantId, companyId: { $in: [...new Set(companyIds)] } })
-        .sort({ lastName: 1, firstName: 1 })
-        .lean<ContactDoc[]>();
-      return companyIds.map((id) => rows.filter((row) => row.companyId?.toString() === id));
-    }),
+    contactsByCompany: createListLoader((companyId, limit) =>
+      ContactModel.find({ tenantId, companyId }).sort({ lastName: 1, firstName: 1 }).limit(limit).lean<ContactDoc[]>().exec(),
+    ),
+    directReports: createListLoader((contactId, limit) =>
+      ContactModel.find({ tenantId, reportsTo: contactId }).sort({ nameKey: 1 }).limit(limit).lean<ContactDoc[]>().exec(),
+    ),
   };
 }
 

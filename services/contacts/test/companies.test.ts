@@ -1,5 +1,6 @@
+import { readTopics } from '@crm/messaging/testing';
 import { parseEvent, topics } from '@crm/events';
-import { dataOf, errorCodes, readTopics, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { CompanyModel } from '../src/modules/company/company.model';
 import { startContacts } from '../src/service';
 

@@ -11,14 +11,11 @@ describe('company normalisation', () => {
     expect(domainOf(website)).toBe(domain);
   });
 
-  it('trims the name and turns blank optional fields into null', () => {
-    expect(createCompanyInput.parse({ name: '  Acme  ', industry: '   ', website: 'acme.com' })).toEqual({
-      name: 'Acme',
+  it('trims the name (inner spaces collapsed) and turns blank optional fields into null', () => {
+    expect(createCompanyInput.parse({ name: '  Acme   Trading ', industry: '   ', website: 'acme.com' })).toEqual({
+      name: 'Acme Trading',
       industry: null,
-      taxId: null,
-      ownerId: null,
       website: 'acme.com',
-      domain: 'acme.com',
     });
   });
 });
@@ -28,10 +25,8 @@ describe('contact normalisation', () => {
     expect(createContactInput.parse({ firstName: ' Jean ', lastName: ' Dupont ', email: ' Jean.Dupont@Exemple.FR ', phone: '06 12 34 56 78', phoneCountry: 'fr' })).toEqual({
       firstName: 'Jean',
       lastName: 'Dupont',
-      email: 'jean.dupont@exemple.fr',
-      phone: '+33612345678',
-      position: null,
-      companyId: null,
+      emails: [{ type: 'WORK', address: 'jean.dupont@exemple.fr', primary: true }],
+      phones: [{ type: 'WORK', number: '+33612345678', primary: true }],
     });
   });
 

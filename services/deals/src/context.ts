@@ -1,7 +1,7 @@
-import { createByIdLoader, type BaseContext } from '@crm/service-kit';
-import DataLoader from 'dataloader';
+import { createByIdLoader, createListLoader, type BaseContext } from '@crm/service-kit';
+import { companyLoaders } from './modules/company/company.loaders';
 import { loadDealsByCompany } from './modules/company/company.resolvers';
-import { KnownCompanyModel, type KnownCompanyDoc } from './modules/company/known-company.model';
+import { loadConcessionsByDeal } from './modules/concession/concession.resolvers';
 import { DealModel, type DealDoc } from './modules/deal/deal.model';
 import { PipelineModel, type PipelineDoc } from './modules/pipeline/pipeline.model';
 
@@ -13,11 +13,9 @@ function createLoaders(tenantId: string) {
   return {
     pipelineById: createByIdLoader<PipelineDoc>(PipelineModel, tenantId),
     dealById: createByIdLoader<DealDoc>(DealModel, tenantId),
-    knownCompanyById: new DataLoader<string, KnownCompanyDoc | null>(async (ids) => {
-      const rows = await KnownCompanyModel.find({ tenantId, _id: { $in: [...new Set(ids)] } }).lean<KnownCompanyDoc[]>();
-      return ids.map((id) => rows.find((row) => row._id === id) ?? null);
-    }),
-    dealsByCompany: new DataLoader<string, DealDoc[]>((companyIds) => loadDealsByCompany(tenantId, companyIds)),
+    ...companyLoaders(tenantId),
+    dealsByCompany: createListLoader((companyId, limit) => loadDealsByCompany(tenantId, companyId, limit)),
+    concessionsByDeal: createListLoader((dealId, limit) => loadConcessionsByDeal(tenantId, dealId, limit)),
   };
 }
 

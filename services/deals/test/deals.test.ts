@@ -1,5 +1,6 @@
+import { readTopics } from '@crm/messaging/testing';
 import { parseEvent, topics } from '@crm/events';
-import { dataOf, errorCodes, readTopics, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { DealModel } from '../src/modules/deal/deal.model';
 import { startDeals } from '../src/service';
 import { closeFixtures, createPipeline, publishCompany } from './fixtures';

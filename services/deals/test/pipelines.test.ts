@@ -1,5 +1,6 @@
+import { readTopics } from '@crm/messaging/testing';
 import { parseEvent, topics } from '@crm/events';
-import { dataOf, errorCodes, readTopics, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { PipelineModel } from '../src/modules/pipeline/pipeline.model';
 import { startDeals } from '../src/service';
 import { closeFixtures, CREATE_PIPELINE } from './fixtures';

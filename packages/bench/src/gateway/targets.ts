@@ -94,6 +94,8 @@ export const ours: TargetSpec = {
       port,
       headers: { authorization: `Bearer ${token}` },
       env: {
+        // Measured as production runs it: its own strong secrets, not a local run.
+        CRM_LOCAL_DEV: '',
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
         HOST: '127.0.0.1',

@@ -7,10 +7,9 @@
 // BENCH_LAG_DEALS (10000) deals in the large pipeline, BENCH_LAG_SAMPLES (100) sampled moves;
 // BENCH_BURST (1000) createDeal in the relay burst; BENCH_NODE_ARGS extra node flags for
 // every process (e.g. "--max-semi-space-size=1").
+import { readTopics } from '@crm/messaging/testing';
 import { performance } from 'node:perf_hooks';
-import { dataOf, readTopics, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
-import { gatewayClient } from '../../../../gateway/test/client';
-import { startStack, type Stack } from '../../../../gateway/test/stack';
+import { dataOf, gatewayClient, startStack, subgraphRequest, testIdentity, waitFor, type Stack } from '@crm/testing';
 import { atLeast, atMost, percentiles, type Cell, type Goal, type Section } from '../report';
 import { rssMiB, watchMemory } from './memory';
 

@@ -5,6 +5,23 @@ export const activityKinds = ['CALL', 'MEETING', 'EMAIL', 'LETTER', 'PRESENTATIO
 export const activityStatuses = ['PLANNED', 'DONE', 'CANCELLED'] as const;
 export type ActivityKind = (typeof activityKinds)[number];
 export type ActivityStatus = (typeof activityStatuses)[number];
+export const meetingPlaces = ['OFFICE', 'ON_SITE'] as const;
+export type MeetingPlace = (typeof meetingPlaces)[number];
+
+/** What a DOCUMENT activity tracks: the paper sent and the client's answer. */
+export interface DocumentInfo {
+  title: string;
+  version?: string | null;
+  sentAt?: Date | null;
+  replyReceivedAt?: Date | null;
+  replySummary?: string | null;
+}
+
+/** A company or contact person of the contacts subgraph, by key. */
+export interface ClientRef {
+  __typename: 'Company' | 'Contact';
+  id: string;
+}
 
 /** A Deal as this subgraph knows it: only its key (the deals subgraph owns the rest). */
 export interface DealRef {
@@ -21,6 +38,38 @@ export interface ActivityDoc extends HasOutbox {
   dueAt?: Date | null;
   assigneeId: string;
   dealId?: string | null;
+  /** The client it concerns: a company and people of the contacts subgraph (ids only). Merges there repoint them. */
+  companyId?: string | null;
+  contactIds: string[];
+  /** Participant users besides the assignee. */
+  userIds: string[];
+  /** A meeting's place (required for MEETING, null for other kinds). */
+  place?: MeetingPlace | null;
+  document?: DocumentInfo | null;
+  outcome?: string | null;
+  /** A campaign send when set (analytics counts sends and responses). */
+  campaignId?: string | null;
+  /** The assignee's team when known (the users directory comes with issue 10). */
+  teamId?: string | null;
+  startAt?: Date | null;
+  endAt?: Date | null;
+  /** Actual time spent, in minutes, given on completion. */
+  durationMinutes?: number | null;
+  /** Minutes before the start (or the due time) at which the scheduler reminds the assignee. */
+  reminders: number[];
+  /** Derived on every write (activity.rules.ts calendarFields): the time span the agenda reads by index. */
+  spanStart?: Date | null;
+  spanEnd?: Date | null;
+  /** Derived: the assignee and the participant users, whose agendas list it. */
+  attendeeIds: string[];
+  completedAt?: Date | null;
+  completedBy?: string | null;
+  response?: boolean | null;
+  cancelledAt?: Date | null;
+  cancelledBy?: string | null;
+  cancelReason?: string | null;
+  /** Raised by updateActivity, which writes conditionally on it (updatedAt also moves when the relay empties the outbox). */
+  revision?: number;
   /**
    * Idempotency key: the id of the event that created the activity, or the activity's
    * own id for one entered by hand. Always set, because MongoDB's unique index counts
@@ -40,15 +89,51 @@ const schema = new Schema<ActivityDoc>(
     dueAt: { type: Date, default: null },
     assigneeId: { type: String, required: true },
     dealId: { type: String, default: null },
+    companyId: { type: String, default: null },
+    contactIds: { type: [String], default: [] },
+    userIds: { type: [String], default: [] },
+    place: { type: String, enum: [...meetingPlaces, null], default: null },
+    document: {
+      type: new Schema<DocumentInfo>(
+        { title: String, version: String, sentAt: Date, replyReceivedAt: Date, replySummary: String },
+        { _id: false },
+      ),
+      default: null,
+    },
+    outcome: { type: String, default: null },
+    campaignId: { type: String, default: null },
+    teamId: { type: String, default: null },
+    startAt: { type: Date, default: null },
+    endAt: { type: Date, default: null },
+    durationMinutes: { type: Number, default: null },
+    reminders: { type: [Number], default: [] },
+    spanStart: { type: Date, default: null },
+    spanEnd: { type: Date, default: null },
+    attendeeIds: { type: [String], default: [] },
+    completedAt: { type: Date, default: null },
+    completedBy: { type: String, default: null },
+    response: { type: Boolean, default: null },
+    cancelledAt: { type: Date, default: null },
+    cancelledBy: { type: String, default: null },
+    cancelReason: { type: String, default: null },
+    revision: { type: Number, default: 0 },
     sourceEventId: { type: String, required: true, default: function (this: ActivityDoc) { return this._id.toHexString(); } },
   },
   { timestamps: true, versionKey: false, collection: 'activities' },
 );
 // Every index starts with tenantId: no query ever crosses tenants.
 schema.plugin(outboxPlugin);
-schema.index({ tenantId: 1, dealId: 1 });
+// A deal's activities latest due first, read up to a limit straight from the index.
+schema.index({ tenantId: 1, dealId: 1, dueAt: -1, _id: -1 });
 schema.index({ tenantId: 1, assigneeId: 1, dueAt: 1 });
-// A redelivered event hits this index (duplicate key 11000) instead of creating a second task.
+// A company's and a person's activities (merges in the contacts service repoint them: merge.consumer.ts);
+// a company's page by page, newest first (Company.activities).
+schema.index({ tenantId: 1, companyId: 1, _id: -1 });
+schema.index({ tenantId: 1, contactIds: 1 });
+// Agendas: a user's (assignee or participant) and a team's activities by the start of their span.
+schema.index({ tenantId: 1, attendeeIds: 1, spanStart: 1 });
+schema.index({ tenantId: 1, teamId: 1, spanStart: 1 });
+// A redelivered event hits this index (a duplicate key, see isDuplicateKey) instead of creating a second task.
 schema.index({ tenantId: 1, sourceEventId: 1 }, { unique: true });
 
 export const ActivityModel = model<ActivityDoc>('Activity', schema);

@@ -1,41 +1,132 @@
-import { parseInput, requireId } from '@crm/service-kit';
+import { insertWithEvents, updateWithEvents } from '@crm/messaging';
+import { conflict, listSize, notFound, parseInput, requireId, requireUserId } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
-import { activityCreated } from './activity.events';
-import { createActivityInput } from './activity.input';
+import type { ActivitiesContext } from '../../context';
+import { syncReminders } from '../reminder/reminder.claims';
+import { activityCancelled, activityCompleted, activityCreated } from './activity.events';
+import { cancelActivityArgs, completeActivityArgs, createActivityInput, updateActivityInput } from './activity.input';
+import { activityFilter, activityPage } from './activity.list';
 import { ActivityModel, type ActivityDoc } from './activity.model';
-import { ACTIVITY_LIMIT, isOverdue, LATEST_DUE_FIRST } from './activity.rules';
+import { ACTIVITY_LIST, calendarFields, checkShape, isOverdue, LATEST_DUE_FIRST } from './activity.rules';
+
+async function loadActivity(id: string, ctx: ActivitiesContext): Promise<ActivityDoc> {
+  const activity = await ctx.loaders.activityById.load(requireId(id, 'id'));
+  if (!activity) throw notFound('Activity', id);
+  return activity;
+}
+
+/** After a conditional write found nothing: the activity changed meanwhile (or is gone). */
+async function changedMeanwhile(activity: ActivityDoc, ctx: ActivitiesContext, doneAlready?: ActivityDoc['status']): Promise<ActivityDoc> {
+  const now = await ActivityModel.findOne({ _id: activity._id, tenantId: ctx.tenantId }).lean<ActivityDoc>();
+  if (now && doneAlready && now.status === doneAlready) return now;
+  throw conflict('the activity changed meanwhile; read it again');
+}
 
 export const activityResolvers: Resolvers = {
   Query: {
     activity: (_parent, { id }, ctx) => ctx.loaders.activityById.load(id),
-    activities: (_parent, { dealId, assigneeId }, ctx) => {
+    activities: (_parent, { dealId, assigneeId, first }, ctx) => {
+      const size = listSize(first, ACTIVITY_LIST);
       const filter: Record<string, unknown> = { tenantId: ctx.tenantId };
       if (dealId) filter.dealId = requireId(dealId, 'dealId');
-      if (assigneeId) filter.assigneeId = assigneeId;
-      return ActivityModel.find(filter).sort(LATEST_DUE_FIRST).limit(ACTIVITY_LIMIT).lean<ActivityDoc[]>().exec();
+      if (assigneeId) filter.assigneeId = requireUserId(assigneeId, 'assigneeId');
+      return ActivityModel.find(filter).sort(LATEST_DUE_FIRST).limit(size).lean<ActivityDoc[]>().exec();
     },
   },
   Mutation: {
     createActivity: async (_parent, { input }, ctx) => {
       const fields = parseInput(createActivityInput, input);
-      // The deal lives in the deals subgraph: only its id's shape is checked here.
-      if (fields.dealId) requireId(fields.dealId, 'dealId');
-      const activity = new ActivityModel({ ...fields, assigneeId: fields.assigneeId ?? ctx.userId, status: 'PLANNED', tenantId: ctx.tenantId });
-      activity.outbox = [activityCreated(activity, { correlationId: ctx.correlationId, actorId: ctx.userId })];
-      await activity.save();
-      ctx.relay.kick();
-      return activity.toObject();
+      checkShape(fields);
+      const assigneeId = fields.assigneeId ?? ctx.userId;
+      const activity = { ...fields, assigneeId, ...calendarFields({ ...fields, assigneeId }), status: 'PLANNED', tenantId: ctx.tenantId };
+      const created = await insertWithEvents(ActivityModel, activity, (doc) => activityCreated(doc, ctx));
+      await syncReminders(created);
+      return created;
+    },
+    updateActivity: async (_parent, { id, input }, ctx) => {
+      const activity = await loadActivity(id, ctx);
+      const changes = parseInput(updateActivityInput, input);
+      if (changes.assigneeId === null) delete changes.assigneeId; // an activity always has an assignee
+      if (activity.status !== 'PLANNED') throw conflict(`a ${activity.status.toLowerCase()} activity cannot be changed`);
+      const next = { ...activity, ...changes } as ActivityDoc;
+      checkShape(next);
+      const set = { ...changes, ...calendarFields(next) };
+      // Conditional on the version read: a concurrent edit is refused, not silently overwritten.
+      const updated = await ActivityModel.findOneAndUpdate(
+        { _id: activity._id, tenantId: ctx.tenantId, status: 'PLANNED', revision: activity.revision ?? null },
+        { $set: set, $inc: { revision: 1 } },
+        { returnDocument: 'after' },
+      ).lean<ActivityDoc>();
+      if (!updated) return changedMeanwhile(activity, ctx);
+      await syncReminders(updated);
+      return updated;
+    },
+    completeActivity: async (_parent, { id, ...args }, ctx) => {
+      const activity = await loadActivity(id, ctx);
+      const given = parseInput(completeActivityArgs, args);
+      if (activity.status === 'DONE') return activity; // done already: nothing changes, nothing is published again
+      if (activity.status === 'CANCELLED') throw conflict('a cancelled activity cannot be completed');
+      const set = {
+        status: 'DONE' as const,
+        completedAt: new Date(),
+        completedBy: ctx.userId,
+        outcome: given.outcome ?? activity.outcome ?? null,
+        durationMinutes: given.durationMinutes,
+        response: given.response,
+      };
+      const key = { _id: activity._id, tenantId: ctx.tenantId };
+      const done = await updateWithEvents(ActivityModel, { ...key, status: 'PLANNED' }, { $set: set }, activityCompleted({ ...activity, ...set }, ctx));
+      if (!done) return changedMeanwhile(activity, ctx, 'DONE'); // completed by someone else meanwhile is success
+      await syncReminders(done);
+      return done;
+    },
+    cancelActivity: async (_parent, { id, ...args }, ctx) => {
+      const activity = await loadActivity(id, ctx);
+      const { reason } = parseInput(cancelActivityArgs, args);
+      if (activity.status === 'CANCELLED') return activity;
+      if (activity.status === 'DONE') throw conflict('a done activity cannot be cancelled');
+      const set = { status: 'CANCELLED' as const, cancelledAt: new Date(), cancelledBy: ctx.userId, cancelReason: reason };
+      const key = { _id: activity._id, tenantId: ctx.tenantId };
+      const cancelled = await updateWithEvents(ActivityModel, { ...key, status: 'PLANNED' }, { $set: set }, activityCancelled({ ...activity, ...set }, ctx));
+      if (!cancelled) return changedMeanwhile(activity, ctx, 'CANCELLED');
+      await syncReminders(cancelled);
+      return cancelled;
     },
   },
   Activity: {
     __resolveReference: (reference, ctx) => ctx.loaders.activityById.load(reference.id),
     id: (activity) => activity._id.toString(),
     deal: (activity) => (activity.dealId ? { __typename: 'Deal', id: activity.dealId } : null),
+    company: (activity) => (activity.companyId ? { __typename: 'Company', id: activity.companyId } : null),
+    contacts: (activity) => (activity.contactIds ?? []).map((id) => ({ __typename: 'Contact' as const, id })),
     overdue: (activity) => isOverdue(activity),
+    userIds: (activity) => activity.userIds ?? [],
+    reminders: (activity) => activity.reminders ?? [],
   },
   Deal: {
     // Any deal id is a valid reference here; its activities are filtered by the caller's tenant.
     __resolveReference: (reference) => ({ id: reference.id }),
-    activities: (deal, _args, ctx) => ctx.loaders.activitiesByDeal.load(deal.id),
+    activities: (deal, { first, filter }, ctx) => {
+      const size = listSize(first, ACTIVITY_LIST);
+      // The common case (no filter) goes through the batching loader.
+      if (!filter) return ctx.loaders.activitiesByDeal.load({ id: deal.id, first: size });
+      return ActivityModel.find({ tenantId: ctx.tenantId, dealId: deal.id, ...activityFilter(filter) })
+        .sort(LATEST_DUE_FIRST)
+        .limit(size)
+        .lean<ActivityDoc[]>()
+        .exec();
+    },
+    activityConnection: (deal, args, ctx) => activityPage({ tenantId: ctx.tenantId, dealId: deal.id }, args),
+  },
+  Company: {
+    __resolveReference: (reference) => ({ __typename: 'Company', id: reference.id }),
+    activities: (company, args, ctx) => activityPage({ tenantId: ctx.tenantId, companyId: company.id }, args),
+  },
+  Contact: {
+    __resolveReference: (reference) => ({ __typename: 'Contact', id: reference.id }),
+    lastTouch: (contact, _args, ctx) => ctx.loaders.lastTouchByContact.load(contact.id),
+  },
+  LastTouch: {
+    activity: (touch, _args, ctx) => ctx.loaders.activityById.load(touch.activityId),
   },
 };

@@ -1,48 +1,98 @@
-import { DealStageChanged, topics, type Envelope } from '@crm/events';
-import { PermanentEventError } from '@crm/messaging';
+import { DealStageChanged, DealWon, type Envelope, type EventData } from '@crm/events';
+import { insertWithEvents, isDuplicateKey, on } from '@crm/messaging';
 import type { ConsumerSpec, Logger } from '@crm/service-kit';
+import { PipelinePlanModel, planId, type PipelinePlanDoc } from '../automation/pipeline-plan.model';
 import { activityCreated } from './activity.events';
 import { ActivityModel } from './activity.model';
-import { stageTaskDueAt, stageTaskSubject } from './activity.rules';
+import { calendarFields, followUpDueAt, keyStepDueAt, stageTaskDueAt, stageTaskSubject } from './activity.rules';
 
 export const DEAL_STAGE_TASKS_GROUP = 'activities.deal-stage-tasks';
 
-/**
- * Creates the key-step task for a deal that entered a stage, with its ActivityCreated
- * event in the same insert. Returns false for a redelivery the unique
- * (tenantId, sourceEventId) index already recorded.
- */
-export async function createStageTask(event: Envelope, logger: Logger): Promise<boolean> {
-  const parsed = DealStageChanged.data.safeParse(event.data);
-  if (!parsed.success) throw new PermanentEventError(`invalid DealStageChanged data: ${parsed.error.message}`);
-  const data = parsed.data;
-  const task = new ActivityModel({
+interface TaskFields {
+  subject: string;
+  dueAt: Date;
+  /** Deterministic from the event: a redelivery hits the unique (tenantId, sourceEventId) index. */
+  sourceEventId: string;
+}
+
+/** Inserts one automated task with its ActivityCreated event; false when this event already made it. */
+async function insertTask(event: Envelope, deal: { dealId: string; ownerId: string; companyId?: string }, fields: TaskFields, logger: Logger): Promise<boolean> {
+  const task = {
     tenantId: event.tenantId,
     kind: 'TASK',
-    subject: stageTaskSubject(data.toStage.name, data.title),
     status: 'PLANNED',
-    dueAt: stageTaskDueAt(new Date(event.occurredAt)),
-    assigneeId: data.ownerId,
-    dealId: data.dealId,
-    sourceEventId: event.id,
-  });
-  task.outbox = [activityCreated(task, { correlationId: event.correlationId, causationId: event.id, actorId: data.movedBy })];
+    // The owner of every step's role: the deal's owner until the users directory (issue 10) knows who holds which role.
+    assigneeId: deal.ownerId,
+    dealId: deal.dealId,
+    companyId: deal.companyId ?? null,
+    ...fields,
+  };
   try {
-    await task.save();
+    await insertWithEvents(ActivityModel, { ...task, ...calendarFields({ ...task, userIds: [] }) }, (created) => activityCreated(created, event));
   } catch (error) {
-    if ((error as { code?: number }).code !== 11000) throw error;
-    logger.info({ dealId: data.dealId }, 'stage task already created for this event');
+    if (!isDuplicateKey(error)) throw error;
+    logger.info({ dealId: deal.dealId, sourceEventId: fields.sourceEventId }, 'task already created for this event');
     return false;
   }
   return true;
 }
 
+const planOf = (tenantId: string, pipelineId: string) => PipelinePlanModel.findOne({ _id: planId(tenantId, pipelineId) }).lean<PipelinePlanDoc>();
+
+/**
+ * Creates the stage task for a deal that entered a stage, with its ActivityCreated event in the
+ * same insert. Returns false for a redelivery the unique (tenantId, sourceEventId) index already recorded.
+ */
+export function createStageTask(event: Envelope<EventData<typeof DealStageChanged>>, logger: Logger): Promise<boolean> {
+  const { data } = event;
+  const fields = { subject: stageTaskSubject(data.toStage.name, data.title), dueAt: stageTaskDueAt(new Date(event.occurredAt)), sourceEventId: event.id };
+  return insertTask(event, data, fields, logger);
+}
+
+/**
+ * One task per key step of the stage entered (as the pipeline's latest event defines it), due
+ * when the stage's expected duration ends. Returns how many were created now.
+ */
+export async function createKeyStepTasks(event: Envelope<EventData<typeof DealStageChanged>>, logger: Logger): Promise<number> {
+  const { data } = event;
+  const stage = (await planOf(event.tenantId, data.pipelineId))?.stages.find((s) => s.id === data.toStage.id);
+  let created = 0;
+  for (const step of stage?.keySteps ?? []) {
+    const fields = {
+      subject: `${step.title}: ${data.title}`,
+      dueAt: keyStepDueAt(new Date(event.occurredAt), stage!.expectedDurationDays),
+      sourceEventId: `${event.id}:step:${step.id}`,
+    };
+    if (await insertTask(event, data, fields, logger)) created += 1;
+  }
+  return created;
+}
+
+/** The pipeline's post-sale follow-ups for a won deal, each due its days after the win. */
+export async function scheduleFollowUps(event: Envelope<EventData<typeof DealWon>>, logger: Logger): Promise<number> {
+  const { data } = event;
+  const plan = await planOf(event.tenantId, data.pipelineId);
+  let created = 0;
+  for (const [index, followUp] of (plan?.followUps ?? []).entries()) {
+    const fields = {
+      subject: `${followUp.title}: ${data.title}`,
+      dueAt: followUpDueAt(new Date(data.closedAt), followUp.afterDays),
+      sourceEventId: `${event.id}:follow-up:${index}`,
+    };
+    if (await insertTask(event, data, fields, logger)) created += 1;
+  }
+  return created;
+}
+
 export const dealStageTasksConsumer: ConsumerSpec = {
   groupId: DEAL_STAGE_TASKS_GROUP,
-  topics: [topics.deal],
-  handlers: {
-    DealStageChanged: async (event, logger) => {
+  handlers: [
+    on(DealStageChanged, async (_data, event, { logger }) => {
       await createStageTask(event, logger);
-    },
-  },
+      await createKeyStepTasks(event, logger);
+    }),
+    on(DealWon, async (_data, event, { logger }) => {
+      await scheduleFollowUps(event, logger);
+    }),
+  ],
 };

@@ -1,30 +1,34 @@
-import { DealCreated, DealStageChanged, PipelineCreated, topics, type Envelope, type EventData, type EventDefinition } from '@crm/events';
-import { PermanentEventError } from '@crm/messaging';
+import { DealCreated, DealReopened, DealStageChanged, PipelineCreated, PipelineUpdated, type EventData } from '@crm/events';
+import { on } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
 import { recordProgress, savePipeline } from './funnel.projection';
 
-/** parseEvent validates data only for versions it knows: a handler takes exactly the version it was written for. */
-function payloadOf<D extends EventDefinition>(def: D, event: Envelope): EventData<D> {
-  if (event.version !== def.version) throw new PermanentEventError(`${event.type} v${event.version} is not supported (expects v${def.version})`);
-  return event.data as EventData<D>;
-}
+// Tasks and key steps are the deals service's business; probabilities and durations serve the forecast and the sales cycle.
+const funnelStages = ({ stages }: EventData<typeof PipelineCreated>) =>
+  stages.map(({ id, name, position, kind, probability, expectedDurationDays }) => ({ id, name, position, kind, probability, expectedDurationDays }));
 
 export const funnelConsumer: ConsumerSpec = {
   groupId: 'analytics.funnel',
-  topics: [topics.pipeline, topics.deal],
-  handlers: {
-    [PipelineCreated.type]: async (event) => {
-      const { pipelineId, name, stages } = payloadOf(PipelineCreated, event);
-      // Probabilities are the forecast's business, not the funnel's.
-      await savePipeline(event.tenantId, pipelineId, name, stages.map((stage) => ({ id: stage.id, name: stage.name, position: stage.position })));
-    },
-    [DealCreated.type]: async (event) => {
-      const { dealId, pipelineId, stage } = payloadOf(DealCreated, event);
+  handlers: [
+    // v1 events are upcast to v2 by the catalogue: their stages are all OPEN.
+    on(PipelineCreated, async (data, event) => {
+      await savePipeline(event.tenantId, data.pipelineId, data.name, funnelStages(data));
+    }),
+    // The whole pipeline after the change: renamed, reordered, added and archived stages.
+    on(PipelineUpdated, async (data, event) => {
+      await savePipeline(event.tenantId, data.pipelineId, data.name, funnelStages({ ...data, templateKey: null }));
+    }),
+    on(DealCreated, async ({ dealId, pipelineId, stage }, event) => {
       await recordProgress(event.tenantId, dealId, pipelineId, stage.position, true);
-    },
-    [DealStageChanged.type]: async (event) => {
-      const { dealId, pipelineId, toStage } = payloadOf(DealStageChanged, event);
+    }),
+    on(DealStageChanged, async ({ dealId, pipelineId, toStage }, event) => {
+      // A lost deal got as far as the stage it was lost from: the LOST stage is no progress.
+      if (toStage.kind === 'LOST') return;
       await recordProgress(event.tenantId, dealId, pipelineId, toStage.position);
-    },
-  },
+    }),
+    on(DealReopened, async ({ dealId, pipelineId, toStage }, event) => {
+      // Never lowers the furthest stage: a reopened deal keeps what it reached before.
+      await recordProgress(event.tenantId, dealId, pipelineId, toStage.position);
+    }),
+  ],
 };

@@ -1,5 +1,6 @@
 import { model, Schema } from 'mongoose';
-import type { FunnelFigures } from './funnel.math';
+import type { MoneyTotal } from '../money/money.math';
+import type { FunnelFigures, FunnelStageFigures } from './funnel.math';
 
 /**
  * One pipeline's counters, moved by its deals' facts (see funnel.projection.ts). A funnel
@@ -23,7 +24,10 @@ export interface FunnelCountsDoc {
 }
 
 /** What the GraphQL Funnel type resolves from: figures computed from the pipeline and its counters. */
-export interface FunnelView extends FunnelFigures {
+export interface FunnelView extends Omit<FunnelFigures, 'stages'> {
+  stages: (FunnelStageFigures & { money: MoneyTotal })[];
+  /** The money of every deal counted. */
+  totalMoney: MoneyTotal;
   pipelineId: string;
   pipelineName: string;
   updatedAt: Date;

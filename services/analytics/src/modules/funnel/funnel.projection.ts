@@ -1,4 +1,4 @@
-import { PermanentEventError } from '@crm/messaging';
+import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { DealProgressModel, type DealProgressDoc } from './deal-progress.model';
 import { incrementsOf, moveToken, nextStep, type CountMove } from './funnel.counts';
 import type { StageInput } from './funnel.math';
@@ -32,8 +32,6 @@ import { PipelineModel } from './pipeline.model';
  * Within a process the moves of one pipeline run one after another (serialized below), so
  * that the tokens of its confirmed moves are removed in order by its next move.
  */
-
-const isDuplicateKey = (error: unknown) => (error as { code?: number } | null)?.code === 11000;
 
 /**
  * Ids are global: an upsert colliding with another tenant's document must never touch it.

@@ -1,23 +1,36 @@
 import { notFound, requireId } from '@crm/service-kit';
-import type { AnalyticsContext } from '../../context';
+import { funnelFrom, type AnalyticsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
+import { filteredFunnelCounters, type FunnelFilterInput } from './funnel.filter';
+import { PipelineModel, type PipelineDoc } from './pipeline.model';
 
-async function funnelOf(pipelineId: string, field: string, ctx: AnalyticsContext) {
+async function funnelOf(pipelineId: string, field: string, filter: FunnelFilterInput | null | undefined, ctx: AnalyticsContext) {
   requireId(pipelineId, field);
-  // Tenant-scoped key lookup: another tenant's pipeline is simply not found.
-  const funnel = await ctx.loaders.funnelByPipeline.load(pipelineId);
+  // Without a filter: the pipeline's own counters (key lookups, batched). Tenant-scoped: another tenant's pipeline is simply not found.
+  const funnel = filter
+    ? await filteredFunnel(pipelineId, filter, ctx)
+    : await ctx.loaders.funnelByPipeline.load(pipelineId);
   if (!funnel) throw notFound('Pipeline', pipelineId);
   return funnel;
 }
 
+async function filteredFunnel(pipelineId: string, filter: FunnelFilterInput, ctx: AnalyticsContext) {
+  const [pipeline, { counts, money }, rates] = await Promise.all([
+    PipelineModel.findOne({ _id: pipelineId, tenantId: ctx.tenantId }).lean<PipelineDoc>(),
+    filteredFunnelCounters(ctx.tenantId, pipelineId, filter),
+    ctx.loaders.rates(),
+  ]);
+  return funnelFrom(pipeline ?? undefined, counts, money, rates, []);
+}
+
 export const funnelResolvers: Resolvers = {
   Query: {
-    funnel: (_parent, { pipelineId }, ctx) => funnelOf(pipelineId, 'pipelineId', ctx),
+    funnel: (_parent, { pipelineId, filter }, ctx) => funnelOf(pipelineId, 'pipelineId', filter, ctx),
   },
   Pipeline: {
     // The deals service owns pipelines; here a reference only needs its id to find the funnel.
     __resolveReference: (reference) => reference,
-    funnel: (pipeline, _args, ctx) => funnelOf(pipeline.id, 'id', ctx),
+    funnel: (pipeline, { filter }, ctx) => funnelOf(pipeline.id, 'id', filter, ctx),
   },
   Funnel: {
     bottleneck: (funnel) => funnel.stages.find((stage) => stage.stageId === funnel.bottleneckStageId) ?? null,

@@ -1,7 +1,7 @@
 import { model, Schema } from 'mongoose';
 import type { StageInput } from './funnel.math';
 
-/** The deals service's pipeline as analytics knows it, from PipelineCreated. */
+/** The deals service's pipeline as analytics knows it, from PipelineCreated and PipelineUpdated. */
 export interface PipelineDoc {
   /** The pipeline id from the deals service: global, so a PipelineCreated of another tenant with it is refused. */
   _id: string;
@@ -16,7 +16,7 @@ const schema = new Schema<PipelineDoc>(
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
     name: { type: String, required: true },
-    stages: [{ _id: false, id: { type: String, required: true }, name: { type: String, required: true }, position: { type: Number, required: true } }],
+    stages: [{ _id: false, id: { type: String, required: true }, name: { type: String, required: true }, position: { type: Number, required: true }, kind: { type: String }, probability: { type: Number }, expectedDurationDays: { type: Number } }],
     updatedAt: { type: Date },
   },
   { versionKey: false, collection: 'pipelines' },

@@ -1,30 +1,18 @@
-import { decodeCursor, pageSize, parseInput, requireId, toConnection } from '@crm/service-kit';
-import { Types } from 'mongoose';
+import { listSize, type ListBound } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
-import { companyCreated } from './company.events';
-import { createCompanyInput } from './company.input';
-import { CompanyModel, type CompanyDoc } from './company.model';
+import { customFieldList } from '../shared/custom-field-values';
+import { createCompany, updateCompany } from './company.write';
+
+/** Company.contacts: as in company.graphql. */
+export const COMPANY_CONTACTS: ListBound = { default: 20, max: 200 };
 
 export const companyResolvers: Resolvers = {
   Query: {
     company: (_parent, { id }, ctx) => ctx.loaders.companyById.load(id),
-    companies: async (_parent, { first, after }, ctx) => {
-      const size = pageSize(first);
-      const filter: Record<string, unknown> = { tenantId: ctx.tenantId };
-      if (after) filter._id = { $lt: new Types.ObjectId(requireId(decodeCursor(after), 'after')) };
-      const rows = await CompanyModel.find(filter).sort({ _id: -1 }).limit(size + 1).lean<CompanyDoc[]>();
-      return toConnection(rows, size, () => CompanyModel.countDocuments({ tenantId: ctx.tenantId }).exec(), Boolean(after));
-    },
   },
   Mutation: {
-    createCompany: async (_parent, { input }, ctx) => {
-      const fields = parseInput(createCompanyInput, input);
-      const company = new CompanyModel({ ...fields, ownerId: fields.ownerId ?? ctx.userId, tenantId: ctx.tenantId });
-      company.outbox = [companyCreated(company, ctx)];
-      await company.save();
-      ctx.relay.kick();
-      return company.toObject();
-    },
+    createCompany: (_parent, { input }, ctx) => createCompany(ctx, input),
+    updateCompany: (_parent, { id, input }, ctx) => updateCompany(ctx, id, input),
   },
   CompanyConnection: {
     totalCount: (connection) => connection.totalCount(),
@@ -32,6 +20,15 @@ export const companyResolvers: Resolvers = {
   Company: {
     __resolveReference: (reference, ctx) => ctx.loaders.companyById.load(reference.id),
     id: (company) => company._id.toString(),
-    contacts: (company, _args, ctx) => ctx.loaders.contactsByCompany.load(company._id.toString()),
+    customFields: (company) => customFieldList(company.customFields),
+    tags: (company) => company.tags ?? [],
+    phones: (company) => company.phones ?? [],
+    emails: (company) => company.emails ?? [],
+    addresses: (company) => company.addresses ?? [],
+    messengers: (company) => company.messengers ?? [],
+    riskFlags: (company) => company.riskFlags ?? [],
+    profile: (company) => ({ ...company.profile, mainCustomers: company.profile?.mainCustomers ?? [], shareholders: company.profile?.shareholders ?? [], competitors: company.profile?.competitors ?? [], litigation: company.profile?.litigation ?? [] }),
+    completeness: (company) => company.completeness ?? { percent: 100, missing: [] },
+    contacts: (company, { first }, ctx) => ctx.loaders.contactsByCompany.load({ id: company._id.toString(), first: listSize(first, COMPANY_CONTACTS) }),
   },
 };

@@ -1,25 +1,68 @@
-import { topics, type Envelope } from '@crm/events';
-import { PermanentEventError } from '@crm/messaging';
+import { CompaniesMerged, CompanyCompletenessChanged, CompanyCreated, CompanyRiskFlagsChanged, CompanyUpdated, type Envelope } from '@crm/events';
+import { on } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
+import { ConcessionModel } from '../concession/concession.model';
+import { DealModel } from '../deal/deal.model';
+import { PurchaseModel } from '../purchase/purchase.model';
+import { companyArrived } from './company-arrivals';
+import { CompanyReferenceModel } from './company-reference.model';
+import { verifyReferences } from './company-references';
+import { ensureKnownCompany, setIfNewer } from './known-companies';
 import { KnownCompanyModel } from './known-company.model';
 
+/**
+ * Any event of a company proves it exists in the event's tenant: the record is made on the
+ * first one, and deals accepted before it arrived (read your own writes) are verified.
+ */
+async function learn(event: Envelope<unknown>, companyId: string): Promise<void> {
+  await ensureKnownCompany(event.tenantId, companyId);
+  await verifyReferences(event.tenantId, companyId);
+  companyArrived(event.tenantId, companyId);
+}
+
+const at = (event: Envelope<unknown>) => new Date(event.occurredAt);
+
+/**
+ * The known-company replica: name, completeness, risk flags and merges, per tenant. Every
+ * handler is idempotent (upserts by company id, parts replaced only by newer events), so
+ * replays and events out of order leave the newest state.
+ */
 export const companyConsumer: ConsumerSpec = {
   groupId: 'deals.known-companies',
-  topics: [topics.company],
-  handlers: {
-    // An upsert by id: replaying the event changes nothing. A company id is global, so the
-    // filter on tenantId keeps another tenant's event from ever overwriting this record.
-    CompanyCreated: async (event: Envelope) => {
-      const { companyId, name } = event.data as { companyId: string; name: string };
-      await KnownCompanyModel.updateOne(
-        { _id: companyId, tenantId: event.tenantId },
-        { $set: { name }, $setOnInsert: { tenantId: event.tenantId } },
-        { upsert: true },
-      ).catch((error: { code?: number }) => {
-        // The same id under another tenant: never overwrite it; park the event for a human.
-        if (error.code === 11000) throw new PermanentEventError(`company ${companyId} belongs to another tenant`);
-        throw error;
-      });
-    },
-  },
+  handlers: [
+    on(CompanyCreated, async ({ companyId, name }, event) => {
+      await learn(event, companyId);
+      await setIfNewer(event.tenantId, companyId, 'nameAt', at(event), { name });
+    }),
+    on(CompanyUpdated, async ({ companyId, name }, event) => {
+      await learn(event, companyId);
+      await setIfNewer(event.tenantId, companyId, 'nameAt', at(event), { name });
+    }),
+    on(CompanyCompletenessChanged, async ({ companyId, percent, missing }, event) => {
+      await learn(event, companyId);
+      await setIfNewer(event.tenantId, companyId, 'completenessAt', at(event), { completenessPercent: percent, completenessMissing: missing });
+    }),
+    on(CompanyRiskFlagsChanged, async ({ companyId, riskFlags }, event) => {
+      await learn(event, companyId);
+      await setIfNewer(event.tenantId, companyId, 'riskFlagsAt', at(event), { riskFlags });
+    }),
+    // The merged companies are gone: what referred to them now refers to the primary. A replay
+    // finds nothing left to repoint. Deals, concessions and purchases are repointed in place
+    // (no event: every reader of the merge repoints its own records from CompaniesMerged).
+    on(CompaniesMerged, async ({ primaryId, mergedIds }, event) => {
+      const { tenantId } = event;
+      const merged = mergedIds.filter((id) => id !== primaryId);
+      await learn(event, primaryId);
+      for (const id of merged) {
+        await ensureKnownCompany(tenantId, id);
+        await KnownCompanyModel.updateOne({ _id: id, tenantId }, { $set: { mergedInto: primaryId } });
+      }
+      const repoint = [{ tenantId, companyId: { $in: merged } }, { $set: { companyId: primaryId } }] as const;
+      await DealModel.updateMany(...repoint);
+      await ConcessionModel.updateMany(...repoint);
+      await PurchaseModel.updateMany(...repoint);
+      await CompanyReferenceModel.updateMany(...repoint);
+      await verifyReferences(tenantId, primaryId);
+    }),
+  ],
 };

@@ -1,3 +1,4 @@
+import { listSize, type ListBound } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import { DealModel, type DealDoc } from '../deal/deal.model';
 
@@ -6,16 +7,20 @@ export interface CompanyRef {
   id: string;
 }
 
+/** Company.deals: as in company.graphql. */
+export const COMPANY_DEALS: ListBound = { default: 20, max: 200 };
+
 export const companyResolvers: Resolvers = {
   Company: {
     __resolveReference: (reference) => ({ id: reference.id }),
-    deals: (company, _args, ctx) => ctx.loaders.dealsByCompany.load(company.id),
+    deals: (company, { first }, ctx) => ctx.loaders.dealsByCompany.load({ id: company.id, first: listSize(first, COMPANY_DEALS) }),
+  },
+  Deal: {
+    companyVerified: async (deal, _args, ctx) => (await ctx.loaders.companyReferenceByDeal.load(deal._id.toString())) === 'VERIFIED',
+    companyReference: (deal, _args, ctx) => ctx.loaders.companyReferenceByDeal.load(deal._id.toString()),
   },
 };
 
-export const loadDealsByCompany = async (tenantId: string, companyIds: readonly string[]) => {
-  const rows = await DealModel.find({ tenantId, companyId: { $in: [...new Set(companyIds)] } })
-    .sort({ _id: -1 })
-    .lean<DealDoc[]>();
-  return companyIds.map((id) => rows.filter((row) => row.companyId === id));
-};
+/** A company's newest deals, up to the limit. */
+export const loadDealsByCompany = (tenantId: string, companyId: string, limit: number) =>
+  DealModel.find({ tenantId, companyId }).sort({ _id: -1 }).limit(limit).lean<DealDoc[]>().exec();

@@ -1,35 +1,88 @@
-import { createEvent, DealCreated, DealStageChanged } from '@crm/events';
-import type { DealsContext } from '../../context';
-import { stageRef, type StageDoc } from '../pipeline/pipeline.model';
-import type { DealDoc } from './deal.model';
+import {
+  createEvent,
+  DealCreated,
+  DealLost,
+  DealReopened,
+  DealStageChanged,
+  DealUpdated,
+  DealWon,
+  eventMeta,
+  KeyStepCompleted,
+  StageResultRecorded,
+  type EventCause,
+} from '@crm/events';
+import { stageRef, type KeyStepDoc, type StageDoc } from '../pipeline/pipeline.model';
+import type { DealDoc, FieldChangeDoc } from './deal.model';
 
-const meta = (deal: DealDoc, ctx: DealsContext) => ({
-  tenantId: ctx.tenantId,
-  aggregateId: deal._id.toString(),
-  correlationId: ctx.correlationId,
-  actorId: ctx.userId,
+type Actor = EventCause & { userId: string };
+
+const dealFields = (deal: DealDoc) => ({
+  dealId: deal._id.toString(),
+  title: deal.title,
+  pipelineId: deal.pipelineId.toString(),
+  ownerId: deal.ownerId,
 });
 
-export const dealCreated = (deal: DealDoc, stage: StageDoc, ctx: DealsContext) =>
-  createEvent(DealCreated, meta(deal, ctx), {
-    dealId: deal._id.toString(),
-    title: deal.title,
-    pipelineId: deal.pipelineId.toString(),
+const meta = (deal: DealDoc, cause: EventCause) => eventMeta(cause, deal._id.toString());
+
+export const dealCreated = (deal: DealDoc, stage: StageDoc, cause: EventCause) =>
+  createEvent(DealCreated, meta(deal, cause), {
+    ...dealFields(deal),
     stage: stageRef(stage),
     companyId: deal.companyId,
-    ownerId: deal.ownerId,
     amount: deal.amount,
     currency: deal.currency,
     status: deal.status,
+    teamId: deal.teamId ?? null,
+    territoryId: deal.territoryId ?? null,
+    source: deal.source ?? null,
+    expectedCloseDate: deal.expectedCloseDate ?? null,
+    contacts: deal.contacts ?? [],
   });
 
-export const dealStageChanged = (deal: DealDoc, from: StageDoc, to: StageDoc, ctx: DealsContext) =>
-  createEvent(DealStageChanged, meta(deal, ctx), {
-    dealId: deal._id.toString(),
-    title: deal.title,
-    pipelineId: deal.pipelineId.toString(),
-    ownerId: deal.ownerId,
+/** `movedBy`: the user who moved it (the request's user). `deal`: as it is after the move. */
+export const dealStageChanged = (deal: DealDoc, from: StageDoc, to: StageDoc, move: { durationSeconds: number | null; skipped: string[] }, cause: Actor) =>
+  createEvent(DealStageChanged, meta(deal, cause), {
+    ...dealFields(deal),
     fromStage: stageRef(from),
     toStage: stageRef(to),
-    movedBy: ctx.userId,
+    movedBy: cause.userId,
+    status: deal.status,
+    ...(move.durationSeconds !== null && { durationSeconds: move.durationSeconds }),
+    skipped: move.skipped,
   });
+
+const closedFields = (deal: DealDoc, stage: StageDoc, closedAt: Date) => ({
+  ...dealFields(deal),
+  companyId: deal.companyId,
+  amount: deal.amount,
+  currency: deal.currency,
+  stage: stageRef(stage),
+  closedAt: closedAt.toISOString(),
+});
+
+export const dealWon = (deal: DealDoc, stage: StageDoc, closedAt: Date, cause: Actor) =>
+  createEvent(DealWon, meta(deal, cause), { ...closedFields(deal, stage, closedAt), wonBy: cause.userId });
+
+export const dealLost = (deal: DealDoc, stage: StageDoc, closedAt: Date, lostReason: string, cause: Actor) =>
+  createEvent(DealLost, meta(deal, cause), { ...closedFields(deal, stage, closedAt), lostReason, lostBy: cause.userId });
+
+export const dealReopened = (deal: DealDoc, previousStatus: 'WON' | 'LOST', from: StageDoc, to: StageDoc, cause: Actor) =>
+  createEvent(DealReopened, meta(deal, cause), { ...dealFields(deal), previousStatus, fromStage: stageRef(from), toStage: stageRef(to), reopenedBy: cause.userId });
+
+/** `deal`: as it is after the update (its title and owner may be among the changes). */
+export const dealUpdated = (deal: DealDoc, changes: FieldChangeDoc[], cause: Actor) =>
+  createEvent(DealUpdated, meta(deal, cause), { ...dealFields(deal), changes, updatedBy: cause.userId });
+
+export const keyStepCompleted = (deal: DealDoc, stage: StageDoc, step: KeyStepDoc, cause: Actor) =>
+  createEvent(KeyStepCompleted, meta(deal, cause), {
+    ...dealFields(deal),
+    stage: stageRef(stage),
+    stepId: step._id.toString(),
+    title: step.title,
+    role: step.role,
+    completedBy: cause.userId,
+  });
+
+export const stageResultRecorded = (deal: DealDoc, stage: StageDoc, text: string, cause: Actor) =>
+  createEvent(StageResultRecorded, meta(deal, cause), { ...dealFields(deal), stage: stageRef(stage), text, recordedBy: cause.userId });

@@ -1,103 +1,190 @@
-import { withEvents } from '@crm/messaging';
-import { badInput, conflict, notFound, parseInput, requireId } from '@crm/service-kit';
-import type { DealsContext } from '../../context';
+import { hasRole } from '@crm/auth';
+import { createEvent, eventMeta, LostReasonsChanged } from '@crm/events';
+import { insertWithEvents, updateWithEvents } from '@crm/messaging';
+import { badInput, conflict, forbidden, listSize, notFound, parseInput, requireId, type ListBound } from '@crm/service-kit';
+import { GraphQLScalarType } from 'graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { Types } from 'mongoose';
+import { referCompany } from '../company/company-references';
 import type { Resolvers } from '../../generated/graphql';
-import type { PipelineDoc, StageDoc } from '../pipeline/pipeline.model';
-import { dealCreated, dealStageChanged } from './deal.events';
-import { createDealInput } from './deal.input';
-import { DealModel, type DealDoc } from './deal.model';
+import { entryStage } from '../pipeline/pipeline.model';
+import { dealCreated, dealUpdated } from './deal.events';
+import { createDealInput, lostReasonsInput, updateDealInput, type LineItemInput } from './deal.input';
+import { DealModel, MAX_CHANGE_LOG, type DealDoc } from './deal.model';
+import { completeKeyStep, moveDeal, pipelineOf, recordStageResult, reopenDeal, requireStage } from './deal.moves';
+import { amountOf, fieldChanges, lineTotal } from './deal.rules';
+import { staleDeals } from './deal.stale';
+import { DEFAULT_LOST_REASONS, LostReasonsModel, lostReasonsOf } from './lost-reasons.model';
 
-async function pipelineOf(deal: DealDoc, ctx: DealsContext): Promise<PipelineDoc> {
-  const pipeline = await ctx.loaders.pipelineById.load(deal.pipelineId.toString());
-  if (!pipeline) throw new Error(`deal ${deal._id} refers to a missing pipeline`);
-  return pipeline;
+/**
+ * Deal.stageHistory: as in deal.graphql. The history is part of the deal's document (already
+ * read), so this bounds the answer, not a read.
+ */
+export const STAGE_HISTORY: ListBound = { default: 20, max: 200 };
+export const CHANGE_LOG: ListBound = { default: 20, max: MAX_CHANGE_LOG };
+
+/** The amount of a deal: from its line items when there are some (a different amount given is refused). */
+function dealAmount(amount: number | null | undefined, items: LineItemInput[] | null | undefined, current?: number): number {
+  if (items && items.length > 0) {
+    const computed = amountOf(items);
+    if (amount != null && Math.abs(amount - computed) >= 0.005) throw badInput(`amount follows from lineItems (${computed}); leave it out`, 'amount');
+    return computed;
+  }
+  if (amount != null) return amount;
+  if (current !== undefined) return current;
+  throw badInput('amount is required without lineItems', 'amount');
 }
 
-const stageById = (pipeline: PipelineDoc, id: { toString(): string } | null) =>
-  id ? pipeline.stages.find((stage) => stage._id.toString() === id.toString()) : undefined;
+/** The updatable fields of a deal as the API names them (the diff of updateDeal). */
+const updatable = (deal: DealDoc) => ({
+  title: deal.title,
+  amount: deal.amount,
+  currency: deal.currency,
+  ownerId: deal.ownerId,
+  teamId: deal.teamId ?? null,
+  territoryId: deal.territoryId ?? null,
+  contacts: deal.contacts ?? [],
+  lineItems: deal.lineItems ?? [],
+  expectedCloseDate: deal.expectedCloseDate ?? null,
+  source: deal.source ?? null,
+  customFields: deal.customFields ?? {},
+});
 
-function requireStage(pipeline: PipelineDoc, id: { toString(): string }): StageDoc {
-  const stage = stageById(pipeline, id);
-  if (!stage) throw new Error(`pipeline ${pipeline._id} has no stage ${id}`);
-  return stage;
-}
+/**
+ * JSONObject parses any JSON: the input schemas (zod) then refuse a non-object with a
+ * BAD_USER_INPUT naming the field. A scalar that threw while coercing variables would fail the
+ * whole request before any resolver, which the gateway can only report as an internal error.
+ */
+const JSONObject = new GraphQLScalarType({ ...GraphQLJSON.toConfig(), name: 'JSONObject' });
 
 export const dealResolvers: Resolvers = {
+  JSON: GraphQLJSON,
+  JSONObject,
   Query: {
     deal: (_parent, { id }, ctx) => ctx.loaders.dealById.load(id),
+    staleDeals: (_parent, { pipelineId, first, after }, ctx) => staleDeals(pipelineId, first, after, ctx),
+    lostReasons: (_parent, _args, ctx) => lostReasonsOf(ctx.tenantId),
   },
   Mutation: {
     createDeal: async (_parent, { input }, ctx) => {
       const fields = parseInput(createDealInput, input);
       const companyId = requireId(fields.companyId, 'companyId');
       const pipelineId = requireId(fields.pipelineId, 'pipelineId');
-      const [pipeline, company] = await Promise.all([ctx.loaders.pipelineById.load(pipelineId), ctx.loaders.knownCompanyById.load(companyId)]);
+      const pipeline = await ctx.loaders.pipelineById.load(pipelineId);
       if (!pipeline) throw notFound('Pipeline', pipelineId);
-      if (!company) throw notFound('Company', companyId);
-      const [firstStage] = pipeline.stages;
-      if (!firstStage) throw new Error(`pipeline ${pipelineId} has no stages`);
+      const firstStage = entryStage(pipeline);
+      if (!firstStage) throw new Error(`pipeline ${pipelineId} has no stage to start in`);
+      // Read your own writes: waits briefly for a company just created in contacts, else accepts it PENDING (company module).
+      const dealId = new Types.ObjectId();
+      const company = await referCompany(ctx, companyId, dealId);
       const now = new Date();
-      const deal = new DealModel({
+      const deal = {
+        _id: dealId,
         tenantId: ctx.tenantId,
         title: fields.title,
-        companyId,
+        companyId: company.companyId,
         pipelineId: pipeline._id,
         stageId: firstStage._id,
-        amount: fields.amount,
+        amount: dealAmount(fields.amount, fields.lineItems),
         currency: fields.currency,
         status: 'OPEN',
         ownerId: fields.ownerId ?? ctx.userId,
+        teamId: fields.teamId ?? null,
+        territoryId: fields.territoryId ?? null,
+        contacts: fields.contacts ?? [],
+        lineItems: fields.lineItems ?? [],
+        expectedCloseDate: fields.expectedCloseDate ?? null,
+        source: fields.source ?? null,
+        customFields: fields.customFields ?? {},
+        stageEnteredAt: now,
         stageHistory: [{ fromStageId: null, toStageId: firstStage._id, movedBy: ctx.userId, movedAt: now }],
-      });
-      deal.outbox = [dealCreated(deal, firstStage, ctx)];
-      await deal.save();
-      ctx.relay.kick();
-      return deal.toObject();
+      };
+      return insertWithEvents(DealModel, deal, (created) => dealCreated(created, firstStage, ctx));
     },
 
-    moveDealToStage: async (_parent, { id, stageId }, ctx) => {
+    updateDeal: async (_parent, { id, input }, ctx) => {
       requireId(id, 'id');
-      requireId(stageId, 'stageId');
+      const fields = parseInput(updateDealInput, input);
       const deal = await ctx.loaders.dealById.load(id);
       if (!deal) throw notFound('Deal', id);
-      const pipeline = await pipelineOf(deal, ctx);
-      const to = stageById(pipeline, stageId);
-      if (!to) throw badInput(`stage ${stageId} is not a stage of the deal's pipeline "${pipeline.name}"`, 'stageId');
-      if (deal.status !== 'OPEN') throw conflict(`deal ${id} is ${deal.status.toLowerCase()}; only open deals move between stages`);
-      if (deal.stageId.equals(to._id)) return deal; // already there: nothing changes, nothing is published
-      const from = requireStage(pipeline, deal.stageId);
+      const before = updatable(deal);
+      const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<ReturnType<typeof updatable>>;
+      const items = given.lineItems ?? before.lineItems;
+      const after = { ...before, ...given, amount: dealAmount(given.amount, items, before.amount) };
+      const changes = fieldChanges(before, after);
+      if (changes.length === 0) return deal;
 
-      // The filter on the current stage makes the move conditional: two managers moving the
-      // same deal at once cannot both win, and the event always matches the stored change.
-      const moved = await DealModel.findOneAndUpdate(
-        { _id: deal._id, tenantId: ctx.tenantId, stageId: deal.stageId },
-        withEvents(
-          {
-            $set: { stageId: to._id },
-            $push: { stageHistory: { fromStageId: from._id, toStageId: to._id, movedBy: ctx.userId, movedAt: new Date() } },
-          },
-          dealStageChanged(deal, from, to, ctx),
-        ),
-        { returnDocument: 'after' },
-      ).lean<DealDoc>();
-      if (!moved) throw conflict(`deal ${id} was moved by someone else meanwhile; reload and try again`);
-      ctx.relay.kick();
-      return moved;
+      const entry = { changedBy: ctx.userId, changedAt: new Date(), changes };
+      const changeLog = [...(deal.changeLog ?? []), entry].slice(-MAX_CHANGE_LOG);
+      const set = { ...Object.fromEntries(changes.map(({ field }) => [field, after[field as keyof typeof after]])), changeLog };
+      // Conditional on the version read (every evented write raises it): the recorded "from"
+      // values are what was stored, and two editors at once cannot both win.
+      const updated = await updateWithEvents(
+        DealModel,
+        { _id: deal._id, tenantId: ctx.tenantId, outboxVersion: deal.outboxVersion ?? null },
+        { $set: set },
+        dealUpdated({ ...deal, ...after } as DealDoc, changes, ctx),
+      );
+      if (!updated) throw conflict(`deal ${id} was changed by someone else meanwhile; reload and try again`);
+      return updated;
+    },
+
+    moveDealToStage: (_parent, { id, stageId, lostReason }, ctx) => moveDeal(id, stageId, lostReason, ctx),
+    reopenDeal: (_parent, { id, stageId }, ctx) => reopenDeal(id, stageId, ctx),
+    completeKeyStep: (_parent, { dealId, stepId }, ctx) => completeKeyStep(dealId, stepId, ctx),
+    recordStageResult: (_parent, { dealId, text }, ctx) => recordStageResult(dealId, text, ctx),
+
+    setLostReasons: async (_parent, { reasons }, ctx) => {
+      if (!hasRole(ctx.identity, 'admin', 'head_of_sales')) throw forbidden('only admins and heads of sales may set the reasons for losing deals');
+      const list = parseInput(lostReasonsInput, { reasons }).reasons;
+      // The tenant's document first (the defaults, no event), then the change with its event in one write.
+      const filter = { _id: ctx.tenantId, tenantId: ctx.tenantId };
+      await LostReasonsModel.updateOne(filter, { $setOnInsert: { reasons: DEFAULT_LOST_REASONS, updatedBy: ctx.userId, updatedAt: new Date() } }, { upsert: true });
+      await updateWithEvents(
+        LostReasonsModel,
+        filter,
+        { $set: { reasons: list, updatedBy: ctx.userId, updatedAt: new Date() } },
+        createEvent(LostReasonsChanged, eventMeta(ctx, ctx.tenantId), { reasons: list }),
+      );
+      return list;
     },
   },
   Deal: {
     __resolveReference: (reference, ctx) => ctx.loaders.dealById.load(reference.id),
     id: (deal) => deal._id.toString(),
     company: (deal) => ({ id: deal.companyId }),
+    contacts: (deal) => (deal.contacts ?? []).map(({ contactId, role }) => ({ contact: { id: contactId }, role })),
+    lineItems: (deal) => (deal.lineItems ?? []).map((item) => ({ ...item, total: lineTotal(item) })),
+    teamId: (deal) => deal.teamId ?? null,
+    territoryId: (deal) => deal.territoryId ?? null,
+    expectedCloseDate: (deal) => deal.expectedCloseDate ?? null,
+    source: (deal) => (deal.source ?? null) as never,
+    customFields: (deal) => deal.customFields ?? {},
+    closedAt: (deal) => deal.closedAt ?? null,
+    lostReason: (deal) => deal.lostReason ?? null,
+    // Deals stored before stageEnteredAt existed entered their stage with their last move.
+    stageEnteredAt: (deal) => deal.stageEnteredAt ?? deal.stageHistory.at(-1)?.movedAt ?? deal.createdAt,
     pipeline: (deal, _args, ctx) => pipelineOf(deal, ctx),
     stage: async (deal, _args, ctx) => requireStage(await pipelineOf(deal, ctx), deal.stageId),
-    stageHistory: async (deal, _args, ctx) => {
+    stageHistory: async (deal, { first }, ctx) => {
+      const size = listSize(first, STAGE_HISTORY);
       const pipeline = await pipelineOf(deal, ctx);
-      return deal.stageHistory.map((change) => ({ ...change, pipeline }));
+      return deal.stageHistory.slice(0, size).map((change) => ({ ...change, pipeline }));
     },
+    lastMoveWarnings: (deal) => deal.stageHistory.at(-1)?.skipped ?? [],
+    completedKeySteps: (deal) =>
+      Object.entries(deal.keyStepsDone ?? {}).map(([stepId, done]) => ({ stepId, stageId: done.stageId, completedBy: done.by, completedAt: done.at })),
+    stageResults: (deal) =>
+      Object.entries(deal.stageResults ?? {}).map(([stageId, result]) => ({ stageId, text: result.text, recordedBy: result.by, recordedAt: result.at })),
+    changeLog: (deal, { first }) =>
+      [...(deal.changeLog ?? [])].reverse().slice(0, listSize(first, CHANGE_LOG)),
   },
   StageChange: {
     from: (change) => (change.fromStageId ? requireStage(change.pipeline, change.fromStageId) : null),
     to: (change) => requireStage(change.pipeline, change.toStageId),
+    durationSeconds: (change) => change.durationSeconds ?? null,
+    skipped: (change) => change.skipped ?? [],
+    reopened: (change) => change.reopened ?? false,
+    lostReason: (change) => change.lostReason ?? null,
   },
 };

@@ -1,11 +1,41 @@
 import { outboxPlugin, type HasOutbox } from '@crm/messaging';
-import { model, Schema, type Types } from 'mongoose';
+import { model, Schema, Types } from 'mongoose';
 
+export type StageKind = 'OPEN' | 'WON' | 'LOST' | 'POST_SALE';
+export type Strictness = 'NONE' | 'WARN' | 'ENFORCE';
+
+/** A checklist item of a stage, done by someone in a sales role. */
+export interface KeyStepDoc {
+  _id: Types.ObjectId;
+  title: string;
+  /** A sales role name, upper snake case: MANAGER, HEAD_OF_SALES, LOGISTICS... */
+  role: string;
+}
+
+/**
+ * Pipelines stored before stage kinds existed lack the newer fields: readers go through
+ * `stageKind` and the `?? default` of the resolvers, never the raw field.
+ */
 export interface StageDoc {
   _id: Types.ObjectId;
   name: string;
   position: number;
   probability: number;
+  kind?: StageKind;
+  task?: string | null;
+  result?: string | null;
+  keySteps?: KeyStepDoc[];
+  expectedDurationDays?: number | null;
+  /** Kept, shown, left by its deals, entered by none. */
+  archived?: boolean;
+  /** Removed by updatePipeline while no deal was in it; kept so that stage histories still name it. */
+  deleted?: boolean;
+}
+
+export interface FollowUpDoc {
+  title: string;
+  role: string;
+  afterDays: number;
 }
 
 export interface PipelineDoc extends HasOutbox {
@@ -13,21 +43,48 @@ export interface PipelineDoc extends HasOutbox {
   tenantId: string;
   name: string;
   stages: StageDoc[];
+  strictness?: Strictness;
+  followUps?: FollowUpDoc[];
+  templateKey?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+const keyStepSchema = new Schema<KeyStepDoc>({
+  title: { type: String, required: true },
+  role: { type: String, required: true },
+});
 
 const stageSchema = new Schema<StageDoc>({
   name: { type: String, required: true },
   position: { type: Number, required: true },
   probability: { type: Number, required: true },
+  kind: { type: String, enum: ['OPEN', 'WON', 'LOST', 'POST_SALE'], default: 'OPEN' },
+  task: { type: String, default: null },
+  result: { type: String, default: null },
+  keySteps: { type: [keyStepSchema], default: [] },
+  expectedDurationDays: { type: Number, default: null },
+  archived: { type: Boolean, default: false },
+  deleted: { type: Boolean, default: false },
 });
+
+const followUpSchema = new Schema<FollowUpDoc>(
+  {
+    title: { type: String, required: true },
+    role: { type: String, required: true },
+    afterDays: { type: Number, required: true },
+  },
+  { _id: false },
+);
 
 const schema = new Schema<PipelineDoc>(
   {
     tenantId: { type: String, required: true },
     name: { type: String, required: true },
     stages: { type: [stageSchema], required: true },
+    strictness: { type: String, enum: ['NONE', 'WARN', 'ENFORCE'], default: 'NONE' },
+    followUps: { type: [followUpSchema], default: [] },
+    templateKey: { type: String, default: null },
   },
   { timestamps: true, versionKey: false, collection: 'pipelines' },
 );
@@ -36,4 +93,29 @@ schema.index({ tenantId: 1, name: 1 }, { unique: true });
 
 export const PipelineModel = model<PipelineDoc>('Pipeline', schema);
 
-export const stageRef = (stage: StageDoc) => ({ id: stage._id.toString(), name: stage.name, position: stage.position });
+export const stageKind = (stage: StageDoc): StageKind => stage.kind ?? 'OPEN';
+export const strictnessOf = (pipeline: PipelineDoc): Strictness => pipeline.strictness ?? 'NONE';
+
+/** The stages a pipeline shows, in order: deleted ones are kept for history only. */
+export const liveStages = (pipeline: PipelineDoc) => pipeline.stages.filter((stage) => !stage.deleted).sort((a, b) => a.position - b.position);
+
+/** Where a new deal starts: the first stage neither archived nor deleted (always OPEN, see pipeline.rules.ts). */
+export const entryStage = (pipeline: PipelineDoc) => liveStages(pipeline).find((stage) => !stage.archived);
+
+export const findStage = (pipeline: PipelineDoc, id: { toString(): string } | null | undefined) =>
+  id ? pipeline.stages.find((stage) => stage._id.toString() === id.toString()) : undefined;
+
+export const stageRef = (stage: StageDoc) => ({ id: stage._id.toString(), name: stage.name, position: stage.position, kind: stageKind(stage) });
+
+/** A stage as pipeline events describe it. */
+export const stageData = (stage: StageDoc) => ({
+  ...stageRef(stage),
+  probability: stage.probability,
+  task: stage.task ?? null,
+  result: stage.result ?? null,
+  keySteps: (stage.keySteps ?? []).map((step) => ({ id: step._id.toString(), title: step.title, role: step.role })),
+  expectedDurationDays: stage.expectedDurationDays ?? null,
+  archived: stage.archived ?? false,
+});
+
+export const newId = () => new Types.ObjectId();

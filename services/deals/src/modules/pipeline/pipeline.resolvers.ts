@@ -1,41 +1,115 @@
 import { hasRole } from '@crm/auth';
-import { conflict, forbidden, parseInput } from '@crm/service-kit';
+import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messaging';
+import { badInput, conflict, forbidden, listSize, notFound, parseInput, requireId, type ListBound } from '@crm/service-kit';
+import type { DealsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
-import { pipelineCreated } from './pipeline.events';
-import { createPipelineInput } from './pipeline.input';
-import { PipelineModel, type PipelineDoc } from './pipeline.model';
+import { pipelineCreated, pipelineUpdated, type PipelineField } from './pipeline.events';
+import { createPipelineInput, updatePipelineInput } from './pipeline.input';
+import { liveStages, PipelineModel, stageKind, strictnessOf, type PipelineDoc } from './pipeline.model';
+import { findTemplate, pipelineTemplates } from './pipeline.templates';
+import { newStages, stagesDiffer, updatedStages } from './pipeline.update';
+
+/** Query.pipelines: as in pipeline.graphql. */
+export const PIPELINES: ListBound = { default: 50, max: 100 };
+
+// The funnel is the company's sales process: managers follow it, they do not define it.
+function requireDesigner(ctx: DealsContext, what: string): void {
+  if (!hasRole(ctx.identity, 'admin', 'head_of_sales')) throw forbidden(`only admins and heads of sales may ${what}`);
+}
+
+async function insertPipeline(input: unknown, templateKey: string | null, ctx: DealsContext): Promise<PipelineDoc> {
+  const fields = parseInput(createPipelineInput, input);
+  const pipeline = {
+    tenantId: ctx.tenantId,
+    name: fields.name,
+    stages: newStages(fields.stages),
+    strictness: fields.strictness,
+    followUps: fields.followUps,
+    templateKey,
+  };
+  return insertWithEvents(PipelineModel, pipeline, (created) => pipelineCreated(created, ctx)).catch((error: unknown) => {
+    if (isDuplicateKey(error)) throw conflict(`a pipeline named "${fields.name}" already exists`);
+    throw error;
+  });
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export const pipelineResolvers: Resolvers = {
   Query: {
-    pipelines: (_parent, _args, ctx) => PipelineModel.find({ tenantId: ctx.tenantId }).sort({ name: 1 }).lean<PipelineDoc[]>().exec(),
+    pipelines: (_parent, { first }, ctx) =>
+      PipelineModel.find({ tenantId: ctx.tenantId }).sort({ name: 1 }).limit(listSize(first, PIPELINES)).lean<PipelineDoc[]>().exec(),
     pipeline: (_parent, { id }, ctx) => ctx.loaders.pipelineById.load(id),
+    pipelineTemplates: () => [...pipelineTemplates],
   },
   Mutation: {
     createPipeline: async (_parent, { input }, ctx) => {
-      // The funnel is the company's sales process: managers follow it, they do not define it.
-      if (!hasRole(ctx.identity, 'admin', 'head_of_sales')) throw forbidden('only admins and heads of sales may create pipelines');
-      const fields = parseInput(createPipelineInput, input);
-      const pipeline = new PipelineModel({
-        tenantId: ctx.tenantId,
-        name: fields.name,
-        stages: fields.stages.map((stage, position) => ({ ...stage, position })),
-      });
-      pipeline.outbox = [pipelineCreated(pipeline, ctx)];
-      try {
-        await pipeline.save();
-      } catch (error) {
-        if ((error as { code?: number }).code === 11000) throw conflict(`a pipeline named "${fields.name}" already exists`);
+      requireDesigner(ctx, 'create pipelines');
+      return insertPipeline(input, null, ctx);
+    },
+
+    createPipelineFromTemplate: async (_parent, { key, name }, ctx) => {
+      requireDesigner(ctx, 'create pipelines');
+      const template = findTemplate(key);
+      if (!template) throw badInput(`no template "${key.slice(0, 100)}"; pipelineTemplates lists them`, 'key');
+      const { stages, strictness, followUps } = template;
+      return insertPipeline({ name: name ?? template.name, stages, strictness, followUps }, template.key, ctx);
+    },
+
+    updatePipeline: async (_parent, { id, input }, ctx) => {
+      requireDesigner(ctx, 'change pipelines');
+      requireId(id, 'id');
+      const fields = parseInput(updatePipelineInput, input);
+      const pipeline = await ctx.loaders.pipelineById.load(id);
+      if (!pipeline) throw notFound('Pipeline', id);
+
+      const next = {
+        name: fields.name ?? pipeline.name,
+        strictness: fields.strictness ?? strictnessOf(pipeline),
+        followUps: fields.followUps ?? pipeline.followUps ?? [],
+        ...(fields.stages ? await updatedStages(pipeline, fields.stages) : { stages: pipeline.stages, deletedIds: [] as string[] }),
+      };
+      const changed: PipelineField[] = [];
+      if (next.name !== pipeline.name) changed.push('name');
+      if (next.strictness !== strictnessOf(pipeline)) changed.push('strictness');
+      if (stagesDiffer(pipeline.stages, next.stages)) changed.push('stages');
+      if (!sameJson(next.followUps, (pipeline.followUps ?? []).map(({ title, role, afterDays }) => ({ title, role, afterDays })))) changed.push('followUps');
+      if (changed.length === 0) return pipeline;
+
+      const after = { ...pipeline, name: next.name, strictness: next.strictness, followUps: next.followUps, stages: next.stages };
+      // Conditional on the version read: two editors at once cannot both win, and the event
+      // always describes what is stored.
+      const updated = await updateWithEvents(
+        PipelineModel,
+        { _id: pipeline._id, tenantId: ctx.tenantId, outboxVersion: pipeline.outboxVersion ?? null },
+        { $set: { name: next.name, strictness: next.strictness, followUps: next.followUps, stages: next.stages } },
+        pipelineUpdated(after, changed, next.deletedIds, ctx),
+      ).catch((error: unknown) => {
+        if (isDuplicateKey(error)) throw conflict(`a pipeline named "${next.name}" already exists`);
         throw error;
-      }
-      ctx.relay.kick();
-      return pipeline.toObject();
+      });
+      if (!updated) throw conflict(`pipeline ${id} was changed by someone else meanwhile; reload and try again`);
+      return updated;
     },
   },
   Pipeline: {
     __resolveReference: (reference, ctx) => ctx.loaders.pipelineById.load(reference.id),
     id: (pipeline) => pipeline._id.toString(),
+    stages: (pipeline) => liveStages(pipeline),
+    strictness: (pipeline) => strictnessOf(pipeline),
+    followUps: (pipeline) => pipeline.followUps ?? [],
+    templateKey: (pipeline) => pipeline.templateKey ?? null,
   },
   Stage: {
     id: (stage) => stage._id.toString(),
+    kind: (stage) => stageKind(stage),
+    task: (stage) => stage.task ?? null,
+    result: (stage) => stage.result ?? null,
+    keySteps: (stage) => stage.keySteps ?? [],
+    expectedDurationDays: (stage) => stage.expectedDurationDays ?? null,
+    archived: (stage) => stage.archived ?? false,
+  },
+  KeyStep: {
+    id: (step) => step._id.toString(),
   },
 };

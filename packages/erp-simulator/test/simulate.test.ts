@@ -1,0 +1,51 @@
+import { catalogue, topics } from '@crm/events';
+import { readTopics, uniqueId } from '@crm/messaging/testing';
+import { main } from '../bin/simulate';
+import { simulateErpHistory } from '../src';
+
+const companyIds = ['665f1c2e8b3e4a0012a4b5c6', '665f1c2e8b3e4a0012a4b5c7'];
+const now = new Date('2026-11-30T12:00:00Z');
+
+describe('ERP simulator', () => {
+  it('makes a consistent history per order: valid catalogued events, lines adding up, no more shipped or paid than ordered, nothing in the future', () => {
+    const events = simulateErpHistory({ tenantId: 't-1', companyIds, ordersPerCompany: 20, seed: 7, now });
+    expect(events.map((event) => catalogue.check(event))).toHaveLength(events.length);
+    const orders = events.filter((event) => event.type === 'ErpOrderPlaced') as { aggregateId: string; data: any; tenantId: string }[];
+    expect(orders).toHaveLength(40);
+    expect(new Set(orders.map((order) => order.data.companyId))).toEqual(new Set(companyIds));
+    for (const order of orders) {
+      const sum = order.data.lines.reduce((total: number, line: { amount: number }) => total + line.amount, 0);
+      expect(order.data.amount).toBeCloseTo(sum, 2);
+      const related = events.filter((event) => event.aggregateId === order.aggregateId);
+      const total = (type: string) => related.filter((event) => event.type === type).reduce((sum2, event) => sum2 + (event.data as { amount: number }).amount, 0);
+      expect(total('ErpShipmentDispatched')).toBeLessThanOrEqual(order.data.amount + 0.005);
+      expect(total('ErpPaymentReceived')).toBeLessThanOrEqual(order.data.amount + 0.005);
+      for (const event of related) {
+        expect(event.tenantId).toBe('t-1');
+        expect(Date.parse(event.occurredAt)).toBeLessThanOrEqual(now.getTime());
+      }
+    }
+    // Some orders shipped and paid, some not yet: a history worth looking at.
+    expect(events.some((event) => event.type === 'ErpShipmentDispatched')).toBe(true);
+    expect(events.some((event) => event.type === 'ErpPaymentReceived')).toBe(true);
+    expect(simulateErpHistory({ tenantId: 't-1', companyIds, ordersPerCompany: 20, seed: 7, now }).map((event) => event.data)).toEqual(events.map((event) => event.data));
+  });
+
+  it('publishes them on the ERP topics, keyed by order (npm run erp:simulate)', async () => {
+    const tenantId = uniqueId('tenant');
+    const reader = await readTopics([topics.erpOrders, topics.erpShipments, topics.erpPayments]);
+    try {
+      expect(await main(['--tenant', tenantId, '--companies', companyIds.join(','), '--orders', '2', '--seed', '11'])).toBe(0);
+      const orders = await reader.waitFor(() => reader.messages.filter((m) => m.event?.tenantId === tenantId && m.topic === topics.erpOrders).length === 4, 'four orders');
+      expect(orders).toBeDefined();
+      for (const message of reader.messages.filter((m) => m.event?.tenantId === tenantId)) {
+        const event = catalogue.check(message.event);
+        expect(message.key).toBe(event.aggregateId);
+        expect(event.source).toBe('erp');
+      }
+      expect(await main(['--tenant', tenantId])).toBe(2);
+    } finally {
+      await reader.close();
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import { ActivityReminderDue, createEvent, TaskOverdue, type Envelope } from '@crm/events';
+import { updateWithEvents } from '@crm/messaging';
+import type { BackgroundWorker, Logger } from '@crm/service-kit';
+import { isValidObjectId } from 'mongoose';
+import { ActivityModel, type ActivityDoc } from '../activity/activity.model';
+import { deadlineOf, startsAtOf } from '../activity/activity.rules';
+import { ReminderModel, type ReminderDoc } from './reminder.model';
+import { wantedClaims } from './reminder.rules';
+
+export interface ReminderSchedulerOptions {
+  logger: Logger;
+  pollIntervalMs: number;
+  batch: number;
+}
+
+function eventOf(claim: ReminderDoc, activity: ActivityDoc): Envelope {
+  const meta = { tenantId: claim.tenantId, aggregateId: claim.activityId, correlationId: `reminder-${claim._id}` };
+  const common = { activityId: claim.activityId, kind: activity.kind, subject: activity.subject, assigneeId: activity.assigneeId };
+  if (claim.type === 'OVERDUE') {
+    return createEvent(TaskOverdue, meta, {
+      ...common,
+      dueAt: deadlineOf(activity)!.toISOString(),
+      dealId: activity.dealId ?? null,
+      companyId: activity.companyId ?? null,
+      teamId: activity.teamId ?? null,
+    });
+  }
+  return createEvent(ActivityReminderDue, meta, {
+    ...common,
+    remindAt: claim.fireAt.toISOString(),
+    startsAt: startsAtOf(activity)!.toISOString(),
+    minutesBefore: claim.minutesBefore ?? 0,
+  });
+}
+
+/**
+ * Publishes each due claim once: the move PENDING → SENT is conditional and carries the event,
+ * so when several instances (or one after a restart) pick the same claim, one write matches and
+ * the others match nothing. A claim its activity no longer wants (changed, done, cancelled,
+ * gone) is dropped instead.
+ */
+export async function publishDueReminders(batch: number, now = new Date()): Promise<number> {
+  const due = await ReminderModel.find({ status: 'PENDING', fireAt: { $lte: now } }).sort({ fireAt: 1 }).limit(batch).lean<ReminderDoc[]>();
+  let published = 0;
+  for (const claim of due) {
+    const activity = isValidObjectId(claim.activityId)
+      ? await ActivityModel.findOne({ _id: claim.activityId, tenantId: claim.tenantId }).lean<ActivityDoc>()
+      : null;
+    const pending = { _id: claim._id, status: 'PENDING' as const };
+    if (!activity || !wantedClaims(activity).some((wanted) => wanted._id === claim._id)) {
+      await ReminderModel.updateOne(pending, { $set: { status: 'DROPPED' } });
+      continue;
+    }
+    const sent = await updateWithEvents(ReminderModel, pending, { $set: { status: 'SENT', sentAt: now } }, eventOf(claim, activity));
+    if (sent) published += 1;
+  }
+  return published;
+}
+
+/** Polls every `pollIntervalMs` (one poll at a time); a failed poll is logged and the next one tries again. */
+export function createReminderScheduler({ logger, pollIntervalMs, batch }: ReminderSchedulerOptions): BackgroundWorker {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const poll = async () => {
+    try {
+      // A full batch means more are due: go on at once.
+      while (!stopped && (await publishDueReminders(batch)) >= batch);
+    } catch (error) {
+      logger.warn({ err: error }, 'reminder poll failed; trying again at the next one');
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = poll().finally(schedule);
+    }, pollIntervalMs);
+  };
+  return {
+    start() {
+      stopped = false;
+      running = poll().finally(schedule);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { ActivityCancelled, ActivityCompleted, ActivityCreated, TaskOverdue, type Envelope } from '@crm/events';
+import { on } from '@crm/messaging';
+import type { ConsumerSpec } from '@crm/service-kit';
+import { writeFact } from '../fact-counters/counted-fact';
+import { activityContributions } from './activity-fact.contributions';
+import { ActivityFactModel, type ActivityFactDoc, type ActivityFactState } from './activity-fact.model';
+
+type Change = Partial<ActivityFactState> & Pick<ActivityFactState, 'kind' | 'assigneeId'>;
+
+const STATE_FIELDS = ['kind', 'assigneeId', 'teamId', 'companyId', 'campaignId', 'status', 'createdAt', 'completedAt', 'overdueAt', 'response', 'lastEventAt'] as const;
+const stateOf = (doc: ActivityFactDoc): ActivityFactState => Object.fromEntries(STATE_FIELDS.map((field) => [field, doc[field]])) as unknown as ActivityFactState;
+
+/** Fields given as null or undefined keep what the fact knew (a later event may name fewer). */
+const known = (change: Change) => Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined && value !== null)) as Partial<ActivityFactState>;
+
+/**
+ * Applies one activity event to its fact. One activity's events arrive in order (one key); an
+ * older one arriving late (a replay) changes nothing, a repeat sets what it set before.
+ */
+function applyActivityEvent(event: Envelope, activityId: string, change: Change) {
+  const at = new Date(event.occurredAt);
+  return writeFact<ActivityFactState>(
+    ActivityFactModel,
+    event.tenantId,
+    activityId,
+    (current) => {
+      if (current && new Date(current.lastEventAt) > at) return null;
+      const base: ActivityFactState = current
+        ? stateOf(current)
+        : { kind: change.kind, assigneeId: change.assigneeId, teamId: null, companyId: null, campaignId: null, status: 'PLANNED', createdAt: null, completedAt: null, overdueAt: null, response: false, lastEventAt: at };
+      return { ...base, ...known(change), lastEventAt: at };
+    },
+    activityContributions,
+  );
+}
+
+export const activityFactsConsumer: ConsumerSpec = {
+  groupId: 'analytics.activity-facts',
+  handlers: [
+    on(ActivityCreated, (data, event) =>
+      applyActivityEvent(event, data.activityId, {
+        kind: data.kind,
+        assigneeId: data.assigneeId,
+        teamId: data.teamId,
+        companyId: data.companyId,
+        campaignId: data.campaignId,
+        status: data.status,
+        createdAt: new Date(event.occurredAt),
+        // Recorded as done (a call logged afterwards): done when recorded.
+        ...(data.status === 'DONE' && { completedAt: new Date(data.endAt ?? data.startAt ?? event.occurredAt) }),
+      }),
+    ),
+    on(ActivityCompleted, (data, event) =>
+      applyActivityEvent(event, data.activityId, {
+        kind: data.kind,
+        assigneeId: data.assigneeId,
+        teamId: data.teamId,
+        companyId: data.companyId,
+        campaignId: data.campaignId,
+        status: 'DONE',
+        completedAt: new Date(data.completedAt ?? event.occurredAt),
+        response: data.response === true,
+      }),
+    ),
+    on(ActivityCancelled, (data, event) =>
+      applyActivityEvent(event, data.activityId, { kind: data.kind, assigneeId: data.assigneeId, companyId: data.companyId, campaignId: data.campaignId, status: 'CANCELLED' }),
+    ),
+    on(TaskOverdue, (data, event) =>
+      applyActivityEvent(event, data.activityId, { kind: data.kind, assigneeId: data.assigneeId, teamId: data.teamId, companyId: data.companyId, overdueAt: new Date(data.dueAt) }),
+    ),
+  ],
+};

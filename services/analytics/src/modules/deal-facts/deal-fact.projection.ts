@@ -1,0 +1,144 @@
+import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
+import { CompanyFactModel } from '../company-facts/company-fact.model';
+import { fieldKey, loadContributions, movesBetween, storeContributions, type CounterMove } from './contributions';
+import { CounterModel } from './counter.model';
+import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
+import { reduceDealEvent, type DealEvent, type EventInfo, type FactState, type Lookups, type Reduced } from './deal-fact.reduce';
+import { contributionsOf } from './fact-contributions';
+import { StageSpanModel } from './stage-span.model';
+
+/*
+ * Deal facts and their counters, incremental and exact under repeats and replays. Per change:
+ *
+ * 1. The fact (`deal_facts`, id = deal id) takes its new state and, in the same write, claims
+ *    the counter move: `pending` = {rev, the fact's new contributions, the stage spans to write},
+ *    while `counted` keeps what the counters hold. Compare-and-set on `rev` and `pending: null`.
+ * 2. Each counters document the move touches ($inc of the difference) is updated only where
+ *    the move's token (`<deal>#<rev>`) is not in `applied`, setting it in the same update.
+ *    The spans are upserted by their deterministic ids.
+ * 3. The fact confirms (`counted` = the new contributions, `pending` = null); the tokens go.
+ *
+ * A crash after 1 leaves `pending`: the next event of the deal (or its redelivery) finishes it
+ * first. A crash after 2 leaves tokens: re-applying matches nothing. The cost per event is a few
+ * single-document writes by key, whatever the number of deals. Within a process the changes of
+ * one deal run one after another (its events from the deals topic and company refreshes).
+ */
+
+const queues = new Map<string, Promise<unknown>>();
+function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const result = previous.catch(() => undefined).then(work);
+  const tail = result.catch(() => undefined);
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return result;
+}
+
+const stateOf = ({ rev: _rev, counted: _counted, pending: _pending, ...state }: DealFactDoc): FactState => state;
+
+/** The company's industry, as far as its events were processed (a later change refreshes the fact). */
+async function lookupsFor(tenantId: string, companyId: string | null): Promise<Lookups> {
+  const company = companyId ? await CompanyFactModel.findOne({ _id: companyId, tenantId }, { industry: 1 }).lean() : null;
+  return { industry: company?.industry ?? null };
+}
+
+/** Applies one deals event to its deal's fact and the counters. */
+export function projectDealEvent(event: DealEvent, info: EventInfo): Promise<void> {
+  const { dealId } = event.data;
+  const companyId = 'companyId' in event.data ? event.data.companyId : null;
+  return changeFact(info.tenantId, dealId, async (fact) => {
+    const lookups = await lookupsFor(info.tenantId, fact?.companyId ?? companyId);
+    return reduceDealEvent(fact, event, info, lookups);
+  });
+}
+
+/** Sets a deal's industry (its company's changed) and moves its counters. */
+export const refreshIndustry = (tenantId: string, dealId: string, industry: string | null) =>
+  changeFact(tenantId, dealId, async (fact) => (fact && fact.industry !== industry ? { state: { ...fact, industry }, spans: [] } : null));
+
+/** Reads the fact, finishes a pending move, applies `change` with compare-and-set, moves the counters. */
+function changeFact(tenantId: string, dealId: string, change: (fact: FactState | null) => Promise<Reduced | null>): Promise<void> {
+  return serialized(dealId, async () => {
+    // Each round either writes or finds that a concurrent writer did: a few rounds at most.
+    for (let round = 0; round < 10; round += 1) {
+      const fact = await DealFactModel.findOne({ _id: dealId, tenantId }).lean<DealFactDoc>();
+      if (fact?.pending) {
+        await finish(fact);
+        continue;
+      }
+      const reduced = await change(fact ? stateOf(fact) : null);
+      if (!reduced) return;
+      const rev = (fact?.rev ?? 0) + 1;
+      const pending = { rev, to: storeContributions(contributionsOf(reduced.state)), spans: reduced.spans };
+      const next: DealFactDoc = { ...reduced.state, _id: dealId, tenantId, rev, counted: fact?.counted ?? [], pending };
+      if (!fact) {
+        try {
+          await DealFactModel.collection.insertOne(next as never);
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+          if (await DealFactModel.exists({ _id: dealId, tenantId })) continue; // a concurrent first event: apply ours to it
+          throw new PermanentEventError(`deal ${dealId} belongs to another tenant`);
+        }
+      } else {
+        const { _id, ...fields } = next;
+        const written = await DealFactModel.updateOne({ _id, tenantId, rev: fact.rev, pending: null }, { $set: fields });
+        if (written.matchedCount === 0) continue;
+      }
+      await finish(next);
+      return;
+    }
+    throw new Error(`deal ${dealId}: its fact did not settle`); // retried by the consumer
+  });
+}
+
+const tokenOf = (dealId: string, rev: number) => fieldKey(`${dealId}#${rev}`);
+
+async function finish(fact: DealFactDoc): Promise<void> {
+  const { rev, to, spans } = fact.pending!;
+  const token = tokenOf(fact._id, rev);
+  const moves = movesBetween(fact.tenantId, loadContributions(fact.counted ?? []), loadContributions(to));
+  await Promise.all([...moves.map((move) => applyMove(fact.tenantId, move, token)), writeSpans(fact, spans)]);
+  await DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev }, { $set: { counted: to, pending: null } });
+  await Promise.all(moves.map((move) => CounterModel.updateOne({ _id: move.id, tenantId: fact.tenantId }, { $unset: { [`applied.${token}`]: '' } })));
+}
+
+/** Applies one document's share of a move once: the token tells a repeat from a first time. */
+async function applyMove(tenantId: string, move: CounterMove, token: string): Promise<void> {
+  const filter = { _id: move.id, tenantId, [`applied.${token}`]: { $exists: false } };
+  const update = {
+    $inc: Object.fromEntries(Object.entries(move.inc).map(([path, amount]) => [`c.${path}`, amount])),
+    $set: { [`applied.${token}`]: true },
+    $setOnInsert: { ...move.key },
+  };
+  try {
+    await CounterModel.updateOne(filter, update, { upsert: true });
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    // Applied before (the filter excluded the document, the upsert tried to insert it), or two
+    // first moves raced to insert it: once more as a plain update, which matches only the latter.
+    await CounterModel.updateOne(filter, update);
+  }
+}
+
+async function writeSpans(fact: DealFactDoc, spans: SpanWrite[]): Promise<void> {
+  await Promise.all(
+    spans.map((span) =>
+      StageSpanModel.updateOne(
+        { _id: span._id, tenantId: fact.tenantId },
+        {
+          $set: {
+            pipelineId: fact.pipelineId,
+            dealId: fact._id,
+            stageId: span.stageId,
+            enteredAt: span.enteredAt,
+            leftAt: span.leftAt,
+            days: span.leftAt ? (new Date(span.leftAt).getTime() - new Date(span.enteredAt).getTime()) / 86_400_000 : null,
+          },
+        },
+        { upsert: true },
+      ),
+    ),
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * Counters are kept per UTC month (`YYYY-MM`) or day (`YYYY-MM-DD`): a query lists the periods
+ * of its range and reads them with $in, the one kind of filter every store we run serves from an
+ * index. A range is widened to whole periods: [from, to) takes every period it touches.
+ */
+export const monthOf = (date: Date): string => date.toISOString().slice(0, 7);
+export const dayOf = (date: Date): string => date.toISOString().slice(0, 10);
+
+/** The months [from, to) touches, oldest first. */
+export function monthsBetween(from: Date, to: Date): string[] {
+  const months: string[] = [];
+  const cursor = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
+  while (cursor < to) {
+    months.push(monthOf(cursor));
+    cursor.setUTCMonth(cursor.getUTCMonth() + 1);
+  }
+  return months;
+}
+
+/** The days [from, to) touches, oldest first. */
+export function daysBetween(from: Date, to: Date): string[] {
+  const days: string[] = [];
+  const cursor = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()));
+  while (cursor < to) {
+    days.push(dayOf(cursor));
+    cursor.setUTCDate(cursor.getUTCDate() + 1);
+  }
+  return days;
+}

@@ -1,0 +1,52 @@
+import { listSize } from '@crm/service-kit';
+import type { Resolvers } from '../../generated/graphql';
+import { CounterModel, type CounterDoc } from '../deal-facts/counter.model';
+import { periodMonths } from '../deal-facts/months';
+import { addAmounts, amountsOf, convertAll } from '../money/money.math';
+import { lostReasonRows, revenueRows, totalsByGroup, winRateOf, winRateRows } from './results.math';
+
+/** The month counters of one dimension ('*' for all deals) over a period: an index range, bounded by its values × months. */
+async function resultCounters(tenantId: string, kind: 'results' | 'lost', dim: string, from: unknown, to: unknown) {
+  const months = periodMonths(from, to);
+  return CounterModel.find({ tenantId, kind, dim, month: { $in: months } }, { value: 1, c: 1 }).lean<Pick<CounterDoc, 'value' | 'c'>[]>();
+}
+
+const size = (first: number | null | undefined) => listSize(first, { default: 100, max: 1000 });
+
+export const resultsResolvers: Resolvers = {
+  Query: {
+    winRate: async (_parent, { from, to, groupBy, first }, ctx) => {
+      const limit = size(first);
+      const [all, grouped] = await Promise.all([
+        resultCounters(ctx.tenantId, 'results', '*', from, to),
+        groupBy ? resultCounters(ctx.tenantId, 'results', groupBy, from, to) : [],
+      ]);
+      const [total] = totalsByGroup(all);
+      return {
+        groupBy: groupBy ?? null,
+        rows: winRateRows(totalsByGroup(grouped)).slice(0, limit),
+        total: { key: null, won: total?.won ?? 0, lost: total?.lost ?? 0, winRate: winRateOf(total?.won ?? 0, total?.lost ?? 0) },
+      };
+    },
+    lostReasonStats: async (_parent, { from, to, first }, ctx) => {
+      const limit = size(first);
+      const [docs, rates] = await Promise.all([resultCounters(ctx.tenantId, 'lost', 'reason', from, to), ctx.loaders.rates()]);
+      const { rows, totalDeals } = lostReasonRows(docs, rates);
+      return { rows: rows.slice(0, limit), totalDeals };
+    },
+    revenue: async (_parent, { from, to, groupBy, first }, ctx) => {
+      const limit = size(first);
+      const [all, grouped, rates] = await Promise.all([
+        resultCounters(ctx.tenantId, 'results', '*', from, to),
+        groupBy ? resultCounters(ctx.tenantId, 'results', groupBy, from, to) : [],
+        ctx.loaders.rates(),
+      ]);
+      const [total] = totalsByGroup(all);
+      return {
+        groupBy: groupBy ?? null,
+        rows: revenueRows(totalsByGroup(grouped), rates).slice(0, limit),
+        total: { key: null, deals: total?.won ?? 0, revenue: convertAll(rates, amountsOf(addAmounts({}, total?.amounts))) },
+      };
+    },
+  },
+};

@@ -1,0 +1,145 @@
+import type { Envelope } from '@crm/events';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { startAnalytics } from '../src/service';
+import { connectProducer, newId, republished } from './events';
+import { activityLife, waitProcessedBy, wonDeal } from './revenue-events';
+
+const FIGURES = 'calls meetings tasksDone tasksOverdue dealsWon revenue { amount currency unconverted { currency amount } }';
+const MANAGERS = `query ($from: DateTime!, $to: DateTime!, $teamId: ID) {
+  managerActivity(from: $from, to: $to, teamId: $teamId) { teamId managers { userId figures { ${FIGURES} } } team { ${FIGURES} } }
+}`;
+const CREATE = `mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { id name offer segmentId from to } }`;
+const STATS = `query ($id: ID!) { campaignStats(id: $id) { sends responses responseRate companiesContacted deals dealsWon revenue { amount currency } } }`;
+const CAMPAIGN = `query ($id: ID!) { campaign(id: $id) { id name stats { sends } } }`;
+const CAMPAIGNS = `query ($first: Int, $after: String) { campaigns(first: $first, after: $after) { edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }`;
+
+const service = serviceUnderTest('analytics', startAnalytics, {
+  allowedScans: [{ collection: 'deal_progress', keys: 'counted', why: "the funnel's one-time migration at start (settleUnsettledFacts)" }],
+});
+let producer: Awaited<ReturnType<typeof connectProducer>>;
+const alice = testIdentity();
+const request = (query: string, variables: object = {}, identity = alice) => subgraphRequest(service.url, identity, query, variables);
+const money = (amount: number) => ({ amount, currency: 'EUR', unconverted: [] });
+const tenant = alice.tenantId;
+
+async function deliver(group: string, events: Envelope[]) {
+  await producer.send(...events);
+  await waitProcessedBy(group, events, service.env);
+}
+
+beforeAll(async () => {
+  producer = await connectProducer();
+  expect(errorCodes(await request(`mutation { setExchangeRates(rates: [{ currency: "USD", rate: 0.9 }]) { currency } }`))).toEqual([]);
+});
+afterAll(() => producer.close());
+
+describe('manager activity', () => {
+  beforeAll(async () => {
+    const north = (assigneeId: string, kind: string) => ({ kind, assigneeId, teamId: 'team-north' });
+    const activities = [
+      ...activityLife(tenant, north('anna', 'CALL'), { completedAt: '2026-05-02T09:00:00.000Z' }),
+      ...activityLife(tenant, north('anna', 'CALL'), { completedAt: '2026-05-02T11:00:00.000Z' }),
+      ...activityLife(tenant, north('anna', 'MEETING'), { completedAt: '2026-05-03T15:00:00.000Z' }),
+      ...activityLife(tenant, north('anna', 'TASK'), { completedAt: '2026-05-04T08:00:00.000Z' }),
+      // Overdue on the 5th, done late on the 6th: overdue and done.
+      ...activityLife(tenant, north('anna', 'TASK'), { overdueAt: '2026-05-05T16:00:00.000Z' }, { completedAt: '2026-05-06T10:00:00.000Z' }),
+      ...activityLife(tenant, north('anna', 'CALL'), 'cancelled'),
+      ...activityLife(tenant, north('anna', 'CALL'), { completedAt: '2026-05-08T09:00:00.000Z' }), // after the period
+      ...activityLife(tenant, north('anna', 'EMAIL'), { completedAt: '2026-05-02T09:00:00.000Z' }), // neither call, meeting nor task
+      ...activityLife(tenant, north('bob', 'CALL'), { completedAt: '2026-05-02T09:30:00.000Z' }),
+      // Overdue, then cancelled: not counted.
+      ...activityLife(tenant, north('bob', 'TASK'), { overdueAt: '2026-05-03T16:00:00.000Z' }, 'cancelled'),
+      ...activityLife(tenant, { kind: 'MEETING', assigneeId: 'carl', teamId: 'team-south' }, { completedAt: '2026-05-02T13:00:00.000Z' }),
+    ];
+    const deals = [
+      ...wonDeal(tenant, { companyId: newId(), amount: 1000, wonAt: '2026-05-03T12:00:00.000Z', ownerId: 'anna', teamId: 'team-north' }),
+      ...wonDeal(tenant, { companyId: newId(), amount: 500, currency: 'USD', wonAt: '2026-05-04T12:00:00.000Z', ownerId: 'bob', teamId: 'team-north' }),
+      ...wonDeal(tenant, { companyId: newId(), amount: 300, wonAt: '2026-05-02T12:00:00.000Z', ownerId: 'carl', teamId: 'team-south' }),
+    ];
+    await Promise.all([deliver('analytics.activity-facts', activities), deliver('analytics.sales-facts', deals)]);
+    // Every event again under a new id (a replay): nothing counts twice.
+    await Promise.all([deliver('analytics.activity-facts', activities.map(republished)), deliver('analytics.sales-facts', deals.map(republished))]);
+  });
+  const period = { from: '2026-05-01T00:00:00.000Z', to: '2026-05-08T00:00:00.000Z' };
+
+  it('counts per manager and for the team calls, meetings, tasks done and overdue, next to deals won and revenue', async () => {
+    const result = dataOf(await request(MANAGERS, { ...period, teamId: 'team-north' })).managerActivity;
+    expect(result).toEqual({
+      teamId: 'team-north',
+      managers: [
+        { userId: 'anna', figures: { calls: 2, meetings: 1, tasksDone: 2, tasksOverdue: 1, dealsWon: 1, revenue: money(1000) } },
+        { userId: 'bob', figures: { calls: 1, meetings: 0, tasksDone: 0, tasksOverdue: 0, dealsWon: 1, revenue: money(450) } },
+      ],
+      team: { calls: 3, meetings: 1, tasksDone: 2, tasksOverdue: 1, dealsWon: 2, revenue: money(1450) },
+    });
+  });
+
+  it('sums the whole tenant without a team, and only its days', async () => {
+    const all = dataOf(await request(MANAGERS, period)).managerActivity;
+    expect(all.managers.map((row: any) => row.userId)).toEqual(['anna', 'bob', 'carl']);
+    expect(all.team).toEqual({ calls: 3, meetings: 2, tasksDone: 2, tasksOverdue: 1, dealsWon: 3, revenue: money(1750) });
+    const secondOnly = dataOf(await request(MANAGERS, { from: '2026-05-02T00:00:00.000Z', to: '2026-05-03T00:00:00.000Z' })).managerActivity;
+    expect(secondOnly.team).toMatchObject({ calls: 3, meetings: 1, tasksDone: 0, dealsWon: 1, revenue: money(300) });
+    // Another tenant sees none of it.
+    expect(dataOf(await request(MANAGERS, period, testIdentity())).managerActivity).toMatchObject({ managers: [], team: { calls: 0, dealsWon: 0 } });
+  });
+
+  it('refuses a period that is not one', async () => {
+    expect(errorCodes(await request(MANAGERS, { from: period.to, to: period.from }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await request(MANAGERS, { from: '2024-01-01T00:00:00.000Z', to: period.to }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('campaigns', () => {
+  it('counts sends, responses and the deals that followed within the window', async () => {
+    const now = Date.now();
+    const window = { from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 30 * 86_400_000).toISOString() };
+    const segmentId = newId();
+    const { createCampaign } = dataOf(await request(CREATE, { input: { name: 'Winter offer', offer: '10% off deep cleaning', segmentId, ...window } }));
+    expect(createCampaign).toMatchObject({ name: 'Winter offer', offer: '10% off deep cleaning', segmentId, from: window.from, to: window.to });
+    const campaignId = createCampaign.id;
+    const [answered, silent, dropped, other] = [newId(), newId(), newId(), newId()];
+    const send = (kind: string, companyId: string) => ({ kind, assigneeId: 'anna', teamId: 'team-north', companyId, campaignId });
+    const sends = [
+      ...activityLife(tenant, send('EMAIL', answered), { completedAt: new Date(now).toISOString(), response: true }),
+      ...activityLife(tenant, send('EMAIL', silent), { completedAt: new Date(now).toISOString(), response: false }),
+      ...activityLife(tenant, send('LETTER', dropped), 'cancelled'),
+    ];
+    const deals = [
+      ...wonDeal(tenant, { companyId: answered, amount: 800, wonAt: new Date(now).toISOString() }),
+      ...wonDeal(tenant, { companyId: silent, amount: 200, wonAt: new Date(now).toISOString() }).slice(0, 1), // open
+      ...wonDeal(tenant, { companyId: answered, amount: 999, wonAt: new Date(now).toISOString(), createdAt: new Date(now - 5 * 86_400_000) }), // before the window
+      ...wonDeal(tenant, { companyId: other, amount: 700, wonAt: new Date(now).toISOString() }), // not contacted
+    ];
+    await Promise.all([deliver('analytics.activity-facts', sends), deliver('analytics.sales-facts', deals)]);
+
+    expect(dataOf(await request(STATS, { id: campaignId })).campaignStats).toEqual({
+      sends: 2,
+      responses: 1,
+      responseRate: 0.5,
+      companiesContacted: 2,
+      deals: 2,
+      dealsWon: 1,
+      revenue: { amount: 800, currency: 'EUR' },
+    });
+    expect(dataOf(await request(CAMPAIGN, { id: campaignId })).campaign).toEqual({ id: campaignId, name: 'Winter offer', stats: { sends: 2 } });
+    expect(errorCodes(await request(CAMPAIGN, { id: campaignId }, testIdentity()))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await request(STATS, { id: 'nope' }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('pages the campaigns newest first and refuses bad ones', async () => {
+    const bob = testIdentity();
+    const input = (name: string) => ({ name, offer: 'Offer', segmentId: newId(), from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' });
+    for (const name of ['First', 'Second', 'Third']) expect(errorCodes(await request(CREATE, { input: input(name) }, bob))).toEqual([]);
+    const first = dataOf(await request(CAMPAIGNS, { first: 2 }, bob)).campaigns;
+    expect(first.edges.map((edge: any) => edge.node.name)).toEqual(['Third', 'Second']);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = dataOf(await request(CAMPAIGNS, { first: 2, after: first.pageInfo.endCursor }, bob)).campaigns;
+    expect(second.edges.map((edge: any) => edge.node.name)).toEqual(['First']);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    expect(errorCodes(await request(CREATE, { input: { ...input('Backwards'), to: '2025-01-01T00:00:00.000Z' } }, bob))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await request(CREATE, { input: { ...input(''), name: ' ' } }, bob))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await request(CAMPAIGNS, { first: 500 }, bob))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await request(CAMPAIGNS, { after: 'garbage' }, bob))).toEqual(['BAD_USER_INPUT']);
+  });
+});

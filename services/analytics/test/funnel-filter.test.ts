@@ -1,0 +1,104 @@
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { startAnalytics } from '../src/service';
+import { connectProducer } from './events';
+import { dealStory, pipelineWith, waitAnalytics } from './facts-events';
+
+const FUNNEL = `query ($id: ID!, $filter: FunnelFilter) {
+  funnel(pipelineId: $id, filter: $filter) {
+    totalDeals overallConversion
+    totalMoney { amount currency unconverted { currency amount } }
+    stages { name reached conversionToNext money { amount unconverted { currency amount } } }
+    bottleneck { name }
+  }
+}`;
+const SET_RATES = `mutation ($rates: [ExchangeRateInput!]!) { setExchangeRates(rates: $rates) { currency rates { currency rate } } }`;
+
+const service = serviceUnderTest('analytics', startAnalytics);
+const alice = testIdentity();
+const call = (query: string, variables?: object, identity = alice) => subgraphRequest(service.url, identity, query, variables);
+let pipelineId: string;
+
+beforeAll(async () => {
+  const producer = await connectProducer();
+  const pipeline = pipelineWith(alice.tenantId, [{ name: 'Lead' }, { name: 'Qualified' }, { name: 'Proposal' }, { name: 'Won', kind: 'WON' }, { name: 'Lost', kind: 'LOST' }]);
+  pipelineId = pipeline.pipelineId;
+  const story = (spec: Parameters<typeof dealStory>[3]) => dealStory(alice.tenantId, pipelineId, pipeline.stages, spec);
+  const deals = [
+    // Anna, web: skips to Won.
+    story({ ownerId: 'user-anna', source: 'WEB_FORM', amount: 1000, createdAt: '2026-01-05T09:00:00.000Z' }).move(3, '2026-01-20T09:00:00.000Z'),
+    // Anna, web, in USD: to Proposal and back to Qualified (counted at Proposal).
+    story({ ownerId: 'user-anna', source: 'WEB_FORM', amount: 500, currency: 'USD', createdAt: '2026-01-06T09:00:00.000Z' })
+      .move(1, '2026-01-07T09:00:00.000Z')
+      .move(2, '2026-01-08T09:00:00.000Z')
+      .move(1, '2026-01-09T09:00:00.000Z'),
+    // Bob, fair: lost from Qualified, reopened in Proposal (counted once, at Proposal).
+    story({ ownerId: 'user-bob', source: 'FAIR', amount: 2000, createdAt: '2026-01-10T09:00:00.000Z' })
+      .move(1, '2026-01-11T09:00:00.000Z')
+      .move(4, '2026-01-12T09:00:00.000Z')
+      .reopen(2, '2026-01-13T09:00:00.000Z'),
+    // Bob, web, in March, in GBP (no rate): still in Lead.
+    story({ ownerId: 'user-bob', source: 'WEB_FORM', amount: 300, currency: 'GBP', createdAt: '2026-03-02T09:00:00.000Z' }),
+  ];
+  const events = [pipeline.event, ...deals.flatMap((deal) => deal.events)];
+  await producer.send(...events);
+  await producer.close();
+  await waitAnalytics(events, service.env);
+  dataOf(await call(SET_RATES, { rates: [{ currency: 'USD', rate: 0.9 }] }));
+});
+
+const funnel = async (filter?: object) => dataOf(await call(FUNNEL, { id: pipelineId, filter })).funnel;
+const reached = (result: any) => result.stages.map((stage: any) => [stage.name, stage.reached, stage.money.amount]);
+
+describe('funnel with a filter', () => {
+  it('without a filter counts every deal, with its money in the base currency and GBP apart', async () => {
+    const all = await funnel();
+    expect(reached(all)).toEqual([
+      ['Lead', 4, 3450],
+      ['Qualified', 3, 3450],
+      ['Proposal', 3, 3450],
+      ['Won', 1, 1000],
+    ]);
+    expect(all.totalMoney).toEqual({ amount: 3450, currency: 'EUR', unconverted: [{ currency: 'GBP', amount: 300 }] });
+    expect(all.stages[1].money.unconverted).toEqual([]);
+    expect(all).toMatchObject({ totalDeals: 4, overallConversion: 0.25, bottleneck: { name: 'Proposal' } });
+  });
+
+  it('filters by one dimension', async () => {
+    // Anna: deal 1 reached Won (1000), deal 2 Proposal (500 USD = 450).
+    expect(reached(await funnel({ ownerId: 'user-anna' }))).toEqual([
+      ['Lead', 2, 1450],
+      ['Qualified', 2, 1450],
+      ['Proposal', 2, 1450],
+      ['Won', 1, 1000],
+    ]);
+    expect(reached(await funnel({ source: 'FAIR' }))).toEqual([
+      ['Lead', 1, 2000],
+      ['Qualified', 1, 2000],
+      ['Proposal', 1, 2000],
+      ['Won', 0, 0],
+    ]);
+  });
+
+  it('filters by several dimensions and by the creation month', async () => {
+    const bobWeb = await funnel({ ownerId: 'user-bob', source: 'WEB_FORM' });
+    expect(reached(bobWeb)).toEqual([
+      ['Lead', 1, 0],
+      ['Qualified', 0, 0],
+      ['Proposal', 0, 0],
+      ['Won', 0, 0],
+    ]);
+    expect(bobWeb.totalMoney.unconverted).toEqual([{ currency: 'GBP', amount: 300 }]);
+    expect(reached(await funnel({ from: '2026-01-15T00:00:00.000Z', to: '2026-02-28T00:00:00.000Z' })).map((row: any) => row[1])).toEqual([3, 3, 3, 1]);
+    expect(reached(await funnel({ from: '2026-02-01T00:00:00.000Z', to: '2026-03-31T00:00:00.000Z', source: 'WEB_FORM' })).map((row: any) => row[1])).toEqual([1, 0, 0, 0]);
+    expect((await funnel({ from: '2025-01-01T00:00:00.000Z', to: '2025-12-31T00:00:00.000Z' })).totalDeals).toBe(0);
+  });
+
+  it('refuses a reversed or too long period', async () => {
+    expect(errorCodes(await call(FUNNEL, { id: pipelineId, filter: { from: '2026-03-01T00:00:00.000Z', to: '2026-01-01T00:00:00.000Z' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await call(FUNNEL, { id: pipelineId, filter: { from: '2000-01-01T00:00:00.000Z', to: '2026-01-01T00:00:00.000Z' } }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('shows another tenant nothing', async () => {
+    expect(errorCodes(await call(FUNNEL, { id: pipelineId, filter: { source: 'FAIR' } }, testIdentity()))).toEqual(['NOT_FOUND']);
+  });
+});

@@ -1,0 +1,149 @@
+import { CompanyCreated, CompanyUpdated, createEvent } from '@crm/events';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { startAnalytics } from '../src/service';
+import { connectProducer, newId } from './events';
+import { dealStory, pipelineWith, waitAnalytics, waitProcessedBy } from './facts-events';
+
+const WIN_RATE = `query ($from: DateTime!, $to: DateTime!, $groupBy: ResultsGroupBy) {
+  winRate(from: $from, to: $to, groupBy: $groupBy) { groupBy rows { key won lost winRate } total { won lost winRate } }
+}`;
+const REVENUE = `query ($from: DateTime!, $to: DateTime!, $groupBy: ResultsGroupBy) {
+  revenue(from: $from, to: $to, groupBy: $groupBy) { rows { key deals revenue { amount unconverted { currency amount } } } total { deals revenue { amount currency } } }
+}`;
+const LOST = `query ($from: DateTime!, $to: DateTime!) {
+  lostReasonStats(from: $from, to: $to) { totalDeals rows { reason deals share money { amount } } }
+}`;
+const FORECAST = `query ($fromMonth: String!, $months: Int) {
+  forecast(fromMonth: $fromMonth, months: $months) {
+    fromMonth
+    months { month deals amount { amount unconverted { currency amount } } weighted { amount unconverted { currency amount } } }
+    amount { amount currency unconverted { currency amount } }
+    weighted { amount unconverted { currency amount } }
+  }
+}`;
+
+const service = serviceUnderTest('analytics', startAnalytics);
+const alice = testIdentity();
+const call = (query: string, variables?: object, identity = alice) => subgraphRequest(service.url, identity, query, variables);
+const february = { from: '2026-02-01T00:00:00.000Z', to: '2026-02-28T23:59:59.000Z' };
+const companyX = newId();
+const companyY = newId();
+let producer: Awaited<ReturnType<typeof connectProducer>>;
+
+const company = (companyId: string, name: string, at: string, industry?: string) => [
+  createEvent(CompanyCreated, { tenantId: alice.tenantId, aggregateId: companyId, occurredAt: new Date(at) }, { companyId, name }),
+  ...(industry
+    ? [createEvent(CompanyUpdated, { tenantId: alice.tenantId, aggregateId: companyId, occurredAt: new Date(new Date(at).getTime() + 1000) }, { companyId, name, changes: [{ field: 'industry', from: null, to: industry }] })]
+    : []),
+];
+
+beforeAll(async () => {
+  producer = await connectProducer();
+  const pipeline = pipelineWith(alice.tenantId, [
+    { name: 'Lead', probability: 0.1 },
+    { name: 'Proposal', probability: 0.5 },
+    { name: 'Won', kind: 'WON', probability: 1 },
+    { name: 'Lost', kind: 'LOST', probability: 0 },
+  ]);
+  const story = (spec: Omit<Parameters<typeof dealStory>[3], 'createdAt'>) => dealStory(alice.tenantId, pipeline.pipelineId, pipeline.stages, { createdAt: '2026-01-10T09:00:00.000Z', ...spec });
+  const deals = [
+    story({ ownerId: 'user-anna', teamId: 'north', source: 'WEB_FORM', companyId: companyX, amount: 1000 })
+      .update('2026-01-11T09:00:00.000Z', [{ field: 'lineItems', from: [], to: [{ product: 'Mop', quantity: 2, unitPrice: 100, discountPercent: 10 }, { product: 'Bucket', quantity: 1, unitPrice: 70 }] }])
+      .move(2, '2026-02-10T09:00:00.000Z'),
+    story({ ownerId: 'user-anna', teamId: 'north', source: 'FAIR', companyId: companyY, amount: 500, currency: 'USD' }).move(2, '2026-02-12T09:00:00.000Z'),
+    story({ ownerId: 'user-bob', teamId: 'south', source: 'WEB_FORM', companyId: companyX, amount: 2000 }).move(3, '2026-02-15T09:00:00.000Z', 'Price'),
+    story({ ownerId: 'user-bob', teamId: 'south', companyId: companyY, amount: 300 }).move(3, '2026-02-20T09:00:00.000Z', 'Timing'),
+    story({ ownerId: 'user-bob', companyId: companyY, amount: 700 }).move(3, '2026-02-21T09:00:00.000Z', 'Price'),
+    story({ ownerId: 'user-bob', amount: 400 }).move(2, '2026-02-22T09:00:00.000Z').reopen(1, '2026-02-23T09:00:00.000Z'), // won, reopened: counts nothing
+    story({ ownerId: 'user-anna', amount: 999 }).move(2, '2026-04-02T09:00:00.000Z'), // won after the period
+    // Open deals for the forecast.
+    story({ amount: 1000, expectedCloseDate: '2026-03-15' }),
+    story({ amount: 2000, expectedCloseDate: '2026-03-31' }).move(1, '2026-01-12T09:00:00.000Z'),
+    story({ amount: 500, currency: 'USD', expectedCloseDate: '2026-04-10' }).move(1, '2026-01-12T09:00:00.000Z'),
+    story({ amount: 100, currency: 'GBP', expectedCloseDate: '2026-05-01' }),
+    story({ amount: 5000, expectedCloseDate: '2026-08-01' }),
+  ];
+  // Company X's industry is known from the start; company Y's arrives after its deals closed.
+  const events = [pipeline.event, ...company(companyX, 'X Logistik', '2026-01-01T00:00:00.000Z', 'Logistics'), ...company(companyY, 'Y Retail', '2026-01-01T00:00:00.000Z'), ...deals.flatMap((deal) => deal.events)];
+  await producer.send(...events);
+  await waitAnalytics(events, service.env);
+  const industryOfY = createEvent(CompanyUpdated, { tenantId: alice.tenantId, aggregateId: companyY, occurredAt: new Date('2026-03-01T00:00:00.000Z') }, { companyId: companyY, name: 'Y Retail', changes: [{ field: 'industry', from: null, to: 'Retail' }] });
+  await producer.send(industryOfY);
+  await waitProcessedBy('analytics.facts', [industryOfY], service.env);
+  dataOf(await call(`mutation { setExchangeRates(rates: [{ currency: "USD", rate: 0.9 }]) { currency } }`));
+});
+afterAll(() => producer.close());
+
+describe('win rate, lost reasons and revenue', () => {
+  it('gives the win rate of the deals closed in the period, in total and by owner', async () => {
+    const byOwner = dataOf(await call(WIN_RATE, { ...february, groupBy: 'OWNER' })).winRate;
+    expect(byOwner).toEqual({
+      groupBy: 'OWNER',
+      rows: [
+        { key: 'user-bob', won: 0, lost: 3, winRate: 0 },
+        { key: 'user-anna', won: 2, lost: 0, winRate: 1 },
+      ],
+      total: { won: 2, lost: 3, winRate: 0.4 },
+    });
+  });
+
+  it("groups by the company's industry, also when it becomes known after the deals closed", async () => {
+    const byIndustry = dataOf(await call(WIN_RATE, { ...february, groupBy: 'INDUSTRY' })).winRate;
+    expect(byIndustry.rows).toEqual([
+      { key: 'Retail', won: 1, lost: 2, winRate: 1 / 3 },
+      { key: 'Logistics', won: 1, lost: 1, winRate: 0.5 },
+    ]);
+  });
+
+  it('gives revenue in the base currency, shared over products in proportion to the line items', async () => {
+    const byProduct = dataOf(await call(REVENUE, { ...february, groupBy: 'PRODUCT' })).revenue;
+    // Deal 1: 1000 over line items 180 (Mop) and 70 (Bucket): 720 and 280. Deal 2: 500 USD × 0.9, no line items.
+    expect(byProduct.rows).toEqual([
+      { key: 'Mop', deals: 1, revenue: { amount: 720, unconverted: [] } },
+      { key: null, deals: 1, revenue: { amount: 450, unconverted: [] } },
+      { key: 'Bucket', deals: 1, revenue: { amount: 280, unconverted: [] } },
+    ]);
+    expect(byProduct.total).toEqual({ deals: 2, revenue: { amount: 1450, currency: 'EUR' } });
+    const byTeam = dataOf(await call(REVENUE, { ...february, groupBy: 'TEAM' })).revenue;
+    expect(byTeam.rows).toEqual([{ key: 'north', deals: 2, revenue: { amount: 1450, unconverted: [] } }]);
+  });
+
+  it('gives the lost reasons with their share and money', async () => {
+    expect(dataOf(await call(LOST, february)).lostReasonStats).toEqual({
+      totalDeals: 3,
+      rows: [
+        { reason: 'Price', deals: 2, share: 2 / 3, money: { amount: 2700 } },
+        { reason: 'Timing', deals: 1, share: 1 / 3, money: { amount: 300 } },
+      ],
+    });
+  });
+
+  it('shows another tenant nothing and refuses a bad period', async () => {
+    expect(dataOf(await call(WIN_RATE, { ...february, groupBy: 'OWNER' }, testIdentity())).winRate).toEqual({ groupBy: 'OWNER', rows: [], total: { won: 0, lost: 0, winRate: null } });
+    expect(errorCodes(await call(REVENUE, { from: february.to, to: february.from }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('forecast', () => {
+  it('weights open deals by the probability of their stage, by expected close month', async () => {
+    const forecast = dataOf(await call(FORECAST, { fromMonth: '2026-03', months: 3 })).forecast;
+    expect(forecast).toEqual({
+      fromMonth: '2026-03',
+      months: [
+        // 1000 in Lead (0.1) and 2000 in Proposal (0.5): 100 + 1000.
+        { month: '2026-03', deals: 2, amount: { amount: 3000, unconverted: [] }, weighted: { amount: 1100, unconverted: [] } },
+        // 500 USD = 450 EUR in Proposal: 225.
+        { month: '2026-04', deals: 1, amount: { amount: 450, unconverted: [] }, weighted: { amount: 225, unconverted: [] } },
+        // 100 GBP without a rate in Lead: apart, weighted 10.
+        { month: '2026-05', deals: 1, amount: { amount: 0, unconverted: [{ currency: 'GBP', amount: 100 }] }, weighted: { amount: 0, unconverted: [{ currency: 'GBP', amount: 10 }] } },
+      ],
+      amount: { amount: 3450, currency: 'EUR', unconverted: [{ currency: 'GBP', amount: 100 }] },
+      weighted: { amount: 1325, unconverted: [{ currency: 'GBP', amount: 10 }] },
+    });
+  });
+
+  it('refuses a malformed month or too many months', async () => {
+    expect(errorCodes(await call(FORECAST, { fromMonth: '2026-13' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await call(FORECAST, { fromMonth: '2026-01', months: 37 }))).toEqual(['BAD_USER_INPUT']);
+  });
+});

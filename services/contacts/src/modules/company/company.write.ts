@@ -1,0 +1,136 @@
+import type { EventCause } from '@crm/events';
+import { insertWithEvents, updateWithEvents } from '@crm/messaging';
+import { conflict, notFound, parseInput, requireId } from '@crm/service-kit';
+import { Types } from 'mongoose';
+import { COMPANY_FIELDS, companyFieldValue, completenessOf } from '../completeness/required-fields';
+import { diffFields, same, withCustomFields } from '../shared/changes';
+import { nameKey } from '../shared/name-key';
+import { taxIdKey } from '../shared/normalise';
+import { claimKeys, keyChanges, ownerKeys, releaseKeys, type UniqueKey } from '../shared/unique-keys';
+import { writeRules, type WriteRules } from '../shared/write-rules';
+import { companyCreatedEvents, companyUpdatedEvents, type ChangeContext } from './company.events';
+import { createCompanySchema, domainOf, updateCompanySchema, type CompanyInput } from './company.input';
+import { CompanyModel, type BusinessProfileDoc, type CompanyDoc } from './company.model';
+
+/**
+ * The one write path of companies: createCompany, updateCompany and changeCompany (for writers
+ * that are not a client's input, such as the ABC class and completeness recomputation). Every
+ * write normalises, validates against the tenant's rules, keeps unique keys, completeness and
+ * derived fields current, and carries its events in the same single-document operation.
+ */
+
+/** An update retries this often when a concurrent write got in between, then answers CONFLICT. */
+const MAX_ATTEMPTS = 5;
+
+const LISTS = new Set(['tags', 'phones', 'emails', 'addresses', 'messengers', 'riskFlags']);
+const PROFILE_LISTS = new Set(['mainCustomers', 'shareholders', 'competitors', 'litigation']);
+
+const emptyProfile = (): BusinessProfileDoc => ({ supplyStructure: null, financing: null, mainCustomers: [], shareholders: [], solvency: null, competitors: [], litigation: [], paymentTerms: null });
+
+/** The tax id is unique per tenant, compared in its key form (letters and digits). */
+export const companyKeys = (company: Pick<CompanyDoc, 'taxId'>): UniqueKey[] => {
+  const value = company.taxId ? taxIdKey(company.taxId) : '';
+  return value ? [{ kind: 'taxId', value, field: 'taxId' }] : [];
+};
+export const companyKeysOfOwner = ownerKeys(CompanyModel, companyKeys);
+const keysOfOwner = companyKeysOfOwner;
+
+/** The record with a parsed input applied: absent fields stay, null clears, lists replace. */
+function applyInput(before: CompanyDoc, input: CompanyInput): CompanyDoc {
+  const after: Record<string, unknown> = { ...before };
+  for (const [field, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if (field === 'customFields') after.customFields = value === null ? {} : withCustomFields(before.customFields, value as Record<string, unknown>);
+    else if (field === 'profile') {
+      const profile: Record<string, unknown> = value === null ? { ...emptyProfile() } : { ...emptyProfile(), ...before.profile };
+      for (const [part, partValue] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+        if (partValue !== undefined) profile[part] = partValue ?? (PROFILE_LISTS.has(part) ? [] : null);
+      }
+      after.profile = profile;
+    } else after[field] = value ?? (LISTS.has(field) ? [] : null);
+  }
+  return after as unknown as CompanyDoc;
+}
+
+/** Fields that follow from others: name key, web domain, completeness for the tenant's required set. */
+function derive(company: CompanyDoc, rules: WriteRules): CompanyDoc {
+  return {
+    ...company,
+    nameKey: nameKey(company.name),
+    domain: company.website ? domainOf(company.website) : null,
+    completeness: completenessOf(company, rules.requiredFields),
+    completenessVersion: rules.requiredVersion,
+  };
+}
+
+/** Everything a write sets (conditional on the revision it read, so setting it whole loses nothing). */
+const STORED = [...COMPANY_FIELDS.filter((field) => !field.startsWith('profile.')), 'profile', 'customFields', 'nameKey', 'domain', 'abcUpdatedAt', 'completeness', 'completenessVersion'];
+const storedFields = (company: CompanyDoc) => Object.fromEntries(STORED.map((field) => [field, (company as unknown as Record<string, unknown>)[field] ?? null]));
+
+export async function createCompany(cause: EventCause, input: unknown, context?: ChangeContext): Promise<CompanyDoc> {
+  const rules = await writeRules(cause.tenantId, 'COMPANY');
+  const fields = parseInput(createCompanySchema(rules), input);
+  const blank = {
+    _id: new Types.ObjectId(),
+    tenantId: cause.tenantId,
+    tags: [],
+    phones: [],
+    emails: [],
+    addresses: [],
+    messengers: [],
+    customFields: {},
+    profile: emptyProfile(),
+    riskFlags: [],
+    mergedIds: [],
+    revision: 0,
+  } as unknown as CompanyDoc;
+  const company = derive(applyInput(blank, fields), rules);
+  company.ownerId ??= 'userId' in cause ? (cause.userId ?? null) : null;
+  const id = company._id.toString();
+  const keys = companyKeys(company);
+  await claimKeys(cause.tenantId, 'Company', id, keys, keysOfOwner);
+  try {
+    return await insertWithEvents(CompanyModel, company, ...companyCreatedEvents(company, cause, context));
+  } catch (error) {
+    await releaseKeys(cause.tenantId, 'Company', id, keys);
+    throw error;
+  }
+}
+
+export async function updateCompany(cause: EventCause, id: string, input: unknown, context?: ChangeContext): Promise<CompanyDoc> {
+  requireId(id, 'id');
+  const fields = parseInput(updateCompanySchema(await writeRules(cause.tenantId, 'COMPANY')), input);
+  const updated = await changeCompany(cause, id, (before) => applyInput(before, fields), context);
+  if (!updated) throw notFound('Company', id);
+  return updated;
+}
+
+/**
+ * Applies `change` to the company as stored and writes the result with its events, conditional
+ * on the revision read (retried when another write got in between). Null when the company does
+ * not exist in the tenant; the stored company unchanged when there is nothing to write.
+ */
+export async function changeCompany(cause: EventCause, id: string, change: (before: CompanyDoc) => CompanyDoc, context?: ChangeContext): Promise<CompanyDoc | null> {
+  const { tenantId } = cause;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    const before = await CompanyModel.findOne({ _id: id, tenantId }).lean<CompanyDoc>().exec();
+    if (!before) return null;
+    // The rules after the record: a change of the required set meanwhile is then either seen
+    // here or followed by its recomputation, which bumps the revision this write depends on.
+    const rules = await writeRules(tenantId, 'COMPANY');
+    const after = derive(change(before), rules);
+    const changes = diffFields(before, after, COMPANY_FIELDS, companyFieldValue, (company) => company.customFields);
+    const events = companyUpdatedEvents(before, after, changes, cause, context);
+    if (same(storedFields(before), storedFields(after))) return before;
+    const { added, removed } = keyChanges(companyKeys(before), companyKeys(after));
+    await claimKeys(tenantId, 'Company', id, added, keysOfOwner);
+    const updated = await updateWithEvents(CompanyModel, { _id: id, tenantId, revision: before.revision ?? null }, { $set: storedFields(after), $inc: { revision: 1 } }, ...events);
+    if (!updated) {
+      await releaseKeys(tenantId, 'Company', id, added);
+      continue;
+    }
+    await releaseKeys(tenantId, 'Company', id, removed);
+    return updated;
+  }
+  throw conflict(`company ${id} is being changed by others at the same time; try again`, { existingId: id });
+}

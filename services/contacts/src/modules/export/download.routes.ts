@@ -1,0 +1,40 @@
+import type { BaseContext } from '@crm/service-kit';
+import type { Express, Request } from 'express';
+import { Types } from 'mongoose';
+import { isUnauthenticated, sendError } from '../http/json-error';
+import { contentTypes, writeCompaniesFile } from './export-file';
+import { ExportModel, type ExportDoc } from './export.model';
+import { findCompanies } from './find-companies';
+
+/**
+ * GET /downloads/:id: an export of the caller's tenant, written while it is sent (the gateway
+ * streams it on). Another tenant's export, an expired one or an unknown id: 404 NOT_FOUND.
+ */
+export function downloadRoutes() {
+  return (app: Express, identify: (req: Request) => Promise<BaseContext>) => {
+    app.get('/downloads/:id', async (req, res) => {
+      let ctx: BaseContext;
+      try {
+        ctx = await identify(req);
+      } catch (error) {
+        if (isUnauthenticated(error)) return sendError(res, 401, 'UNAUTHENTICATED', (error as Error).message);
+        throw error;
+      }
+      const id = String(req.params.id);
+      const found = Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id) ? await ExportModel.findOne({ _id: id, tenantId: ctx.tenantId }).lean<ExportDoc>() : null;
+      if (!found || found.expiresAt <= new Date()) return sendError(res, 404, 'NOT_FOUND', `Download ${id} not found`);
+      const extension = found.format === 'XLSX' ? 'xlsx' : 'csv';
+      res.status(200);
+      res.setHeader('content-type', contentTypes[found.format]);
+      res.setHeader('content-disposition', `attachment; filename="companies-${found.day}.${extension}"`);
+      res.setHeader('cache-control', 'no-store');
+      try {
+        await writeCompaniesFile(findCompanies(ctx.tenantId, found.filter), found.format, res);
+      } catch (error) {
+        // Headers are gone: the cut connection tells the client the file is incomplete.
+        ctx.logger.error({ err: error, exportId: id }, 'export failed while being sent');
+        res.destroy();
+      }
+    });
+  };
+}

@@ -1,0 +1,48 @@
+import { badInput, listSize, notFound, parseInput, requireId, type ListBound } from '@crm/service-kit';
+import { Types } from 'mongoose';
+import type { Resolvers } from '../../generated/graphql';
+import { findUpload } from '../upload/upload.store';
+import { entityOf, isImportField } from './import-fields';
+import { ImportJobModel, type ImportJobDoc } from './import-job.model';
+import { startImportInput } from './import.input';
+import { wakeImportWorker } from './import-worker';
+
+/** ImportJob.errors: as in import.graphql (at most the kept 1,000). */
+export const IMPORT_ERRORS: ListBound = { default: 100, max: 1000 };
+
+export const importResolvers: Resolvers = {
+  Query: {
+    importJob: async (_parent, { id }, ctx) => ImportJobModel.findOne({ _id: requireId(id, 'id'), tenantId: ctx.tenantId }).lean<ImportJobDoc>(),
+  },
+  Mutation: {
+    startImport: async (_parent, { input }, ctx) => {
+      const fields = parseInput(startImportInput, input);
+      const upload = await findUpload(ctx.tenantId, fields.uploadId);
+      if (!upload) throw notFound('Upload', fields.uploadId);
+      if (fields.format && fields.format !== upload.format) throw badInput(`the uploaded file is ${upload.format}, not ${fields.format}`, 'format');
+      const mapping = fields.mapping ?? [];
+      const entity = fields.entity ?? (mapping.length > 0 ? entityOf(mapping) : 'CONTACT');
+      const wrong = mapping.findIndex(({ field }) => !isImportField(entity, field));
+      if (wrong >= 0) throw badInput(`${mapping[wrong]!.field} is not a field an import of ${entity} rows fills`, `mapping.${wrong}.field`);
+      const job = await ImportJobModel.create({
+        _id: new Types.ObjectId(),
+        tenantId: ctx.tenantId,
+        userId: ctx.userId,
+        correlationId: ctx.correlationId,
+        uploadId: upload._id,
+        format: upload.format,
+        entity,
+        mapping,
+        dryRun: fields.dryRun,
+        defaultCountry: fields.defaultCountry ?? null,
+        status: 'QUEUED',
+      });
+      wakeImportWorker();
+      return job.toObject();
+    },
+  },
+  ImportJob: {
+    id: (job) => String(job._id),
+    errors: (job, { first }) => job.errors.slice(0, listSize(first, IMPORT_ERRORS)),
+  },
+};

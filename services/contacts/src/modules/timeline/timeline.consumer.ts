@@ -1,0 +1,70 @@
+import {
+  ActivityCompleted,
+  ActivityCreated,
+  CompaniesMerged,
+  CompanyCreated,
+  ContactCreated,
+  ContactsMerged,
+  DealCreated,
+  DealLost,
+  DealReopened,
+  DealStageChanged,
+  DealWon,
+  type Envelope,
+} from '@crm/events';
+import { on } from '@crm/messaging';
+import type { ConsumerSpec } from '@crm/service-kit';
+import {
+  activityCompletedContent,
+  activityCreatedContent,
+  companyCreatedContent,
+  contactAddedContent,
+  contactCreatedContent,
+  dealCreatedContent,
+  dealLostContent,
+  dealReopenedContent,
+  dealStageChangedContent,
+  dealWonContent,
+  mergedContent,
+  type TimelineContent,
+  type TimelineSubject,
+} from './timeline.entries';
+import { registerDeal, writeDealLines, writeLines } from './timeline.writer';
+
+export const TIMELINE_GROUP = 'contacts.timeline';
+
+/** An activity is filed under its deal's company (and contacts) and under its own company, if it names one. */
+async function writeActivityLines(event: Envelope<unknown>, activity: { dealId?: string | null; companyId?: string | null }, content: TimelineContent) {
+  const company: TimelineSubject[] = activity.companyId ? [{ entity: 'Company', id: activity.companyId }] : [];
+  if (activity.dealId) await writeDealLines(event, activity.dealId, content, company);
+  else await writeLines(event, content, company);
+}
+
+/**
+ * Learns the timeline's lines from events: the contacts service's own (creation, merges) and the
+ * deals and activities services' (what they did for a company or a person). Field changes are
+ * not written here: the history writer records them in `field_changes`, which the timeline reads
+ * beside these lines. Every write is an insert by a deterministic id, so replays add nothing.
+ */
+export const timelineConsumer: ConsumerSpec = {
+  groupId: TIMELINE_GROUP,
+  handlers: [
+    on(CompanyCreated, (data, event) => writeLines(event, companyCreatedContent(data), [{ entity: 'Company', id: data.companyId }])),
+    on(ContactCreated, async (data, event) => {
+      await writeLines(event, contactCreatedContent(data), [{ entity: 'Contact', id: data.contactId }]);
+      if (data.companyId) await writeLines(event, contactAddedContent(data), [{ entity: 'Company', id: data.companyId }]);
+    }),
+    on(CompaniesMerged, (data, event) => writeLines(event, mergedContent('company', data.mergedIds), [{ entity: 'Company', id: data.primaryId }])),
+    on(ContactsMerged, (data, event) => writeLines(event, mergedContent('contact', data.mergedIds), [{ entity: 'Contact', id: data.primaryId }])),
+    on(DealCreated, async (data, event) => {
+      await writeDealLines(event, data.dealId, dealCreatedContent(data));
+      await registerDeal(event, { _id: data.dealId, companyId: data.companyId, contactIds: (data.contacts ?? []).map((contact) => contact.contactId), title: data.title });
+    }),
+    on(DealStageChanged, (data, event) => writeDealLines(event, data.dealId, dealStageChangedContent(data))),
+    on(DealWon, (data, event) => writeDealLines(event, data.dealId, dealWonContent(data))),
+    on(DealLost, (data, event) => writeDealLines(event, data.dealId, dealLostContent(data))),
+    on(DealReopened, (data, event) => writeDealLines(event, data.dealId, dealReopenedContent(data))),
+    on(ActivityCreated, (data, event) => writeActivityLines(event, data, activityCreatedContent(data))),
+    on(ActivityCompleted, (data, event) => writeActivityLines(event, data, activityCompletedContent(data))),
+  ],
+};

@@ -1,0 +1,61 @@
+import type { Envelope } from '@crm/events';
+import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
+import { lineId, linesOf, type TimelineContent, type TimelineSubject } from './timeline.entries';
+import { TimelineDealModel, type TimelineDealDoc } from './timeline-deal.model';
+import { TimelineEntryModel, type TimelineEntryDoc } from './timeline-entry.model';
+
+/** How many of a deal's lines are copied at a time once its company becomes known. */
+const COPY_BATCH = 200;
+
+/** Inserts lines by their deterministic ids: a line already there (a replay) is left as it is. */
+export async function insertLines(lines: TimelineEntryDoc[]): Promise<void> {
+  if (lines.length === 0) return;
+  await TimelineEntryModel.insertMany(lines, { ordered: false }).catch((error: unknown) => {
+    if (!isDuplicateKey(error)) throw error;
+  });
+}
+
+export const writeLines = (event: Envelope<unknown>, content: TimelineContent, subjects: TimelineSubject[]) => insertLines(linesOf(event, content, subjects));
+
+const subjectsOfDeal = (deal: Pick<TimelineDealDoc, 'companyId' | 'contactIds'>): TimelineSubject[] => [
+  { entity: 'Company', id: deal.companyId },
+  ...deal.contactIds.map((id): TimelineSubject => ({ entity: 'Contact', id })),
+];
+
+/**
+ * A line about a deal (its own events, or an activity of it). Every such line is kept on the deal
+ * itself, then copied to the deal's company and contacts if the deal is known here. The deal may
+ * not be known yet: activities and deals are different topics, read in no set order. Then
+ * `registerDeal` copies the deal's lines when DealCreated comes. Each side writes before it reads
+ * what the other writes, so whichever runs second sees the other's write: no line is missed.
+ */
+export async function writeDealLines(event: Envelope<unknown>, dealId: string, content: TimelineContent, others: TimelineSubject[] = []): Promise<void> {
+  await writeLines(event, content, [{ entity: 'Deal', id: dealId }, ...others]);
+  const deal = await TimelineDealModel.findOne({ _id: dealId, tenantId: event.tenantId }).lean<TimelineDealDoc>();
+  if (deal) await writeLines(event, content, subjectsOfDeal(deal));
+}
+
+/** Records which company a deal is for, then copies every line the deal already has to it. */
+export async function registerDeal(event: Envelope<unknown>, deal: Omit<TimelineDealDoc, 'tenantId'>): Promise<void> {
+  const { _id, ...fields } = deal;
+  await TimelineDealModel.updateOne({ _id, tenantId: event.tenantId }, { $set: fields, $setOnInsert: { tenantId: event.tenantId } }, { upsert: true }).catch(
+    (error: unknown) => {
+      // A deal id is global: the same id under another tenant is never overwritten; a human looks at it.
+      if (isDuplicateKey(error)) throw new PermanentEventError(`deal ${_id} belongs to another tenant`);
+      throw error;
+    },
+  );
+  const subjects = subjectsOfDeal(deal);
+  for (let after = ''; ; ) {
+    const lines = await TimelineEntryModel.find({ tenantId: event.tenantId, entity: 'Deal', entityId: _id, _id: { $gt: after } })
+      .sort({ _id: 1 })
+      .limit(COPY_BATCH)
+      .lean<TimelineEntryDoc[]>();
+    const copies = lines.flatMap(({ _id: _line, entity: _entity, entityId: _entityId, ...line }) =>
+      subjects.map((subject) => ({ ...line, _id: lineId(line.eventId, subject), entity: subject.entity, entityId: subject.id })),
+    );
+    await insertLines(copies);
+    if (lines.length < COPY_BATCH) return;
+    after = lines.at(-1)!._id;
+  }
+}

@@ -1,0 +1,157 @@
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { CompanyModel } from '../src/modules/company/company.model';
+import { ContactModel } from '../src/modules/contact/contact.model';
+import { UploadChunkModel } from '../src/modules/upload/upload.model';
+import { startContacts } from '../src/service';
+import { csvOf, finishedJob, importJob, startImport, uploadToService, xlsxOf } from './import-helpers';
+
+const service = serviceUnderTest('contacts', (env) => startContacts({ ...env, IMPORT_BATCH_SIZE: '3', IMPORT_POLL_MS: '200', UPLOAD_MAX_BYTES: String(600 * 1024) }));
+
+const PEOPLE = [
+  ['Company', 'Full name', 'Phone', 'Email', 'Position', 'Segment'],
+  ['Nordwind Logistik GmbH', 'Anna Schmidt', '030 1234567', 'Anna.Schmidt@Nordwind.example ', 'Head of purchasing', 'gold'],
+  ['Nordwind Logistik GmbH', 'Meyer, Jonas', '+49 30 7654321', 'jonas.meyer@nordwind.example', 'Buyer', null],
+  ['Cleanwell Facilities', 'Maria Ortega', 'not a phone', 'maria@cleanwell.example', 'COO', null],
+  ['Cleanwell Facilities', 'Pedro Alvarez', '+34 612 345 678', 'no-at-sign', 'CFO', null],
+  ['Sunrise Language School', 'Lena Park', null, 'anna.schmidt@nordwind.example', 'Director', null],
+  ['Sunrise Language School', 'Tom Becker', '+49 171 2345678', 'tom@sunrise.example', 'Teacher', 'silver'],
+];
+const MAPPING = [
+  { column: 'Company', field: 'company.name' },
+  { column: 'Full name', field: 'fullName' },
+  { column: 'Phone', field: 'phone' },
+  { column: 'Email', field: 'email' },
+  { column: 'Position', field: 'position' },
+  { column: 'Segment', field: 'customFields.segment' },
+];
+
+describe('import from an uploaded spreadsheet', () => {
+  it('imports a CSV: contacts and their companies, normalised, with a report per row and column, de-duplicated within the file', async () => {
+    const alice = testIdentity(undefined, ['manager']);
+    const upload = await uploadToService(service.url, alice, csvOf(PEOPLE));
+    expect(upload).toMatchObject({ status: 201, body: { format: 'CSV' } });
+    const started = dataOf(await startImport(service.url, alice, { uploadId: upload.body.uploadId, mapping: MAPPING, defaultCountry: 'DE' })).startImport;
+    expect(started).toMatchObject({ status: 'QUEUED', entity: 'CONTACT', dryRun: false, format: 'CSV' });
+    const job = await finishedJob(service.url, alice, started.id);
+    expect(job).toMatchObject({ status: 'DONE', total: 6, processed: 6, created: 3, updated: 0, skipped: 1, failed: 2, companiesCreated: 2, errorCount: 3 });
+    expect(job.errors).toEqual([
+      { row: 4, column: 'Phone', message: expect.stringMatching(/phone/) },
+      { row: 5, column: 'Email', message: expect.stringMatching(/email/) },
+      { row: 6, column: 'Email', message: 'duplicate: the same email as row 2; skipped' },
+    ]);
+    const anna = await ContactModel.findOne({ tenantId: alice.tenantId, email: 'anna.schmidt@nordwind.example' }).lean();
+    expect(anna).toMatchObject({ firstName: 'Anna', lastName: 'Schmidt', phone: '+49301234567', position: 'Head of purchasing', source: 'IMPORT', customFields: { segment: 'gold' } });
+    const jonas = await ContactModel.findOne({ tenantId: alice.tenantId, email: 'jonas.meyer@nordwind.example' }).lean();
+    expect(jonas).toMatchObject({ firstName: 'Jonas', lastName: 'Meyer', phone: '+49307654321' });
+    expect(String(jonas!.companyId)).toBe(String(anna!.companyId));
+    const companies = await CompanyModel.find({ tenantId: alice.tenantId, nameKey: { $in: ['nordwind logistik gmbh', 'cleanwell facilities', 'sunrise language school'] } }).lean();
+    // Cleanwell's two rows were refused: nothing names it, so it is not created.
+    expect(companies.map((company) => company.name).sort()).toEqual(['Nordwind Logistik GmbH', 'Sunrise Language School']);
+    expect(companies.every((company) => company.source === 'IMPORT' && company.ownerId === alice.userId && company.outboxPending !== undefined)).toBe(true);
+    // Through the API as any other record.
+    const { contact } = dataOf(await subgraphRequest(service.url, alice, `query ($id: ID!) { contact(id: $id) { fullName email company { name } } }`, { id: String(anna!._id) }));
+    expect(contact).toEqual({ fullName: 'Anna Schmidt', email: 'anna.schmidt@nordwind.example', company: { name: 'Nordwind Logistik GmbH' } });
+  });
+
+  it('imports an XLSX file, matching the tenant\'s existing contacts and companies (completing them) instead of duplicating them', async () => {
+    const bob = testIdentity(undefined, ['manager']);
+    const existing = dataOf(await subgraphRequest(service.url, bob, `mutation { createCompany(input: { name: "Nordwind Logistik GmbH", taxId: "DE123456789" }) { id } }`)).createCompany;
+    const known = dataOf(
+      await subgraphRequest(service.url, bob, `mutation { createContact(input: { firstName: "Anna", lastName: "Schmidt", email: "anna.schmidt@nordwind.example" }) { id } }`),
+    ).createContact;
+    const upload = await uploadToService(service.url, bob, await xlsxOf(PEOPLE), 'people.xlsx');
+    expect(upload).toMatchObject({ status: 201, body: { format: 'XLSX' } });
+    const started = dataOf(await startImport(service.url, bob, { uploadId: upload.body.uploadId, mapping: MAPPING, format: 'XLSX', defaultCountry: 'DE' })).startImport;
+    const job = await finishedJob(service.url, bob, started.id);
+    // Anna exists: her blanks (phone, position, company, segment) are filled in; Lena's row has Anna's email: a duplicate.
+    expect(job).toMatchObject({ status: 'DONE', total: 6, created: 2, updated: 1, skipped: 1, failed: 2, companiesCreated: 1 });
+    const anna = await ContactModel.findOne({ _id: known.id, tenantId: bob.tenantId }).lean();
+    expect(anna).toMatchObject({ phone: '+49301234567', position: 'Head of purchasing', customFields: { segment: 'gold' } });
+    expect(String(anna!.companyId)).toBe(existing.id);
+    expect(await ContactModel.countDocuments({ tenantId: bob.tenantId, email: 'anna.schmidt@nordwind.example' })).toBe(1);
+    expect(await CompanyModel.countDocuments({ tenantId: bob.tenantId, nameKey: 'nordwind logistik gmbh' })).toBe(1);
+  });
+
+  it('a dry run reports the same and writes nothing', async () => {
+    const carol = testIdentity(undefined, ['manager']);
+    const upload = await uploadToService(service.url, carol, csvOf(PEOPLE));
+    const started = dataOf(await startImport(service.url, carol, { uploadId: upload.body.uploadId, mapping: MAPPING, dryRun: true, defaultCountry: 'DE' })).startImport;
+    const job = await finishedJob(service.url, carol, started.id);
+    expect(job).toMatchObject({ status: 'DONE', dryRun: true, created: 3, skipped: 1, failed: 2, companiesCreated: 2, errorCount: 3 });
+    expect(job.errors.map((error: { row: number }) => error.row)).toEqual([4, 5, 6]);
+    expect(await ContactModel.countDocuments({ tenantId: carol.tenantId })).toBe(0);
+    expect(await CompanyModel.countDocuments({ tenantId: carol.tenantId })).toBe(0);
+  });
+
+  it('imports companies, de-duplicated by tax id and by name plus web domain', async () => {
+    const dave = testIdentity(undefined, ['manager']);
+    dataOf(await subgraphRequest(service.url, dave, `mutation { createCompany(input: { name: "Acme Trading", website: "acme.example" }) { id } }`));
+    const rows = [
+      ['Name', 'Website', 'Tax id', 'Industry'],
+      ['Acme Trading', 'https://www.acme.example', null, 'Wholesale'],
+      ['Borealis AG', null, 'CH-100.200.300', 'Energy'],
+      ['Borealis Energy AG', null, 'CH-100.200.300', null],
+      ['Cobalt Ltd', 'cobalt.example', null, null],
+      ['Cobalt Ltd', 'other-cobalt.example', null, null],
+    ];
+    const upload = await uploadToService(service.url, dave, csvOf(rows));
+    const mapping = [
+      { column: 'Name', field: 'name' },
+      { column: 'Website', field: 'website' },
+      { column: 'Tax id', field: 'taxId' },
+      { column: 'Industry', field: 'industry' },
+    ];
+    const started = dataOf(await startImport(service.url, dave, { uploadId: upload.body.uploadId, mapping })).startImport;
+    expect(started.entity).toBe('COMPANY');
+    const job = await finishedJob(service.url, dave, started.id);
+    expect(job).toMatchObject({ status: 'DONE', created: 3, updated: 1, skipped: 1, failed: 0 });
+    expect(job.errors).toEqual([{ row: 4, column: 'Tax id', message: 'duplicate: the same company as row 3; skipped' }]);
+    const acme = await CompanyModel.find({ tenantId: dave.tenantId, nameKey: 'acme trading' }).lean();
+    expect(acme).toHaveLength(1);
+    expect(acme[0]).toMatchObject({ industry: 'Wholesale' });
+    expect(await CompanyModel.countDocuments({ tenantId: dave.tenantId, nameKey: 'cobalt ltd' })).toBe(2);
+  });
+
+  it('shows progress while it runs, batch by batch', async () => {
+    const erin = testIdentity(undefined, ['manager']);
+    const rows = [['First name', 'Last name', 'Email']];
+    for (let i = 0; i < 60; i += 1) rows.push([`Person${i}`, `Family${i}`, `person${i}@progress.example`]);
+    const upload = await uploadToService(service.url, erin, csvOf(rows));
+    const started = dataOf(
+      await startImport(service.url, erin, { uploadId: upload.body.uploadId, mapping: [{ column: 'First name', field: 'firstName' }, { column: 'Last name', field: 'lastName' }, { column: 'Email', field: 'email' }] }),
+    ).startImport;
+    const seen = new Set<number>();
+    for (;;) {
+      const job = dataOf(await importJob(service.url, erin, started.id)).importJob;
+      seen.add(job.processed);
+      if (job.status === 'DONE') break;
+      expect(job.processed % 3).toBe(0); // a checkpoint per batch of 3
+    }
+    // Some state between the start and the end was readable.
+    expect([...seen].some((processed) => processed > 0 && processed < 60)).toBe(true);
+    expect(await ContactModel.countDocuments({ tenantId: erin.tenantId })).toBe(60);
+  });
+
+  it('refuses bad input, another tenant\'s upload or job, and a file too large', async () => {
+    const frank = testIdentity(undefined, ['manager']);
+    const mallory = testIdentity(undefined, ['admin']);
+    const upload = await uploadToService(service.url, frank, csvOf(PEOPLE));
+    expect(errorCodes(await startImport(service.url, mallory, { uploadId: upload.body.uploadId, mapping: MAPPING }))).toEqual(['NOT_FOUND']);
+    const started = dataOf(await startImport(service.url, frank, { uploadId: upload.body.uploadId, mapping: MAPPING })).startImport;
+    expect(dataOf(await importJob(service.url, mallory, started.id)).importJob).toBeNull();
+    const wrongField = await startImport(service.url, frank, { uploadId: upload.body.uploadId, mapping: [{ column: 'Company', field: 'password' }], entity: 'CONTACT' });
+    expect(errorCodes(wrongField)).toEqual(['BAD_USER_INPUT']);
+    expect(wrongField.errors?.[0]?.extensions?.field).toBe('mapping.0.field');
+    expect(errorCodes(await startImport(service.url, frank, { uploadId: upload.body.uploadId, format: 'XLSX' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await startImport(service.url, frank, { uploadId: 'nope' }))).toEqual(['BAD_USER_INPUT']);
+    // Over UPLOAD_MAX_BYTES (600 kB here): 413, and no chunk is left behind.
+    const big = await uploadToService(service.url, frank, Buffer.alloc(700 * 1024, 'a'));
+    expect(big.status).toBe(413);
+    expect(big.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await UploadChunkModel.countDocuments({ tenantId: frank.tenantId })).toBe(1); // the one accepted upload's
+    // A mapped column the file lacks: the job fails, saying which.
+    const missing = dataOf(await startImport(service.url, frank, { uploadId: upload.body.uploadId, mapping: [{ column: 'Surname', field: 'lastName' }] })).startImport;
+    const failed = await finishedJob(service.url, frank, missing.id);
+    expect(failed).toMatchObject({ status: 'FAILED', errors: [{ row: 1, column: 'Surname', message: 'no column "Surname" in the file\'s first row' }] });
+  });
+});

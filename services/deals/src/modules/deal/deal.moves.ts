@@ -1,0 +1,144 @@
+import { updateWithEvents } from '@crm/messaging';
+import { badInput, conflict, failedPrecondition, notFound, parseInput, requireId } from '@crm/service-kit';
+import type { Envelope } from '@crm/events';
+import type { DealsContext } from '../../context';
+import { findStage, stageKind, strictnessOf, type PipelineDoc, type StageDoc } from '../pipeline/pipeline.model';
+import { dealLost, dealReopened, dealStageChanged, dealWon, keyStepCompleted, stageResultRecorded } from './deal.events';
+import { stageResultInput } from './deal.input';
+import { DealModel, type DealDoc, type StageChangeDoc } from './deal.model';
+import { isGuidedMove, moveOutcome, secondsBetween, undoneOnLeaving } from './deal.rules';
+import { lostReasonsOf } from './lost-reasons.model';
+
+export async function pipelineOf(deal: DealDoc, ctx: DealsContext): Promise<PipelineDoc> {
+  const pipeline = await ctx.loaders.pipelineById.load(deal.pipelineId.toString());
+  if (!pipeline) throw new Error(`deal ${deal._id} refers to a missing pipeline`);
+  return pipeline;
+}
+
+export function requireStage(pipeline: PipelineDoc, id: { toString(): string }): StageDoc {
+  const stage = findStage(pipeline, id);
+  if (!stage) throw new Error(`pipeline ${pipeline._id} has no stage ${id}`);
+  return stage;
+}
+
+async function loadDeal(id: string, field: string, ctx: DealsContext) {
+  requireId(id, field);
+  const deal = await ctx.loaders.dealById.load(id);
+  if (!deal) throw notFound('Deal', id);
+  const pipeline = await pipelineOf(deal, ctx);
+  return { deal, pipeline, current: requireStage(pipeline, deal.stageId) };
+}
+
+/** A stage a deal may enter: of its pipeline, neither deleted nor archived. */
+function targetStage(pipeline: PipelineDoc, stageId: string): StageDoc {
+  requireId(stageId, 'stageId');
+  const to = findStage(pipeline, stageId);
+  if (!to || to.deleted) throw badInput(`stage ${stageId} is not a stage of the deal's pipeline "${pipeline.name}"`, 'stageId');
+  if (to.archived) throw badInput(`stage "${to.name}" is archived: no deal enters it`, 'stageId');
+  return to;
+}
+
+/**
+ * The write of every move: conditional on the deal's stage and status as read, so two managers
+ * moving the same deal at once cannot both win, and the events always match what is stored.
+ */
+async function writeMove(deal: DealDoc, set: Record<string, unknown>, entry: StageChangeDoc, events: (after: DealDoc) => Envelope[]) {
+  const after = { ...deal, ...set } as DealDoc;
+  const moved = await updateWithEvents(
+    DealModel,
+    { _id: deal._id, tenantId: deal.tenantId, stageId: deal.stageId, status: deal.status },
+    { $set: set, $push: { stageHistory: entry } },
+    ...events(after),
+  );
+  if (!moved) throw conflict(`deal ${deal._id} was moved by someone else meanwhile; reload and try again`);
+  return moved;
+}
+
+export async function moveDeal(id: string, stageId: string, lostReason: string | null | undefined, ctx: DealsContext): Promise<DealDoc> {
+  const { deal, pipeline, current: from } = await loadDeal(id, 'id', ctx);
+  const to = targetStage(pipeline, stageId);
+  if (deal.stageId.equals(to._id)) return deal; // already there: nothing changes, nothing is published
+
+  const outcome = moveOutcome(deal.status, stageKind(to));
+  if (!outcome.ok) {
+    if (outcome.code === 'CONFLICT') throw conflict(`deal ${id}: ${outcome.message}`);
+    throw failedPrecondition(`deal ${id}: ${outcome.message}`, ['WON stage']);
+  }
+  let reason: string | null = null;
+  if (outcome.loses) {
+    const reasons = await lostReasonsOf(ctx.tenantId);
+    const given = lostReason?.trim();
+    if (!given) throw badInput(`a lost deal needs a lostReason, one of: ${reasons.join('; ')}`, 'lostReason');
+    reason = reasons.find((known) => known.toLowerCase() === given.toLowerCase()) ?? null;
+    if (!reason) throw badInput(`lostReason must be one of the tenant's reasons: ${reasons.join('; ')}`, 'lostReason');
+  }
+
+  const skipped = isGuidedMove(from, { position: to.position, kind: stageKind(to) }) ? undoneOnLeaving(from, deal.keyStepsDone, deal.stageResults) : [];
+  const strictness = strictnessOf(pipeline);
+  if (strictness === 'ENFORCE' && skipped.length > 0) {
+    throw failedPrecondition(`leaving "${from.name}" needs its key steps done and its result recorded`, skipped, { stageId: from._id.toString() });
+  }
+  const warned = strictness === 'WARN' ? skipped : [];
+
+  const now = new Date();
+  const durationSeconds = secondsBetween(deal.stageEnteredAt ?? deal.stageHistory.at(-1)?.movedAt, now);
+  const set: Record<string, unknown> = { stageId: to._id, stageEnteredAt: now, status: outcome.status };
+  if (outcome.closes) Object.assign(set, { closedAt: now, lostReason: reason });
+  const entry = { fromStageId: from._id, toStageId: to._id, movedBy: ctx.userId, movedAt: now, durationSeconds, skipped: warned, reopened: false, lostReason: reason };
+  return writeMove(deal, set, entry, (after) => [
+    dealStageChanged(after, from, to, { durationSeconds, skipped: warned }, ctx),
+    ...(outcome.wins ? [dealWon(after, to, now, ctx)] : []),
+    ...(outcome.loses ? [dealLost(after, to, now, reason!, ctx)] : []),
+  ]);
+}
+
+export async function reopenDeal(id: string, stageId: string, ctx: DealsContext): Promise<DealDoc> {
+  const { deal, pipeline, current: from } = await loadDeal(id, 'id', ctx);
+  const to = targetStage(pipeline, stageId);
+  if (deal.status === 'OPEN') throw conflict(`deal ${id} is open already`);
+  if (stageKind(to) !== 'OPEN') throw badInput(`a reopened deal goes to an OPEN stage; "${to.name}" is ${stageKind(to)}`, 'stageId');
+  const previousStatus = deal.status;
+  const now = new Date();
+  const durationSeconds = secondsBetween(deal.stageEnteredAt ?? deal.stageHistory.at(-1)?.movedAt, now);
+  const set = { stageId: to._id, stageEnteredAt: now, status: 'OPEN', closedAt: null, lostReason: null };
+  const entry = { fromStageId: from._id, toStageId: to._id, movedBy: ctx.userId, movedAt: now, durationSeconds, skipped: [], reopened: true, lostReason: null };
+  return writeMove(deal, set, entry, (after) => [dealReopened(after, previousStatus, from, to, ctx)]);
+}
+
+export async function completeKeyStep(dealId: string, stepId: string, ctx: DealsContext): Promise<DealDoc> {
+  const { deal, current } = await loadDeal(dealId, 'dealId', ctx);
+  requireId(stepId, 'stepId');
+  const step = (current.keySteps ?? []).find((candidate) => candidate._id.toString() === stepId);
+  if (!step) throw badInput(`key step ${stepId} is not a step of the deal's current stage "${current.name}"`, 'stepId');
+  if (deal.keyStepsDone?.[stepId]) return deal; // ticked before: nothing changes, nothing is published
+  // Conditional on the step not being ticked yet: a second tick at once changes nothing.
+  const ticked = await updateWithEvents(
+    DealModel,
+    { _id: deal._id, tenantId: ctx.tenantId, [`keyStepsDone.${stepId}`]: { $exists: false } },
+    { $set: { [`keyStepsDone.${stepId}`]: { stageId: current._id.toString(), by: ctx.userId, at: new Date() } } },
+    keyStepCompleted(deal, current, step, ctx),
+  );
+  return ticked ?? (await reload(deal));
+}
+
+export async function recordStageResult(dealId: string, text: string, ctx: DealsContext): Promise<DealDoc> {
+  const { deal, current } = await loadDeal(dealId, 'dealId', ctx);
+  const result = parseInput(stageResultInput, { text }).text;
+  const stageId = current._id.toString();
+  if (deal.stageResults?.[stageId]?.text === result) return deal;
+  // Conditional on the stage as read: a result is recorded for the stage the caller saw.
+  const recorded = await updateWithEvents(
+    DealModel,
+    { _id: deal._id, tenantId: ctx.tenantId, stageId: deal.stageId },
+    { $set: { [`stageResults.${stageId}`]: { text: result, by: ctx.userId, at: new Date() } } },
+    stageResultRecorded(deal, current, result, ctx),
+  );
+  if (!recorded) throw conflict(`deal ${dealId} was moved meanwhile; reload and try again`);
+  return recorded;
+}
+
+async function reload(deal: DealDoc): Promise<DealDoc> {
+  const fresh = await DealModel.findOne({ _id: deal._id, tenantId: deal.tenantId }).lean<DealDoc>();
+  if (!fresh) throw notFound('Deal', deal._id.toString());
+  return fresh;
+}

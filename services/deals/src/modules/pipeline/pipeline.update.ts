@@ -1,0 +1,89 @@
+import { badInput, conflict } from '@crm/service-kit';
+import { DealModel } from '../deal/deal.model';
+import type { StageSpec, StageUpdate } from './pipeline.input';
+import { newId, stageData, stageKind, type KeyStepDoc, type PipelineDoc, type StageDoc } from './pipeline.model';
+import { stageOrderProblem } from './pipeline.rules';
+
+const keySteps = (steps: StageSpec['keySteps'], existing: KeyStepDoc[] = [], field = 'stages'): KeyStepDoc[] =>
+  steps.map((step, index) => {
+    if (!step.id) return { _id: newId(), title: step.title, role: step.role };
+    const kept = existing.find((old) => old._id.toString() === step.id);
+    if (!kept) throw badInput(`key step ${step.id} is not a step of this stage`, `${field}.keySteps.${index}.id`);
+    return { _id: kept._id, title: step.title, role: step.role };
+  });
+
+const stageFrom = (spec: StageSpec, position: number): StageDoc => ({
+  _id: newId(),
+  name: spec.name,
+  position,
+  probability: spec.probability,
+  kind: spec.kind,
+  task: spec.task,
+  result: spec.result,
+  keySteps: keySteps(spec.keySteps),
+  expectedDurationDays: spec.expectedDurationDays,
+  archived: false,
+  deleted: false,
+});
+
+/** The stages of a new pipeline, checked against the order rules. */
+export function newStages(specs: StageSpec[]): StageDoc[] {
+  const problem = stageOrderProblem(specs);
+  if (problem) throw badInput(problem, 'stages');
+  return specs.map(stageFrom);
+}
+
+/**
+ * The stages after updatePipeline: the given order (existing stages by id, new ones without),
+ * the left-out ones marked deleted. Existing deals never break: a stage left out while a deal is
+ * in it, or a stage in use whose kind changes (its deals' status would no longer match), is
+ * refused with CONFLICT. Returns the stored list and the ids deleted now.
+ */
+export async function updatedStages(pipeline: PipelineDoc, input: StageUpdate[]): Promise<{ stages: StageDoc[]; deletedIds: string[] }> {
+  const byId = new Map(pipeline.stages.filter((stage) => !stage.deleted).map((stage) => [stage._id.toString(), stage]));
+  const seen = new Set<string>();
+  const stages = input.map((spec, position): StageDoc => {
+    const field = `stages.${position}`;
+    if (!spec.id) return { ...stageFrom(spec, position), archived: spec.archived };
+    const old = byId.get(spec.id);
+    if (!old) throw badInput(`stage ${spec.id} is not a stage of pipeline "${pipeline.name}"`, `${field}.id`);
+    if (seen.has(spec.id)) throw badInput(`stage ${spec.id} is listed twice`, `${field}.id`);
+    seen.add(spec.id);
+    return {
+      _id: old._id,
+      name: spec.name,
+      position,
+      probability: spec.probability,
+      kind: spec.kind,
+      task: spec.task,
+      result: spec.result,
+      keySteps: keySteps(spec.keySteps, old.keySteps, field),
+      expectedDurationDays: spec.expectedDurationDays,
+      archived: spec.archived,
+      deleted: false,
+    };
+  });
+  const problem = stageOrderProblem(stages.map((stage) => ({ name: stage.name, kind: stageKind(stage), archived: stage.archived })));
+  if (problem) throw badInput(problem, 'stages');
+
+  const removed = [...byId.values()].filter((stage) => !seen.has(stage._id.toString()));
+  const rekinded = stages.filter((stage) => byId.has(stage._id.toString()) && stageKind(byId.get(stage._id.toString())!) !== stageKind(stage));
+  await refuseIfInUse(pipeline, removed, (names) => `stages in use cannot be deleted (archive them instead): ${names}`);
+  await refuseIfInUse(pipeline, rekinded, (names) => `the kind of a stage in use cannot change: ${names}`);
+
+  const deletedBefore = pipeline.stages.filter((stage) => stage.deleted);
+  const deletedNow = removed.map((stage) => ({ ...stage, deleted: true }));
+  return { stages: [...stages, ...deletedBefore, ...deletedNow], deletedIds: removed.map((stage) => stage._id.toString()) };
+}
+
+async function refuseIfInUse(pipeline: PipelineDoc, stages: StageDoc[], message: (names: string) => string): Promise<void> {
+  if (stages.length === 0) return;
+  // One indexed existence check per stage (a few at most): `distinct` is not served with a time limit by the local store.
+  const inUse = await Promise.all(stages.map((stage) => DealModel.exists({ tenantId: pipeline.tenantId, pipelineId: pipeline._id, stageId: stage._id })));
+  const used = stages.filter((_stage, i) => inUse[i]);
+  if (used.length > 0) throw conflict(message(used.map((stage) => `"${stage.name}"`).join(', ')), { stageIds: used.map((stage) => stage._id.toString()) });
+}
+
+/** Whether the stages as events and the API show them differ. */
+export const stagesDiffer = (before: StageDoc[], after: StageDoc[]) =>
+  JSON.stringify(before.filter((stage) => !stage.deleted).map(stageData)) !== JSON.stringify(after.filter((stage) => !stage.deleted).map(stageData));
