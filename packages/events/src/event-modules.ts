@@ -4,6 +4,7 @@
  */
 export * as contacts from './contacts.events';
 export * as contactsSettings from './contacts-settings.events';
+export * as directory from './directory.events';
 export * as deals from './deals.events';
 export * as activities from './activities.events';
 export * as analytics from './analytics.events';

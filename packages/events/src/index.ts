@@ -4,6 +4,7 @@ export * from './define';
 export * from './catalogue';
 export * from './contacts.events';
 export * from './contacts-settings.events';
+export * from './directory.events';
 export * from './deals.events';
 export * from './activities.events';
 export * from './analytics.events';

@@ -4,6 +4,12 @@ export const topics = {
   contact: 'crm.contacts.contact',
   /** A tenant's settings of the contacts service: default country, required fields, custom fields, segments. */
   contactsSettings: 'crm.contacts.settings',
+  /** The people directory, teams and role permissions of a tenant (contacts service). */
+  directory: 'crm.contacts.directory',
+  /** Incoming leads: creation, routing, escalation, qualification and conversion. */
+  lead: 'crm.contacts.lead',
+  /** Published by web forms, marketing and other systems, not by the CRM: leads to take in. */
+  inboundLeads: 'crm.leads.lead',
   pipeline: 'crm.deals.pipeline',
   deal: 'crm.deals.deal',
   /** Concession requests on deals (special prices, trade credit) and their decisions. */
@@ -29,5 +35,6 @@ export const allTopics: Topic[] = Object.values(topics);
 /** The service that alone may publish on a topic (`crm.<service>.<aggregate>`, the ERP's `erp.<what>`); undefined for others. */
 export function topicOwner(topic: string): string | undefined {
   if (/^erp\.[a-z0-9-]+$/.test(topic)) return 'erp';
+  if (topic === topics.inboundLeads) return 'leads';
   return /^crm\.([a-z0-9-]+)\.[a-z0-9-]+$/.exec(topic)?.[1];
 }
