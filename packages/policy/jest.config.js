@@ -1,0 +1,1 @@
+module.exports = require('@crm/jest-config')(__dirname);

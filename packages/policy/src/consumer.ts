@@ -1,0 +1,42 @@
+import { PermissionsChanged, TeamChanged } from '@crm/events';
+import { isDuplicateKey, on } from '@crm/messaging';
+import { PolicyRoleModel, PolicyTeamModel, policyKey } from './read-models';
+
+/** Writes a document only over an older revision; a newer one already there makes the upsert a duplicate key (no change). */
+async function keepNewest(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+  }
+}
+
+export const teamHandler = on(TeamChanged, ({ teamId, leadId, memberIds, revision, deleted }, event) =>
+  keepNewest(() =>
+    PolicyTeamModel.updateOne(
+      { _id: policyKey(event.tenantId, teamId), revision: { $lt: revision } },
+      { $set: { tenantId: event.tenantId, teamId, leadId, memberIds: deleted ? [] : memberIds, revision, deleted } },
+      { upsert: true },
+    ),
+  ),
+);
+
+export const permissionsHandler = on(PermissionsChanged, ({ role, rights, deniedFields, revision }, event) =>
+  keepNewest(() =>
+    PolicyRoleModel.updateOne(
+      { _id: policyKey(event.tenantId, role), revision: { $lt: revision } },
+      { $set: { tenantId: event.tenantId, role, rights, deniedFields, revision } },
+      { upsert: true },
+    ),
+  ),
+);
+
+/**
+ * The consumer every service runs (one group per service) to keep its policy read models: the
+ * teams and the role overrides of every tenant. Users' roles come with their tokens, so
+ * UserChanged is not needed here.
+ */
+export const policyConsumer = (service: string) => ({
+  groupId: `${service}.policy`,
+  handlers: [teamHandler, permissionsHandler],
+});

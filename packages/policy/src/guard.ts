@@ -1,0 +1,56 @@
+import { forbidden } from '@crm/service-kit';
+import { can, canAssignTo, isFieldDenied, rowFilter, scopeOf, type Access, type OwnedRecord } from './access';
+import type { PermissionAction, PermissionObject } from './model';
+
+/** What a request context offers: its access, loaded once (see accessOnce). */
+export interface HasAccess {
+  access: () => Promise<Access>;
+}
+
+const denial = (object: PermissionObject, action: PermissionAction) => forbidden(`you may not ${action} this ${object}`);
+
+/** Throws FORBIDDEN unless the user may do `action` on the record. */
+export async function requireCan(ctx: HasAccess, object: PermissionObject, action: PermissionAction, record: OwnedRecord = {}): Promise<Access> {
+  const access = await ctx.access();
+  if (!can(access, object, action, record)) throw denial(object, action);
+  return access;
+}
+
+/** The row filter for a list, FORBIDDEN when the user has no such right at all. */
+export async function requireRowFilter(ctx: HasAccess, object: PermissionObject, action: PermissionAction = 'read', ownerField = 'ownerId'): Promise<Record<string, unknown>> {
+  const filter = rowFilter(await ctx.access(), object, action, ownerField);
+  if (!filter) throw forbidden(`you may not ${action} ${object} records`);
+  return filter;
+}
+
+/** Setting an owner is an assignment: the record must be in the assign scope, and so must the new owner. */
+export async function requireAssign(ctx: HasAccess, object: PermissionObject, record: OwnedRecord, newOwnerId: string): Promise<void> {
+  const access = await ctx.access();
+  if (!can(access, object, 'assign', record) || !canAssignTo(access, object, newOwnerId)) throw forbidden(`you may not give this ${object} to ${newOwnerId}`);
+}
+
+/** A record read by id (a single read or a federation reference): null when outside the read scope. */
+export async function readable<T extends OwnedRecord>(ctx: HasAccess, object: PermissionObject, record: T | null | undefined): Promise<T | null> {
+  if (!record) return null;
+  return can(await ctx.access(), object, 'read', record) ? record : null;
+}
+
+/** As `readable`, but FORBIDDEN for a record that exists outside the scope. */
+export async function requireReadable<T extends OwnedRecord>(ctx: HasAccess, object: PermissionObject, record: T | null | undefined): Promise<T | null> {
+  if (!record) return null;
+  if (!can(await ctx.access(), object, 'read', record)) throw denial(object, 'read');
+  return record;
+}
+
+export const hasRight = async (ctx: HasAccess, object: PermissionObject, action: PermissionAction) => scopeOf(await ctx.access(), object, action) !== undefined;
+
+/**
+ * A field resolver that answers null with a FORBIDDEN error on its path for a role denied
+ * `Type.path` (the field must be nullable), and the value otherwise.
+ */
+export function guardField<P, C extends HasAccess>(type: string, path: string, resolve: (parent: P, ctx: C) => unknown) {
+  return async (parent: P, _args: unknown, ctx: C) => {
+    if (isFieldDenied(await ctx.access(), type, path)) throw forbidden(`you may not read ${type}.${path}`);
+    return resolve(parent, ctx);
+  };
+}

@@ -1,0 +1,6 @@
+export * from './model';
+export * from './access';
+export * from './read-models';
+export * from './consumer';
+export * from './load-access';
+export * from './guard';
