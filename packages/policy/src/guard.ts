@@ -54,3 +54,23 @@ export function guardField<P, C extends HasAccess>(type: string, path: string, r
     return resolve(parent, ctx);
   };
 }
+
+/**
+ * Checks a change of a stored record just before its conditional write (so the record checked is
+ * the one written): update on the record as it was, and assign when its owner changes.
+ */
+export function authorizeChange(access: Access, object: PermissionObject, before: OwnedRecord, after: OwnedRecord): void {
+  if (!can(access, object, 'update', before)) throw denial(object, 'update');
+  const newOwner = after.ownerId ?? null;
+  if (newOwner !== (before.ownerId ?? null) && (!can(access, object, 'assign', before) || (newOwner !== null && !canAssignTo(access, object, newOwner)))) {
+    throw forbidden(`you may not give this ${object} to ${newOwner ?? 'nobody'}`);
+  }
+}
+
+/** A new record: create in the scope of its owner, and assign when the owner is someone else. */
+export async function requireCreate(ctx: HasAccess, object: PermissionObject, ownerId: string | null | undefined): Promise<void> {
+  const access = await ctx.access();
+  const owner = ownerId ?? access.userId;
+  if (!can(access, object, 'create', { ownerId: owner })) throw denial(object, 'create');
+  if (owner !== access.userId && !canAssignTo(access, object, owner)) throw forbidden(`you may not give this ${object} to ${owner}`);
+}

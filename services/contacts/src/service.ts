@@ -1,3 +1,4 @@
+import { policyConsumer } from '@crm/policy';
 import { createLogger, startService, type RunningService, type ServiceSpec } from '@crm/service-kit';
 import { loadConfig } from './config';
 import { createContext, type ContactsContext } from './context';
@@ -45,6 +46,9 @@ import { matchKeysConsumer } from './modules/duplicate/match-keys.consumer';
 import mergeSdl from './modules/merge/merge.graphql';
 import { mergeResolvers } from './modules/merge/merge.resolvers';
 import { resumeMerges } from './modules/merge/resume-merges';
+import rolePermissionSdl from './modules/role-permission/role-permission.graphql';
+import { RolePermissionModel } from './modules/role-permission/role-permission.model';
+import { rolePermissionResolvers } from './modules/role-permission/role-permission.resolvers';
 
 export type ContactsOverrides = Partial<Pick<ServiceSpec<ContactsContext>, 'relayOptions'>>;
 
@@ -73,6 +77,7 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       exportSdl,
       duplicateSdl,
       mergeSdl,
+      rolePermissionSdl,
     ],
     resolvers: [
       companyResolvers,
@@ -88,10 +93,11 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       exportResolvers(config.UPLOAD_TTL_HOURS),
       duplicateResolvers,
       mergeResolvers,
+      rolePermissionResolvers,
     ],
-    consumers: [historyConsumer, abcConsumer, timelineConsumer, matchKeysConsumer],
+    consumers: [historyConsumer, abcConsumer, timelineConsumer, matchKeysConsumer, policyConsumer('contacts')],
     extendContext: createContext,
-    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel],
+    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel, RolePermissionModel],
     routes: (app, identify) => {
       uploadRoutes({ maxBytes: config.UPLOAD_MAX_BYTES, ttlHours: config.UPLOAD_TTL_HOURS })(app, identify);
       downloadRoutes()(app, identify);

@@ -1,16 +1,19 @@
+import { requireRowFilter } from '@crm/policy';
 import type { Resolvers } from '../../generated/graphql';
 import { CompanyModel } from '../company/company.model';
 import { compileFilter } from '../list-filter/compile-filter';
 import { listPage } from '../list-filter/list-page';
 import { ListOrder } from '../list-filter/order';
+import { allOf } from '../list-filter/store-filter';
 import { companyFields, companyOrderFields } from './company-fields';
 
 export const companyListResolvers: Resolvers = {
   Query: {
-    companies: (_parent, { filter, orderBy, first, after }, ctx) =>
+    companies: async (_parent, { filter, orderBy, first, after }, ctx) =>
       listPage(CompanyModel, {
         tenantId: ctx.tenantId,
-        filter: compileFilter(filter, companyFields),
+        // The reader's row scope is part of the store query (and of totalCount).
+        filter: allOf([compileFilter(filter, companyFields), await requireRowFilter(ctx, 'company')]),
         order: ListOrder.of(orderBy, companyOrderFields),
         first,
         after,

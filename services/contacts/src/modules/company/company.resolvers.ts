@@ -1,3 +1,4 @@
+import { readable, requireCreate, requireReadable } from '@crm/policy';
 import { listSize, type ListBound } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import { customFieldList } from '../shared/custom-field-values';
@@ -8,17 +9,20 @@ export const COMPANY_CONTACTS: ListBound = { default: 20, max: 200 };
 
 export const companyResolvers: Resolvers = {
   Query: {
-    company: (_parent, { id }, ctx) => ctx.loaders.companyById.load(id),
+    company: async (_parent, { id }, ctx) => requireReadable(ctx, 'company', await ctx.loaders.companyById.load(id)),
   },
   Mutation: {
-    createCompany: (_parent, { input }, ctx) => createCompany(ctx, input),
-    updateCompany: (_parent, { id, input }, ctx) => updateCompany(ctx, id, input),
+    createCompany: async (_parent, { input }, ctx) => {
+      await requireCreate(ctx, 'company', input.ownerId);
+      return createCompany(ctx, input);
+    },
+    updateCompany: async (_parent, { id, input }, ctx) => updateCompany(ctx, id, input, undefined, await ctx.access()),
   },
   CompanyConnection: {
     totalCount: (connection) => connection.totalCount(),
   },
   Company: {
-    __resolveReference: (reference, ctx) => ctx.loaders.companyById.load(reference.id),
+    __resolveReference: async (reference, ctx) => readable(ctx, 'company', await ctx.loaders.companyById.load(reference.id)),
     id: (company) => company._id.toString(),
     customFields: (company) => customFieldList(company.customFields),
     tags: (company) => company.tags ?? [],

@@ -1,4 +1,5 @@
 import type { EventCause } from '@crm/events';
+import { authorizeChange, type Access } from '@crm/policy';
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
 import { conflict, notFound, parseInput, requireId } from '@crm/service-kit';
 import { Types } from 'mongoose';
@@ -97,10 +98,20 @@ export async function createCompany(cause: EventCause, input: unknown, context?:
   }
 }
 
-export async function updateCompany(cause: EventCause, id: string, input: unknown, context?: ChangeContext): Promise<CompanyDoc> {
+/** `access`: the caller's rights, checked on the company as read right before the conditional write. */
+export async function updateCompany(cause: EventCause, id: string, input: unknown, context?: ChangeContext, access?: Access): Promise<CompanyDoc> {
   requireId(id, 'id');
   const fields = parseInput(updateCompanySchema(await writeRules(cause.tenantId, 'COMPANY')), input);
-  const updated = await changeCompany(cause, id, (before) => applyInput(before, fields), context);
+  const updated = await changeCompany(
+    cause,
+    id,
+    (before) => {
+      const after = applyInput(before, fields);
+      if (access) authorizeChange(access, 'company', before, after);
+      return after;
+    },
+    context,
+  );
   if (!updated) throw notFound('Company', id);
   return updated;
 }

@@ -1,3 +1,4 @@
+import { readable, requireCreate, requireReadable } from '@crm/policy';
 import { listSize, type ListBound } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import { customFieldList } from '../shared/custom-field-values';
@@ -9,17 +10,20 @@ export const DIRECT_REPORTS: ListBound = { default: 20, max: 200 };
 
 export const contactResolvers: Resolvers = {
   Query: {
-    contact: (_parent, { id }, ctx) => ctx.loaders.contactById.load(id),
+    contact: async (_parent, { id }, ctx) => requireReadable(ctx, 'contact', await ctx.loaders.contactById.load(id)),
   },
   Mutation: {
-    createContact: (_parent, { input }, ctx) => createContact(ctx, input),
-    updateContact: (_parent, { id, input }, ctx) => updateContact(ctx, id, input),
+    createContact: async (_parent, { input }, ctx) => {
+      await requireCreate(ctx, 'contact', input.ownerId);
+      return createContact(ctx, input);
+    },
+    updateContact: async (_parent, { id, input }, ctx) => updateContact(ctx, id, input, undefined, await ctx.access()),
   },
   Contact: {
-    __resolveReference: (reference, ctx) => ctx.loaders.contactById.load(reference.id),
+    __resolveReference: async (reference, ctx) => readable(ctx, 'contact', await ctx.loaders.contactById.load(reference.id)),
     id: (contact) => contact._id.toString(),
     fullName: (contact) => `${contact.firstName} ${contact.lastName}`,
-    company: (contact, _args, ctx) => (contact.companyId ? ctx.loaders.companyById.load(contact.companyId.toString()) : null),
+    company: async (contact, _args, ctx) => (contact.companyId ? readable(ctx, 'company', await ctx.loaders.companyById.load(contact.companyId.toString())) : null),
     customFields: (contact) => customFieldList(contact.customFields),
     emails: (contact) => contact.emails ?? [],
     phones: (contact) => contact.phones ?? [],
@@ -27,10 +31,10 @@ export const contactResolvers: Resolvers = {
     messengers: (contact) => contact.messengers ?? [],
     tags: (contact) => contact.tags ?? [],
     employments: (contact) => sortEmployments(contact.employments ?? []),
-    reportsTo: (contact, _args, ctx) => (contact.reportsTo ? ctx.loaders.contactById.load(contact.reportsTo.toString()) : null),
+    reportsTo: async (contact, _args, ctx) => (contact.reportsTo ? readable(ctx, 'contact', await ctx.loaders.contactById.load(contact.reportsTo.toString())) : null),
     directReports: (contact, { first }, ctx) => ctx.loaders.directReports.load({ id: contact._id.toString(), first: listSize(first, DIRECT_REPORTS) }),
   },
   Employment: {
-    company: (employment, _args, ctx) => ctx.loaders.companyById.load(employment.companyId.toString()),
+    company: async (employment, _args, ctx) => readable(ctx, 'company', await ctx.loaders.companyById.load(employment.companyId.toString())),
   },
 };

@@ -1,4 +1,5 @@
 import type { EventCause } from '@crm/events';
+import { authorizeChange, type Access } from '@crm/policy';
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
 import { badInput, conflict, notFound, parseInput, requireId } from '@crm/service-kit';
 import { Types } from 'mongoose';
@@ -113,6 +114,8 @@ export async function createContact(cause: EventCause, input: unknown, context?:
   const fields = parseInput(createContactSchema(rules), input);
   const blank = { _id: new Types.ObjectId(), tenantId: cause.tenantId, emails: [], phones: [], addresses: [], messengers: [], employments: [], tags: [], customFields: {}, mergedIds: [], revision: 0 } as unknown as ContactDoc;
   const contact = derive(applyInput(blank, fields, null));
+  // As a company, a new person belongs to who created them unless the input names an owner.
+  contact.ownerId ??= 'userId' in cause ? (cause.userId ?? null) : null;
   const id = contact._id.toString();
   await checkCompanies(cause.tenantId, blank, contact);
   await checkReportsTo(cause.tenantId, id, blank, contact);
@@ -126,10 +129,20 @@ export async function createContact(cause: EventCause, input: unknown, context?:
   }
 }
 
-export async function updateContact(cause: EventCause, id: string, input: unknown, context?: ChangeContext): Promise<ContactDoc> {
+/** `access`: the caller's rights, checked on the person as read right before the conditional write. */
+export async function updateContact(cause: EventCause, id: string, input: unknown, context?: ChangeContext, access?: Access): Promise<ContactDoc> {
   requireId(id, 'id');
   const fields = parseInput(updateContactSchema(await writeRules(cause.tenantId, 'CONTACT')), input);
-  const updated = await changeContact(cause, id, (before) => applyInput(before, fields, new Date()), context);
+  const updated = await changeContact(
+    cause,
+    id,
+    (before) => {
+      const after = applyInput(before, fields, new Date());
+      if (access) authorizeChange(access, 'contact', before, after);
+      return after;
+    },
+    context,
+  );
   if (!updated) throw notFound('Contact', id);
   return updated;
 }

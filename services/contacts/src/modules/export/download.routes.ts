@@ -5,6 +5,7 @@ import { isUnauthenticated, sendError } from '../http/json-error';
 import { contentTypes, writeCompaniesFile } from './export-file';
 import { ExportModel, type ExportDoc } from './export.model';
 import { findCompanies } from './find-companies';
+import { loadAccess, rowFilter } from '@crm/policy';
 
 /**
  * GET /downloads/:id: an export of the caller's tenant, written while it is sent (the gateway
@@ -23,13 +24,16 @@ export function downloadRoutes() {
       const id = String(req.params.id);
       const found = Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id) ? await ExportModel.findOne({ _id: id, tenantId: ctx.tenantId }).lean<ExportDoc>() : null;
       if (!found || found.expiresAt <= new Date()) return sendError(res, 404, 'NOT_FOUND', `Download ${id} not found`);
+      // The rights as they are now: the file holds only the companies the caller may export.
+      const scope = rowFilter(await loadAccess(ctx.identity), 'company', 'export');
+      if (!scope) return sendError(res, 403, 'FORBIDDEN', 'you may not export companies');
       const extension = found.format === 'XLSX' ? 'xlsx' : 'csv';
       res.status(200);
       res.setHeader('content-type', contentTypes[found.format]);
       res.setHeader('content-disposition', `attachment; filename="companies-${found.day}.${extension}"`);
       res.setHeader('cache-control', 'no-store');
       try {
-        await writeCompaniesFile(findCompanies(ctx.tenantId, found.filter), found.format, res);
+        await writeCompaniesFile(findCompanies(ctx.tenantId, found.filter, scope), found.format, res);
       } catch (error) {
         // Headers are gone: the cut connection tells the client the file is incomplete.
         ctx.logger.error({ err: error, exportId: id }, 'export failed while being sent');

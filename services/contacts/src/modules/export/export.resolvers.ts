@@ -1,4 +1,5 @@
 import { dayOf } from '@crm/messaging';
+import { requireRowFilter } from '@crm/policy';
 import { parseInput } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ export const exportResolvers = (ttlHours: number): Resolvers => ({
   Mutation: {
     exportCompanies: async (_parent, args, ctx) => {
       const { format } = parseInput(exportInput, args);
+      await requireRowFilter(ctx, 'company', 'export');
       // Checked now (a bad filter is refused at once); kept as the client gave it and compiled
       // again at download time, so the stored document never holds store operators.
       compileFilter(args.filter, companyFields);

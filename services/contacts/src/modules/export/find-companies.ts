@@ -13,10 +13,11 @@ const PAGE = 500;
 /**
  * Every company of the tenant the filter matches, newest first, as a stream of pages read by
  * key range on `{tenantId, _id}` (never one long-lived cursor: each query stays within the store's
- * time limit however many companies there are). The one place the export reads companies.
+ * time limit however many companies there are). The one place the export reads companies;
+ * `rowScope` is the exporter's row filter (@crm/policy).
  */
-export async function* findCompanies(tenantId: string, filter: CompanyExportFilter = null): AsyncGenerator<CompanyDoc> {
-  const match = allOf([{ tenantId }, compileFilter(filter, companyFields)]);
+export async function* findCompanies(tenantId: string, filter: CompanyExportFilter = null, rowScope: Record<string, unknown> = {}): AsyncGenerator<CompanyDoc> {
+  const match = allOf([{ tenantId }, compileFilter(filter, companyFields), rowScope]);
   let before: Types.ObjectId | undefined;
   for (;;) {
     const page = await CompanyModel.find(before ? allOf([match, { _id: { $lt: before } }]) : match, { outbox: 0 })

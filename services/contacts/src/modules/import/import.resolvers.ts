@@ -1,5 +1,6 @@
 import { badInput, listSize, notFound, parseInput, requireId, type ListBound } from '@crm/service-kit';
 import { Types } from 'mongoose';
+import { requireCreate } from '@crm/policy';
 import type { Resolvers } from '../../generated/graphql';
 import { findUpload } from '../upload/upload.store';
 import { entityOf, isImportField } from './import-fields';
@@ -22,6 +23,8 @@ export const importResolvers: Resolvers = {
       if (fields.format && fields.format !== upload.format) throw badInput(`the uploaded file is ${upload.format}, not ${fields.format}`, 'format');
       const mapping = fields.mapping ?? [];
       const entity = fields.entity ?? (mapping.length > 0 ? entityOf(mapping) : 'CONTACT');
+      // An import creates records as its importer: the create right on their own records is required.
+      await requireCreate(ctx, entity === 'COMPANY' ? 'company' : 'contact', ctx.userId);
       const wrong = mapping.findIndex(({ field }) => !isImportField(entity, field));
       if (wrong >= 0) throw badInput(`${mapping[wrong]!.field} is not a field an import of ${entity} rows fills`, `mapping.${wrong}.field`);
       const job = await ImportJobModel.create({

@@ -2,6 +2,7 @@ import { hasRole } from '@crm/auth';
 import { createEvent, eventMeta, SegmentChanged } from '@crm/events';
 import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messaging';
 import { badInput, conflict, forbidden, isId, notFound, requireId, requireUserId } from '@crm/service-kit';
+import { requireRowFilter } from '@crm/policy';
 import type { Resolvers } from '../../generated/graphql';
 import type { ContactsContext } from '../../context';
 import { companyFields, companyOrderFields } from '../company-list/company-fields';
@@ -105,11 +106,12 @@ export const segmentResolvers: Resolvers = {
   },
   Segment: {
     id: (segment) => segment._id.toString(),
-    count: (segment, _args, ctx) => CompanyModel.countDocuments(segmentCompanies(segment, ctx)).exec(),
-    companies: (segment, { orderBy, first, after }, ctx) =>
+    // The segment's companies as far as the reader may see them (their row scope in the store query).
+    count: async (segment, _args, ctx) => CompanyModel.countDocuments(allOf([segmentCompanies(segment, ctx), await requireRowFilter(ctx, 'company')])).exec(),
+    companies: async (segment, { orderBy, first, after }, ctx) =>
       listPage(CompanyModel, {
         tenantId: ctx.tenantId,
-        filter: compileFilter(segment.filter, companyFields),
+        filter: allOf([compileFilter(segment.filter, companyFields), await requireRowFilter(ctx, 'company')]),
         order: ListOrder.of(orderBy, companyOrderFields),
         first,
         after,
