@@ -57,18 +57,20 @@ export function buildAccess({ tenantId, userId, roles, teams, overrides }: Acces
 
 export const scopeOf = (access: Access, object: PermissionObject, action: PermissionAction): Scope | undefined => access.grants.get(key(object, action));
 
-/** A record as far as rights go: who owns it and, where it has one, its team. */
+/**
+ * A record as far as rights go: who owns it. (A record's own `teamId` does not widen a TEAM scope:
+ * lists filter on the owner in the store, and a single read must answer as the list does.)
+ */
 export interface OwnedRecord {
   ownerId?: string | null;
-  teamId?: string | null;
 }
 
-/** Whether `scope` covers a record: OWN its owner, TEAM an owner of the user's teams (or one of those teams), ALL any. */
+/** Whether `scope` covers a record: OWN its owner, TEAM an owner in the user's teams, ALL any. */
 export function inScope(access: Access, scope: Scope, record: OwnedRecord): boolean {
   if (scope === 'ALL') return true;
   const ownerId = record.ownerId ?? null;
   if (scope === 'OWN') return ownerId === access.userId;
-  return (ownerId !== null && access.teamUserIds.includes(ownerId)) || (!!record.teamId && access.teamIds.includes(record.teamId));
+  return ownerId !== null && access.teamUserIds.includes(ownerId);
 }
 
 /** May the user do `action` on `object` for this record (ownerless objects: whether the right is granted at all)? */

@@ -48,10 +48,10 @@ export const hasRight = async (ctx: HasAccess, object: PermissionObject, action:
  * A field resolver that answers null with a FORBIDDEN error on its path for a role denied
  * `Type.path` (the field must be nullable), and the value otherwise.
  */
-export function guardField<P, C extends HasAccess>(type: string, path: string, resolve: (parent: P, ctx: C) => unknown) {
-  return async (parent: P, _args: unknown, ctx: C) => {
+export function guardField<P, R, C extends HasAccess = HasAccess>(type: string, path: string, resolve: (parent: P, ctx: C) => R) {
+  return async (parent: P, _args: unknown, ctx: C): Promise<Awaited<R>> => {
     if (isFieldDenied(await ctx.access(), type, path)) throw forbidden(`you may not read ${type}.${path}`);
-    return resolve(parent, ctx);
+    return await resolve(parent, ctx);
   };
 }
 

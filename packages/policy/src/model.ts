@@ -34,7 +34,7 @@ export const builtInRoles = ['admin', 'head_of_sales', 'manager'] as const;
 export const ownerlessObjects: readonly PermissionObject[] = ['pipeline', 'analytics'];
 
 /** Fields a role may be denied (each nullable in its subgraph's schema). */
-export const deniableFields = ['Company.profile.solvency', 'Company.potential', 'Deal.amount', 'Deal.probability'] as const;
+export const deniableFields = ['Company.profile.solvency', 'Company.potential', 'Deal.amount'] as const;
 
 const every = (scope: Scope, objects: readonly PermissionObject[] = permissionObjects): Right[] =>
   objects.flatMap((object) => permissionActions.map((action) => ({ object, action, scope })));

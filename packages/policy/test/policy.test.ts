@@ -33,7 +33,6 @@ describe('defaults', () => {
     expect(hos.teamIds).toEqual(['north']);
     expect(can(hos, 'deal', 'assign', { ownerId: 'ben' })).toBe(true);
     expect(can(hos, 'contact', 'delete', { ownerId: 'carl' })).toBe(false);
-    expect(can(hos, 'company', 'read', { teamId: 'north' })).toBe(true);
     expect(can(hos, 'pipeline', 'update')).toBe(true);
     expect(rowFilter(hos, 'deal', 'read')).toEqual({ ownerId: { $in: expect.arrayContaining(['hos', 'anna', 'ben']) } });
     expect((rowFilter(hos, 'deal', 'read')!.ownerId as { $in: string[] }).$in).not.toContain('carl');

@@ -1,3 +1,4 @@
+import { accessOnce, rowFilter, type HasAccess } from '@crm/policy';
 import { createByIdLoader, createListLoader, type BaseContext } from '@crm/service-kit';
 import { companyLoaders } from './modules/company/company.loaders';
 import { loadDealsByCompany } from './modules/company/company.resolvers';
@@ -5,18 +6,22 @@ import { loadConcessionsByDeal } from './modules/concession/concession.resolvers
 import { DealModel, type DealDoc } from './modules/deal/deal.model';
 import { PipelineModel, type PipelineDoc } from './modules/pipeline/pipeline.model';
 
-export interface DealsContext extends BaseContext {
+export interface DealsContext extends BaseContext, HasAccess {
   loaders: ReturnType<typeof createLoaders>;
 }
 
-function createLoaders(tenantId: string) {
+function createLoaders(tenantId: string, access: HasAccess['access']) {
   return {
     pipelineById: createByIdLoader<PipelineDoc>(PipelineModel, tenantId),
     dealById: createByIdLoader<DealDoc>(DealModel, tenantId),
     ...companyLoaders(tenantId),
-    dealsByCompany: createListLoader((companyId, limit) => loadDealsByCompany(tenantId, companyId, limit)),
+    // A company's deals as far as the reader may see them (the row scope is part of the store query).
+    dealsByCompany: createListLoader(async (companyId, limit) => loadDealsByCompany(tenantId, companyId, limit, rowFilter(await access(), 'deal', 'read') ?? { _id: { $in: [] } })),
     concessionsByDeal: createListLoader((dealId, limit) => loadConcessionsByDeal(tenantId, dealId, limit)),
   };
 }
 
-export const createContext = (base: BaseContext): DealsContext => ({ ...base, loaders: createLoaders(base.tenantId) });
+export const createContext = (base: BaseContext): DealsContext => {
+  const access = accessOnce(base.identity);
+  return { ...base, access, loaders: createLoaders(base.tenantId, access) };
+};

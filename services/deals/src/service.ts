@@ -1,3 +1,4 @@
+import { policyConsumer } from '@crm/policy';
 import { createLogger, startService, type RunningService, type ServiceSpec } from '@crm/service-kit';
 import { loadConfig } from './config';
 import { createContext, type DealsContext } from './context';
@@ -36,7 +37,7 @@ export async function startDeals(env: NodeJS.ProcessEnv = process.env, overrides
     resolvers: [pipelineResolvers, dealResolvers, companyResolvers, concessionResolvers, purchaseResolvers],
     extendContext: createContext,
     outboxModels: [PipelineModel, DealModel, ConcessionModel, LostReasonsModel],
-    consumers: [companyConsumer, purchaseConsumer, mergesConsumer],
+    consumers: [companyConsumer, purchaseConsumer, mergesConsumer, policyConsumer('deals')],
     ...overrides,
   });
   const stopSweeper = startCompanyReferenceSweeper(logger);

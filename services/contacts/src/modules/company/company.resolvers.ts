@@ -1,4 +1,5 @@
-import { readable, requireCreate, requireReadable } from '@crm/policy';
+import { guardField, readable, requireCreate, requireReadable } from '@crm/policy';
+import type { CompanyDoc } from './company.model';
 import { listSize, type ListBound } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import { customFieldList } from '../shared/custom-field-values';
@@ -18,6 +19,10 @@ export const companyResolvers: Resolvers = {
     },
     updateCompany: async (_parent, { id, input }, ctx) => updateCompany(ctx, id, input, undefined, await ctx.access()),
   },
+  CompanyProfile: {
+    // Field rights: null with a FORBIDDEN error on the path for a role denied Company.profile.solvency.
+    solvency: guardField('Company', 'profile.solvency', (profile: { solvency?: unknown }) => profile.solvency ?? null),
+  },
   CompanyConnection: {
     totalCount: (connection) => connection.totalCount(),
   },
@@ -32,6 +37,7 @@ export const companyResolvers: Resolvers = {
     messengers: (company) => company.messengers ?? [],
     riskFlags: (company) => company.riskFlags ?? [],
     profile: (company) => ({ ...company.profile, mainCustomers: company.profile?.mainCustomers ?? [], shareholders: company.profile?.shareholders ?? [], competitors: company.profile?.competitors ?? [], litigation: company.profile?.litigation ?? [] }),
+    potential: guardField('Company', 'potential', (company: CompanyDoc) => company.potential ?? null),
     completeness: (company) => company.completeness ?? { percent: 100, missing: [] },
     contacts: (company, { first }, ctx) => ctx.loaders.contactsByCompany.load({ id: company._id.toString(), first: listSize(first, COMPANY_CONTACTS) }),
   },

@@ -22,5 +22,5 @@ export const companyResolvers: Resolvers = {
 };
 
 /** A company's newest deals, up to the limit. */
-export const loadDealsByCompany = (tenantId: string, companyId: string, limit: number) =>
-  DealModel.find({ tenantId, companyId }).sort({ _id: -1 }).limit(limit).lean<DealDoc[]>().exec();
+export const loadDealsByCompany = (tenantId: string, companyId: string, limit: number, rowScope: Record<string, unknown> = {}) =>
+  DealModel.find({ tenantId, companyId, ...rowScope }).sort({ _id: -1 }).limit(limit).lean<DealDoc[]>().exec();

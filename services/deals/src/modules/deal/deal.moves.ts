@@ -1,5 +1,6 @@
 import { updateWithEvents } from '@crm/messaging';
-import { badInput, conflict, failedPrecondition, notFound, parseInput, requireId } from '@crm/service-kit';
+import { requireCan } from '@crm/policy';
+import { badInput, conflict, failedPrecondition, forbidden, notFound, parseInput, requireId } from '@crm/service-kit';
 import type { Envelope } from '@crm/events';
 import type { DealsContext } from '../../context';
 import { findStage, stageKind, strictnessOf, type PipelineDoc, type StageDoc } from '../pipeline/pipeline.model';
@@ -25,8 +26,17 @@ async function loadDeal(id: string, field: string, ctx: DealsContext) {
   requireId(id, field);
   const deal = await ctx.loaders.dealById.load(id);
   if (!deal) throw notFound('Deal', id);
+  // Moving a deal, reopening it and recording its steps are updates of it; the owner read is part of the write's condition.
+  await requireCan(ctx, 'deal', 'update', deal);
   const pipeline = await pipelineOf(deal, ctx);
   return { deal, pipeline, current: requireStage(pipeline, deal.stageId) };
+}
+
+/** Per-stage rights: a stage may name the roles that move deals into it (admins always may). */
+function requireStageRole(stage: StageDoc, ctx: DealsContext): void {
+  const allowed = stage.allowedRoles ?? [];
+  if (allowed.length === 0 || ctx.identity.roles.some((role) => role === 'admin' || allowed.includes(role))) return;
+  throw forbidden(`only ${allowed.join(', ')} may move deals into "${stage.name}"`);
 }
 
 /** A stage a deal may enter: of its pipeline, neither deleted nor archived. */
@@ -46,7 +56,7 @@ async function writeMove(deal: DealDoc, set: Record<string, unknown>, entry: Sta
   const after = { ...deal, ...set } as DealDoc;
   const moved = await updateWithEvents(
     DealModel,
-    { _id: deal._id, tenantId: deal.tenantId, stageId: deal.stageId, status: deal.status },
+    { _id: deal._id, tenantId: deal.tenantId, stageId: deal.stageId, status: deal.status, ownerId: deal.ownerId },
     { $set: set, $push: { stageHistory: entry } },
     ...events(after),
   );
@@ -58,6 +68,7 @@ export async function moveDeal(id: string, stageId: string, lostReason: string |
   const { deal, pipeline, current: from } = await loadDeal(id, 'id', ctx);
   const to = targetStage(pipeline, stageId);
   if (deal.stageId.equals(to._id)) return deal; // already there: nothing changes, nothing is published
+  requireStageRole(to, ctx);
 
   const outcome = moveOutcome(deal.status, stageKind(to));
   if (!outcome.ok) {
@@ -95,6 +106,7 @@ export async function moveDeal(id: string, stageId: string, lostReason: string |
 export async function reopenDeal(id: string, stageId: string, ctx: DealsContext): Promise<DealDoc> {
   const { deal, pipeline, current: from } = await loadDeal(id, 'id', ctx);
   const to = targetStage(pipeline, stageId);
+  requireStageRole(to, ctx);
   if (deal.status === 'OPEN') throw conflict(`deal ${id} is open already`);
   if (stageKind(to) !== 'OPEN') throw badInput(`a reopened deal goes to an OPEN stage; "${to.name}" is ${stageKind(to)}`, 'stageId');
   const previousStatus = deal.status;

@@ -1,6 +1,7 @@
 import { hasRole } from '@crm/auth';
 import { createEvent, eventMeta, LostReasonsChanged } from '@crm/events';
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
+import { authorizeChange, guardField, readable, requireCreate, requireReadable } from '@crm/policy';
 import { badInput, conflict, forbidden, listSize, notFound, parseInput, requireId, type ListBound } from '@crm/service-kit';
 import { GraphQLScalarType } from 'graphql';
 import { GraphQLJSON } from 'graphql-scalars';
@@ -61,13 +62,14 @@ export const dealResolvers: Resolvers = {
   JSON: GraphQLJSON,
   JSONObject,
   Query: {
-    deal: (_parent, { id }, ctx) => ctx.loaders.dealById.load(id),
+    deal: async (_parent, { id }, ctx) => requireReadable(ctx, 'deal', await ctx.loaders.dealById.load(id)),
     staleDeals: (_parent, { pipelineId, first, after }, ctx) => staleDeals(pipelineId, first, after, ctx),
     lostReasons: (_parent, _args, ctx) => lostReasonsOf(ctx.tenantId),
   },
   Mutation: {
     createDeal: async (_parent, { input }, ctx) => {
       const fields = parseInput(createDealInput, input);
+      await requireCreate(ctx, 'deal', fields.ownerId);
       const companyId = requireId(fields.companyId, 'companyId');
       const pipelineId = requireId(fields.pipelineId, 'pipelineId');
       const pipeline = await ctx.loaders.pipelineById.load(pipelineId);
@@ -113,6 +115,8 @@ export const dealResolvers: Resolvers = {
       const after = { ...before, ...given, amount: dealAmount(given.amount, items, before.amount) };
       const changes = fieldChanges(before, after);
       if (changes.length === 0) return deal;
+      // The deal as read is the one written (the write is conditional on its version).
+      authorizeChange(await ctx.access(), 'deal', deal, after);
 
       const entry = { changedBy: ctx.userId, changedAt: new Date(), changes };
       const changeLog = [...(deal.changeLog ?? []), entry].slice(-MAX_CHANGE_LOG);
@@ -150,8 +154,9 @@ export const dealResolvers: Resolvers = {
     },
   },
   Deal: {
-    __resolveReference: (reference, ctx) => ctx.loaders.dealById.load(reference.id),
+    __resolveReference: async (reference, ctx) => readable(ctx, 'deal', await ctx.loaders.dealById.load(reference.id)),
     id: (deal) => deal._id.toString(),
+    amount: guardField('Deal', 'amount', (deal: DealDoc) => deal.amount),
     company: (deal) => ({ id: deal.companyId }),
     contacts: (deal) => (deal.contacts ?? []).map(({ contactId, role }) => ({ contact: { id: contactId }, role })),
     lineItems: (deal) => (deal.lineItems ?? []).map((item) => ({ ...item, total: lineTotal(item) })),

@@ -1,3 +1,4 @@
+import { requireRowFilter } from '@crm/policy';
 import { decodeCursor, listSize, notFound, requireId, toConnection, type ListBound } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import type { DealsContext } from '../../context';
@@ -28,7 +29,7 @@ export async function staleDeals(pipelineId: string, first: number | null | unde
     .filter((stage) => stage.expectedDurationDays)
     .map((stage) => ({ stageId: stage._id, stageEnteredAt: { $lt: new Date(now - stage.expectedDurationDays! * DAY_MS) } }));
   if (branches.length === 0 || size === 0) return toConnection<DealDoc>([], size, async () => 0, Boolean(after));
-  const filter: Record<string, unknown> = { tenantId: ctx.tenantId, pipelineId: pipeline._id, status: 'OPEN', $or: branches };
+  const filter: Record<string, unknown> = { tenantId: ctx.tenantId, pipelineId: pipeline._id, status: 'OPEN', $or: branches, ...(await requireRowFilter(ctx, 'deal')) };
   if (after) filter._id = { $gt: new Types.ObjectId(requireId(decodeCursor(after), 'after')) };
   const rows = await DealModel.find(filter).sort({ _id: 1 }).limit(size + 1).lean<DealDoc[]>();
   return toConnection(rows, size, async () => rows.length, Boolean(after));

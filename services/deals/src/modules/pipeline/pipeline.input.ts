@@ -1,3 +1,4 @@
+import { roleNameSchema } from '@crm/auth';
 import { idInput } from '@crm/service-kit';
 import { z } from 'zod';
 
@@ -44,6 +45,11 @@ const stageFields = {
     .nullish()
     .transform((steps) => steps ?? []),
   expectedDurationDays: z.number().int('expectedDurationDays is a whole number of days').min(1).max(3650).nullish().transform((days) => days ?? null),
+  allowedRoles: z
+    .array(roleNameSchema)
+    .max(20)
+    .nullish()
+    .transform((roles) => [...new Set(roles ?? [])]),
 };
 
 const uniqueNames = (stages: { name: string }[]) => new Set(stages.map((stage) => stage.name.toLowerCase())).size === stages.length;

@@ -26,6 +26,8 @@ export interface StageDoc {
   result?: string | null;
   keySteps?: KeyStepDoc[];
   expectedDurationDays?: number | null;
+  /** Only these roles move deals into the stage (admins always may); empty: everyone with the deal's update right. */
+  allowedRoles?: string[];
   /** Kept, shown, left by its deals, entered by none. */
   archived?: boolean;
   /** Removed by updatePipeline while no deal was in it; kept so that stage histories still name it. */
@@ -64,6 +66,7 @@ const stageSchema = new Schema<StageDoc>({
   result: { type: String, default: null },
   keySteps: { type: [keyStepSchema], default: [] },
   expectedDurationDays: { type: Number, default: null },
+  allowedRoles: { type: [String], default: [] },
   archived: { type: Boolean, default: false },
   deleted: { type: Boolean, default: false },
 });

@@ -1,4 +1,4 @@
-import { hasRole } from '@crm/auth';
+import { hasRight } from '@crm/policy';
 import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messaging';
 import { badInput, conflict, forbidden, listSize, notFound, parseInput, requireId, type ListBound } from '@crm/service-kit';
 import type { DealsContext } from '../../context';
@@ -12,9 +12,14 @@ import { newStages, stagesDiffer, updatedStages } from './pipeline.update';
 /** Query.pipelines: as in pipeline.graphql. */
 export const PIPELINES: ListBound = { default: 50, max: 100 };
 
-// The funnel is the company's sales process: managers follow it, they do not define it.
-function requireDesigner(ctx: DealsContext, what: string): void {
-  if (!hasRole(ctx.identity, 'admin', 'head_of_sales')) throw forbidden(`only admins and heads of sales may ${what}`);
+// The funnel is the company's sales process: by default managers follow it, they do not define it (@crm/policy's pipeline rights).
+async function requireDesigner(ctx: DealsContext, action: 'create' | 'update', what: string): Promise<void> {
+  if (!(await hasRight(ctx, 'pipeline', action))) throw forbidden(`your roles may not ${what}`);
+}
+
+async function requirePipelineReader(ctx: DealsContext): Promise<true> {
+  if (!(await hasRight(ctx, 'pipeline', 'read'))) throw forbidden('your roles may not read pipelines');
+  return true;
 }
 
 async function insertPipeline(input: unknown, templateKey: string | null, ctx: DealsContext): Promise<PipelineDoc> {
@@ -37,19 +42,20 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 
 export const pipelineResolvers: Resolvers = {
   Query: {
-    pipelines: (_parent, { first }, ctx) =>
+    pipelines: async (_parent, { first }, ctx) =>
+      (await requirePipelineReader(ctx)) &&
       PipelineModel.find({ tenantId: ctx.tenantId }).sort({ name: 1 }).limit(listSize(first, PIPELINES)).lean<PipelineDoc[]>().exec(),
-    pipeline: (_parent, { id }, ctx) => ctx.loaders.pipelineById.load(id),
+    pipeline: async (_parent, { id }, ctx) => (await requirePipelineReader(ctx)) && ctx.loaders.pipelineById.load(id),
     pipelineTemplates: () => [...pipelineTemplates],
   },
   Mutation: {
     createPipeline: async (_parent, { input }, ctx) => {
-      requireDesigner(ctx, 'create pipelines');
+      await requireDesigner(ctx, 'create', 'create pipelines');
       return insertPipeline(input, null, ctx);
     },
 
     createPipelineFromTemplate: async (_parent, { key, name }, ctx) => {
-      requireDesigner(ctx, 'create pipelines');
+      await requireDesigner(ctx, 'create', 'create pipelines');
       const template = findTemplate(key);
       if (!template) throw badInput(`no template "${key.slice(0, 100)}"; pipelineTemplates lists them`, 'key');
       const { stages, strictness, followUps } = template;
@@ -57,7 +63,7 @@ export const pipelineResolvers: Resolvers = {
     },
 
     updatePipeline: async (_parent, { id, input }, ctx) => {
-      requireDesigner(ctx, 'change pipelines');
+      await requireDesigner(ctx, 'update', 'change pipelines');
       requireId(id, 'id');
       const fields = parseInput(updatePipelineInput, input);
       const pipeline = await ctx.loaders.pipelineById.load(id);
@@ -107,6 +113,7 @@ export const pipelineResolvers: Resolvers = {
     result: (stage) => stage.result ?? null,
     keySteps: (stage) => stage.keySteps ?? [],
     expectedDurationDays: (stage) => stage.expectedDurationDays ?? null,
+    allowedRoles: (stage) => stage.allowedRoles ?? [],
     archived: (stage) => stage.archived ?? false,
   },
   KeyStep: {

@@ -21,7 +21,7 @@ const stage = (
   task: string | null,
   result: string | null,
   keySteps: Step[] = [],
-): StageSpec => ({ name, kind, probability, expectedDurationDays, task, result, keySteps: keySteps.map(([title, role]) => ({ title, role })) });
+): StageSpec => ({ name, kind, probability, expectedDurationDays, task, result, keySteps: keySteps.map(([title, role]) => ({ title, role })), allowedRoles: [] });
 
 const distribution: PipelineTemplateSpec = {
   key: 'distribution',

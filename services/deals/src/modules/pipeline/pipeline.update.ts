@@ -22,6 +22,7 @@ const stageFrom = (spec: StageSpec, position: number): StageDoc => ({
   result: spec.result,
   keySteps: keySteps(spec.keySteps),
   expectedDurationDays: spec.expectedDurationDays,
+  allowedRoles: spec.allowedRoles,
   archived: false,
   deleted: false,
 });
@@ -59,6 +60,7 @@ export async function updatedStages(pipeline: PipelineDoc, input: StageUpdate[])
       result: spec.result,
       keySteps: keySteps(spec.keySteps, old.keySteps, field),
       expectedDurationDays: spec.expectedDurationDays,
+      allowedRoles: spec.allowedRoles,
       archived: spec.archived,
       deleted: false,
     };
@@ -85,5 +87,7 @@ async function refuseIfInUse(pipeline: PipelineDoc, stages: StageDoc[], message:
 }
 
 /** Whether the stages as events and the API show them differ. */
+/** Who may move deals into a stage is the deals service's own concern (not in the events), but a change of it is a change. */
+const stageState = (stage: StageDoc) => ({ ...stageData(stage), allowedRoles: stage.allowedRoles ?? [] });
 export const stagesDiffer = (before: StageDoc[], after: StageDoc[]) =>
-  JSON.stringify(before.filter((stage) => !stage.deleted).map(stageData)) !== JSON.stringify(after.filter((stage) => !stage.deleted).map(stageData));
+  JSON.stringify(before.filter((stage) => !stage.deleted).map(stageState)) !== JSON.stringify(after.filter((stage) => !stage.deleted).map(stageState));
