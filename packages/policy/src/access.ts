@@ -103,3 +103,9 @@ export function deniedFields(access: Access, type: string): string[] {
 }
 
 export const isFieldDenied = (access: Access, type: string, path: string): boolean => access.deniedFields.has(`${type}.${path}`);
+
+/** May the user see a whole team's records (an agenda or a figure per team): ALL, or TEAM for a team they lead or belong to. */
+export function canSeeTeam(access: Access, object: PermissionObject, action: PermissionAction, teamId: string): boolean {
+  const scope = scopeOf(access, object, action);
+  return scope === 'ALL' || (scope === 'TEAM' && access.teamIds.includes(teamId));
+}

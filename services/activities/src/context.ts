@@ -1,18 +1,19 @@
 import DataLoader from 'dataloader';
+import { accessOnce, rowFilter, type HasAccess } from '@crm/policy';
 import { createByIdLoader, createListLoader, type BaseContext } from '@crm/service-kit';
 import { ActivityModel, type ActivityDoc } from './modules/activity/activity.model';
 import { LATEST_DUE_FIRST } from './modules/activity/activity.rules';
 import { LastTouchModel, type LastTouchDoc } from './modules/last-touch/last-touch.model';
 
-export interface ActivitiesContext extends BaseContext {
+export interface ActivitiesContext extends BaseContext, HasAccess {
   loaders: ReturnType<typeof createLoaders>;
 }
 
-function createLoaders(tenantId: string) {
+function createLoaders(tenantId: string, access: HasAccess['access']) {
   return {
     activityById: createByIdLoader<ActivityDoc>(ActivityModel, tenantId),
-    activitiesByDeal: createListLoader((dealId, limit) =>
-      ActivityModel.find({ tenantId, dealId }).sort(LATEST_DUE_FIRST).limit(limit).lean<ActivityDoc[]>().exec(),
+    activitiesByDeal: createListLoader(async (dealId, limit) =>
+      ActivityModel.find({ tenantId, dealId, ...(rowFilter(await access(), 'activity', 'read', 'assigneeId') ?? { _id: { $in: [] } }) }).sort(LATEST_DUE_FIRST).limit(limit).lean<ActivityDoc[]>().exec(),
     ),
     lastTouchByContact: new DataLoader<string, LastTouchDoc | null>(async (contactIds) => {
       const touches = await LastTouchModel.find({ tenantId, contactId: { $in: [...contactIds] } }).lean<LastTouchDoc[]>();
@@ -22,4 +23,7 @@ function createLoaders(tenantId: string) {
   };
 }
 
-export const createContext = (base: BaseContext): ActivitiesContext => ({ ...base, loaders: createLoaders(base.tenantId) });
+export const createContext = (base: BaseContext): ActivitiesContext => {
+  const access = accessOnce(base.identity);
+  return { ...base, access, loaders: createLoaders(base.tenantId, access) };
+};

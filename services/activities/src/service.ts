@@ -1,3 +1,4 @@
+import { policyConsumer } from '@crm/policy';
 import { createLogger, startService, type RunningService, type ServiceSpec } from '@crm/service-kit';
 import { loadConfig } from './config';
 import { createContext, type ActivitiesContext } from './context';
@@ -31,7 +32,7 @@ export function startActivities(env: NodeJS.ProcessEnv = process.env, overrides:
     resolvers: [activityResolvers, timeNormResolvers, calendarResolvers],
     extendContext: createContext,
     outboxModels: [ActivityModel, ReminderModel, TimeNormsModel],
-    consumers: [dealStageTasksConsumer, pipelinesConsumer, mergesConsumer, lastTouchConsumer],
+    consumers: [dealStageTasksConsumer, pipelinesConsumer, mergesConsumer, lastTouchConsumer, policyConsumer('activities')],
     workers: [createReminderScheduler({ logger, pollIntervalMs: config.REMINDER_POLL_MS, batch: config.REMINDER_BATCH })],
     ...overrides,
   });

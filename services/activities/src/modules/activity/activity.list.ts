@@ -46,7 +46,7 @@ export function activityFilter(input: unknown): Record<string, unknown> {
  * `first` + 1 rows tell whether a next page exists.
  */
 export async function activityPage(
-  owner: { tenantId: string } & Record<string, string>,
+  owner: { tenantId: string } & Record<string, unknown>,
   args: { first?: number | null; after?: string | null; filter?: unknown },
 ): Promise<ActivityPage> {
   const size = listSize(args.first, ACTIVITY_PAGE);

@@ -1,4 +1,5 @@
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
+import { authorizeChange, readable, requireCan, requireCreate, requireRowFilter } from '@crm/policy';
 import { conflict, listSize, notFound, parseInput, requireId, requireUserId } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import type { ActivitiesContext } from '../../context';
@@ -9,11 +10,17 @@ import { activityFilter, activityPage } from './activity.list';
 import { ActivityModel, type ActivityDoc } from './activity.model';
 import { ACTIVITY_LIST, calendarFields, checkShape, isOverdue, LATEST_DUE_FIRST } from './activity.rules';
 
+/** An activity to change: its assignee is its owner for the rights (update in their scope). */
 async function loadActivity(id: string, ctx: ActivitiesContext): Promise<ActivityDoc> {
   const activity = await ctx.loaders.activityById.load(requireId(id, 'id'));
   if (!activity) throw notFound('Activity', id);
+  await requireCan(ctx, 'activity', 'update', owned(activity));
   return activity;
 }
+
+const owned = (activity: Pick<ActivityDoc, 'assigneeId'>) => ({ ownerId: activity.assigneeId });
+const readableActivity = async (activity: ActivityDoc | null | undefined, ctx: ActivitiesContext) =>
+  activity && (await readable(ctx, 'activity', owned(activity))) ? activity : null;
 
 /** After a conditional write found nothing: the activity changed meanwhile (or is gone). */
 async function changedMeanwhile(activity: ActivityDoc, ctx: ActivitiesContext, doneAlready?: ActivityDoc['status']): Promise<ActivityDoc> {
@@ -24,12 +31,21 @@ async function changedMeanwhile(activity: ActivityDoc, ctx: ActivitiesContext, d
 
 export const activityResolvers: Resolvers = {
   Query: {
-    activity: (_parent, { id }, ctx) => ctx.loaders.activityById.load(id),
-    activities: (_parent, { dealId, assigneeId, first }, ctx) => {
+    activity: async (_parent, { id }, ctx) => {
+      const activity = await ctx.loaders.activityById.load(id);
+      if (activity) await requireCan(ctx, 'activity', 'read', owned(activity));
+      return activity;
+    },
+    activities: async (_parent, { dealId, assigneeId, first }, ctx) => {
       const size = listSize(first, ACTIVITY_LIST);
       const filter: Record<string, unknown> = { tenantId: ctx.tenantId };
       if (dealId) filter.dealId = requireId(dealId, 'dealId');
-      if (assigneeId) filter.assigneeId = requireUserId(assigneeId, 'assigneeId');
+      // The reader's row scope on the assignee, in the store query; another user's list outside it is FORBIDDEN.
+      const scope = await requireRowFilter(ctx, 'activity', 'read', 'assigneeId');
+      if (assigneeId) {
+        filter.assigneeId = requireUserId(assigneeId, 'assigneeId');
+        await requireCan(ctx, 'activity', 'read', { ownerId: assigneeId });
+      } else Object.assign(filter, scope);
       return ActivityModel.find(filter).sort(LATEST_DUE_FIRST).limit(size).lean<ActivityDoc[]>().exec();
     },
   },
@@ -38,6 +54,7 @@ export const activityResolvers: Resolvers = {
       const fields = parseInput(createActivityInput, input);
       checkShape(fields);
       const assigneeId = fields.assigneeId ?? ctx.userId;
+      await requireCreate(ctx, 'activity', assigneeId);
       const activity = { ...fields, assigneeId, ...calendarFields({ ...fields, assigneeId }), status: 'PLANNED', tenantId: ctx.tenantId };
       const created = await insertWithEvents(ActivityModel, activity, (doc) => activityCreated(doc, ctx));
       await syncReminders(created);
@@ -50,6 +67,7 @@ export const activityResolvers: Resolvers = {
       if (activity.status !== 'PLANNED') throw conflict(`a ${activity.status.toLowerCase()} activity cannot be changed`);
       const next = { ...activity, ...changes } as ActivityDoc;
       checkShape(next);
+      authorizeChange(await ctx.access(), 'activity', owned(activity), owned(next));
       const set = { ...changes, ...calendarFields(next) };
       // Conditional on the version read: a concurrent edit is refused, not silently overwritten.
       const updated = await ActivityModel.findOneAndUpdate(
@@ -94,7 +112,7 @@ export const activityResolvers: Resolvers = {
     },
   },
   Activity: {
-    __resolveReference: (reference, ctx) => ctx.loaders.activityById.load(reference.id),
+    __resolveReference: async (reference, ctx) => readableActivity(await ctx.loaders.activityById.load(reference.id), ctx),
     id: (activity) => activity._id.toString(),
     deal: (activity) => (activity.dealId ? { __typename: 'Deal', id: activity.dealId } : null),
     company: (activity) => (activity.companyId ? { __typename: 'Company', id: activity.companyId } : null),
@@ -106,27 +124,27 @@ export const activityResolvers: Resolvers = {
   Deal: {
     // Any deal id is a valid reference here; its activities are filtered by the caller's tenant.
     __resolveReference: (reference) => ({ id: reference.id }),
-    activities: (deal, { first, filter }, ctx) => {
+    activities: async (deal, { first, filter }, ctx) => {
       const size = listSize(first, ACTIVITY_LIST);
-      // The common case (no filter) goes through the batching loader.
+      // The common case (no filter) goes through the batching loader (which applies the row scope too).
       if (!filter) return ctx.loaders.activitiesByDeal.load({ id: deal.id, first: size });
-      return ActivityModel.find({ tenantId: ctx.tenantId, dealId: deal.id, ...activityFilter(filter) })
+      return ActivityModel.find({ tenantId: ctx.tenantId, dealId: deal.id, ...activityFilter(filter), ...(await requireRowFilter(ctx, 'activity', 'read', 'assigneeId')) })
         .sort(LATEST_DUE_FIRST)
         .limit(size)
         .lean<ActivityDoc[]>()
         .exec();
     },
-    activityConnection: (deal, args, ctx) => activityPage({ tenantId: ctx.tenantId, dealId: deal.id }, args),
+    activityConnection: async (deal, args, ctx) => activityPage({ tenantId: ctx.tenantId, dealId: deal.id, ...(await requireRowFilter(ctx, 'activity', 'read', 'assigneeId')) }, args),
   },
   Company: {
     __resolveReference: (reference) => ({ __typename: 'Company', id: reference.id }),
-    activities: (company, args, ctx) => activityPage({ tenantId: ctx.tenantId, companyId: company.id }, args),
+    activities: async (company, args, ctx) => activityPage({ tenantId: ctx.tenantId, companyId: company.id, ...(await requireRowFilter(ctx, 'activity', 'read', 'assigneeId')) }, args),
   },
   Contact: {
     __resolveReference: (reference) => ({ __typename: 'Contact', id: reference.id }),
     lastTouch: (contact, _args, ctx) => ctx.loaders.lastTouchByContact.load(contact.id),
   },
   LastTouch: {
-    activity: (touch, _args, ctx) => ctx.loaders.activityById.load(touch.activityId),
+    activity: async (touch, _args, ctx) => readableActivity(await ctx.loaders.activityById.load(touch.activityId), ctx),
   },
 };

@@ -1,3 +1,5 @@
+import { canSeeTeam, requireCan } from '@crm/policy';
+import type { ActivitiesContext } from '../../context';
 import { hasRole } from '@crm/auth';
 import { badInput, forbidden, parseInput, requireUserId, userIdInput } from '@crm/service-kit';
 import { isDuplicateKey } from '@crm/messaging';
@@ -55,11 +57,20 @@ const hoursInput = z.object({
 const dateTime = (field: string) => z.iso.datetime({ offset: true, message: `${field} is not an ISO-8601 date and time` }).transform((v) => new Date(v));
 const rangeInput = z.object({ from: dateTime('from'), to: dateTime('to') });
 
-/** Whose agenda: a team's, a user's, or the caller's. */
-function ownerFilter(ctx: { userId: string }, userId?: string | null, teamId?: string | null): Record<string, string> {
+/**
+ * Whose agenda: a team's, a user's, or the caller's. Another user's agenda needs the activity
+ * read right over them, a team's a TEAM scope in that team (or ALL): else FORBIDDEN.
+ */
+async function ownerFilter(ctx: ActivitiesContext, userId?: string | null, teamId?: string | null): Promise<Record<string, string>> {
   if (userId && teamId) throw badInput('give userId or teamId, not both', 'teamId');
-  if (teamId) return { teamId: requireUserId(teamId, 'teamId') };
-  return { attendeeIds: userId ? requireUserId(userId, 'userId') : ctx.userId };
+  if (teamId) {
+    const team = requireUserId(teamId, 'teamId');
+    if (!canSeeTeam(await ctx.access(), 'activity', 'read', team)) throw forbidden(`you may not read the agenda of team ${team}`);
+    return { teamId: team };
+  }
+  const user = userId ? requireUserId(userId, 'userId') : ctx.userId;
+  if (user !== ctx.userId) await requireCan(ctx, 'activity', 'read', { ownerId: user });
+  return { attendeeIds: user };
 }
 
 /**
@@ -90,16 +101,16 @@ export const calendarResolvers: Resolvers = {
       const { from, to } = parseInput(rangeInput, args);
       if (to.getTime() <= from.getTime()) throw badInput('to must be after from', 'to');
       if (to.getTime() - from.getTime() > MAX_AGENDA_DAYS * DAY_MS) throw badInput(`an agenda spans at most ${MAX_AGENDA_DAYS} days`, 'to');
-      const owner = ownerFilter(ctx, args.userId, args.teamId);
+      const owner = await ownerFilter(ctx, args.userId, args.teamId);
       return agendaOf(ctx.tenantId, owner, { start: from, end: to }, await timeZoneOf(ctx.tenantId));
     },
     agendaToday: async (_parent, args, ctx) => {
-      const owner = ownerFilter(ctx, args.userId, args.teamId);
+      const owner = await ownerFilter(ctx, args.userId, args.teamId);
       const zone = await timeZoneOf(ctx.tenantId);
       return agendaOf(ctx.tenantId, owner, todayRange(new Date(), zone), zone);
     },
     agendaWeek: async (_parent, args, ctx) => {
-      const owner = ownerFilter(ctx, args.userId, args.teamId);
+      const owner = await ownerFilter(ctx, args.userId, args.teamId);
       const zone = await timeZoneOf(ctx.tenantId);
       return agendaOf(ctx.tenantId, owner, weekRange(new Date(), zone), zone);
     },
