@@ -1,5 +1,5 @@
 import { forbidden } from '@crm/service-kit';
-import { can, canAssignTo, isFieldDenied, rowFilter, scopeOf, type Access, type OwnedRecord } from './access';
+import { can, canAssignTo, canSeeTeam, isFieldDenied, rowFilter, scopeOf, type Access, type OwnedRecord } from './access';
 import type { PermissionAction, PermissionObject } from './model';
 
 /** What a request context offers: its access, loaded once (see accessOnce). */
@@ -73,4 +73,35 @@ export async function requireCreate(ctx: HasAccess, object: PermissionObject, ow
   const owner = ownerId ?? access.userId;
   if (!can(access, object, 'create', { ownerId: owner })) throw denial(object, 'create');
   if (owner !== access.userId && !canAssignTo(access, object, owner)) throw forbidden(`you may not give this ${object} to ${owner}`);
+}
+
+/**
+ * Figures (analytics) filtered by a team or an owner: the read right on `object` is needed at all;
+ * with a TEAM or OWN scope a team filter must name a team the user leads or belongs to, and an
+ * owner filter someone in their scope. Tenant-wide totals are aggregates, no records: any read right sees them.
+ */
+export async function requireFigures(ctx: HasAccess, object: PermissionObject, filter: { teamId?: string | null; ownerId?: string | null } = {}): Promise<void> {
+  const access = await ctx.access();
+  if (!scopeOf(access, object, 'read')) throw denial(object, 'read');
+  if (filter.teamId && !canSeeTeam(access, object, 'read', filter.teamId)) throw forbidden(`you may not read the ${object} of team ${filter.teamId}`);
+  if (filter.ownerId && !can(access, object, 'read', { ownerId: filter.ownerId })) throw forbidden(`you may not read the ${object} of ${filter.ownerId}`);
+}
+
+type FieldResolver = (parent: unknown, args: unknown, ctx: HasAccess, info: unknown) => unknown;
+
+/** Every Query field of these resolver maps needs `action` on `object` (any scope) before it runs. */
+export function requireRightOnQueries<R extends { Query?: unknown }>(resolvers: R[], object: PermissionObject, action: PermissionAction = 'read'): R[] {
+  return resolvers.map((map) => {
+    if (!map.Query) return map;
+    const query = Object.fromEntries(
+      Object.entries(map.Query as Record<string, FieldResolver>).map(([field, resolve]) => [
+        field,
+        async (parent: unknown, args: unknown, ctx: HasAccess, info: unknown) => {
+          if (!scopeOf(await ctx.access(), object, action)) throw denial(object, action);
+          return resolve(parent, args, ctx, info);
+        },
+      ]),
+    );
+    return { ...map, Query: query };
+  });
 }

@@ -1,3 +1,4 @@
+import { accessOnce, type HasAccess } from '@crm/policy';
 import type { BaseContext } from '@crm/service-kit';
 import DataLoader from 'dataloader';
 import { CounterModel, counterId, type CounterDoc } from './modules/deal-facts/counter.model';
@@ -9,7 +10,7 @@ import { PipelineModel, type PipelineDoc } from './modules/funnel/pipeline.model
 import { amountsOf, convertAll, DEFAULT_CURRENCY, type Rates } from './modules/money/money.math';
 import { ratesOf } from './modules/money/money.service';
 
-export interface AnalyticsContext extends BaseContext {
+export interface AnalyticsContext extends BaseContext, HasAccess {
   loaders: ReturnType<typeof createLoaders>;
 }
 
@@ -63,4 +64,4 @@ function createLoaders(tenantId: string) {
   };
 }
 
-export const createContext = (base: BaseContext): AnalyticsContext => ({ ...base, loaders: createLoaders(base.tenantId) });
+export const createContext = (base: BaseContext): AnalyticsContext => ({ ...base, access: accessOnce(base.identity), loaders: createLoaders(base.tenantId) });

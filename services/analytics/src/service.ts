@@ -1,3 +1,4 @@
+import { policyConsumer, requireRightOnQueries } from '@crm/policy';
 import { createLogger, startService, type RunningService } from '@crm/service-kit';
 import { loadConfig } from './config';
 import { createContext, type AnalyticsContext } from './context';
@@ -51,11 +52,12 @@ export async function startAnalytics(env: NodeJS.ProcessEnv = process.env): Prom
     config,
     logger,
     typeDefs: [schemaSdl, funnelSdl, moneySdl, salesCycleSdl, resultsSdl, forecastSdl, abcSdl, capacitySdl, managerActivitySdl, campaignSdl],
-    resolvers: [funnelResolvers, moneyResolvers, salesCycleResolvers, resultsResolvers, forecastResolvers, abcResolvers, capacityResolvers, managerActivityResolvers, campaignResolvers],
+    // Every figure needs a read right on analytics (@crm/policy); team and owner filters are checked against its scope where they are given.
+    resolvers: requireRightOnQueries([funnelResolvers, moneyResolvers, salesCycleResolvers, resultsResolvers, forecastResolvers, abcResolvers, capacityResolvers, managerActivityResolvers, campaignResolvers], 'analytics'),
     extendContext: createContext,
     // ABC classes carry the CompanyAbcClassChanged they publish (the contacts service applies them).
     outboxModels: [AbcClassModel],
-    consumers: analyticsConsumers,
+    consumers: [...analyticsConsumers, policyConsumer('analytics')],
     workers: [nightlyAbcWorker(config.ABC_NIGHTLY_HOUR_UTC, config.ABC_NIGHTLY_CHECK_MS, logger)],
   });
   // Facts written before the counters existed are counted once per database, in the background.

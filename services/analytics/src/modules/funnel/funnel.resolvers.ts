@@ -1,3 +1,4 @@
+import { requireFigures } from '@crm/policy';
 import { notFound, requireId } from '@crm/service-kit';
 import { funnelFrom, type AnalyticsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
@@ -6,6 +7,7 @@ import { PipelineModel, type PipelineDoc } from './pipeline.model';
 
 async function funnelOf(pipelineId: string, field: string, filter: FunnelFilterInput | null | undefined, ctx: AnalyticsContext) {
   requireId(pipelineId, field);
+  await requireFigures(ctx, 'analytics', filter ?? {});
   // Without a filter: the pipeline's own counters (key lookups, batched). Tenant-scoped: another tenant's pipeline is simply not found.
   const funnel = filter
     ? await filteredFunnel(pipelineId, filter, ctx)

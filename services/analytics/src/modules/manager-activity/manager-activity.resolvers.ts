@@ -1,3 +1,4 @@
+import { requireFigures } from '@crm/policy';
 import { listSize, parseInput } from '@crm/service-kit';
 import { z } from 'zod';
 import type { Resolvers } from '../../generated/graphql';
@@ -13,6 +14,7 @@ export const managerActivityResolvers: Resolvers = {
   Query: {
     managerActivity: async (_parent, input, ctx) => {
       const { from, to, teamId } = parseInput(args, input);
+      await requireFigures(ctx, 'analytics', { teamId });
       return managerActivity(ctx.tenantId, from, to, teamId ?? null);
     },
   },
