@@ -1,5 +1,5 @@
 import { forbidden } from '@crm/service-kit';
-import { can, canAssignTo, canSeeTeam, isFieldDenied, rowFilter, scopeOf, type Access, type OwnedRecord } from './access';
+import { can, canAssignTo, canSeeTeam, inScope, isFieldDenied, rowFilter, scopeOf, type Access, type OwnedRecord } from './access';
 import type { PermissionAction, PermissionObject } from './model';
 
 /** What a request context offers: its access, loaded once (see accessOnce). */
@@ -82,9 +82,10 @@ export async function requireCreate(ctx: HasAccess, object: PermissionObject, ow
  */
 export async function requireFigures(ctx: HasAccess, object: PermissionObject, filter: { teamId?: string | null; ownerId?: string | null } = {}): Promise<void> {
   const access = await ctx.access();
-  if (!scopeOf(access, object, 'read')) throw denial(object, 'read');
+  const scope = scopeOf(access, object, 'read');
+  if (!scope) throw denial(object, 'read');
   if (filter.teamId && !canSeeTeam(access, object, 'read', filter.teamId)) throw forbidden(`you may not read the ${object} of team ${filter.teamId}`);
-  if (filter.ownerId && !can(access, object, 'read', { ownerId: filter.ownerId })) throw forbidden(`you may not read the ${object} of ${filter.ownerId}`);
+  if (filter.ownerId && !inScope(access, scope, { ownerId: filter.ownerId })) throw forbidden(`you may not read the ${object} of ${filter.ownerId}`);
 }
 
 type FieldResolver = (parent: unknown, args: unknown, ctx: HasAccess, info: unknown) => unknown;

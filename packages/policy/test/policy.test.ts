@@ -1,4 +1,4 @@
-import { buildAccess, can, deniedFields, defaultPermissions, permissionActions, permissionObjects, rowFilter, type Access, type RolePermissions, type TeamMembership } from '../src';
+import { buildAccess, can, canSeeTeam, deniedFields, defaultPermissions, permissionActions, permissionObjects, rowFilter, type Access, type RolePermissions, type TeamMembership } from '../src';
 
 const teams: TeamMembership[] = [
   { teamId: 'north', leadId: 'hos', memberIds: ['anna', 'ben'] },
@@ -74,5 +74,15 @@ describe('overrides and several roles', () => {
     expect(can(twoTeams, 'deal', 'update', { ownerId: 'dora' })).toBe(true);
     expect(can(twoTeams, 'deal', 'update', { ownerId: 'anna' })).toBe(true);
     expect(can(twoTeams, 'deal', 'update', { ownerId: 'carl' })).toBe(false);
+  });
+});
+
+describe('figures', () => {
+  it('lets a team scope see its own teams and people only', () => {
+    const hos = access('hos', ['head_of_sales']);
+    expect(canSeeTeam(hos, 'analytics', 'read', 'north')).toBe(true);
+    expect(canSeeTeam(hos, 'analytics', 'read', 'south')).toBe(false);
+    expect(canSeeTeam(access('anna', ['manager']), 'analytics', 'read', 'north')).toBe(false);
+    expect(canSeeTeam(access('root', ['admin']), 'analytics', 'read', 'south')).toBe(true);
   });
 });

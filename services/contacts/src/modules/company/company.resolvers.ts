@@ -19,7 +19,7 @@ export const companyResolvers: Resolvers = {
     },
     updateCompany: async (_parent, { id, input }, ctx) => updateCompany(ctx, id, input, undefined, await ctx.access()),
   },
-  CompanyProfile: {
+  BusinessProfile: {
     // Field rights: null with a FORBIDDEN error on the path for a role denied Company.profile.solvency.
     solvency: guardField('Company', 'profile.solvency', (profile: { solvency?: unknown }) => profile.solvency ?? null),
   },
