@@ -45,7 +45,8 @@ describe('activities', () => {
   });
 
   it("lists a deal's activities latest due first, undated last, and filters by assignee", async () => {
-    const tenant = testIdentity(undefined, ['manager']);
+    // An admin: assigning to others and reading their lists needs ALL scope (a manager's rights are their own, rights.e2e).
+    const tenant = testIdentity(undefined, ['admin']);
     const dealId = newDealId();
     const create = (subject: string, dueAt: string | null, assigneeId?: string) =>
       call(CREATE, { input: { kind: 'MEETING', place: 'OFFICE', subject, dueAt, dealId, assigneeId } }, tenant).then((r) => dataOf(r).createActivity);
