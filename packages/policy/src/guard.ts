@@ -67,12 +67,15 @@ export function authorizeChange(access: Access, object: PermissionObject, before
   }
 }
 
-/** A new record: create in the scope of its owner, and assign when the owner is someone else. */
-export async function requireCreate(ctx: HasAccess, object: PermissionObject, ownerId: string | null | undefined): Promise<void> {
-  const access = await ctx.access();
+/** A new record (valid input): create in the scope of its owner, and assign when the owner is someone else. */
+export function authorizeCreate(access: Access, object: PermissionObject, ownerId: string | null | undefined): void {
   const owner = ownerId ?? access.userId;
   if (!can(access, object, 'create', { ownerId: owner })) throw denial(object, 'create');
   if (owner !== access.userId && !canAssignTo(access, object, owner)) throw forbidden(`you may not give this ${object} to ${owner}`);
+}
+
+export async function requireCreate(ctx: HasAccess, object: PermissionObject, ownerId: string | null | undefined): Promise<void> {
+  authorizeCreate(await ctx.access(), object, ownerId);
 }
 
 /**

@@ -15,7 +15,7 @@ const LIST = `query ($filter: CompanyFilter, $orderBy: [CompanyOrder!], $first: 
 }`;
 
 const service = serviceUnderTest('contacts', startContacts);
-const tenant = testIdentity(undefined, ['manager']);
+const tenant = testIdentity(undefined, ['admin']);
 const list = (variables: object, identity = tenant) => subgraphRequest(service.url, identity, LIST, variables);
 
 const day = (n: number) => new Date(Date.UTC(2024, 0, 1 + n));

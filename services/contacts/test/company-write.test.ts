@@ -158,7 +158,7 @@ describe('updateCompany', () => {
   afterAll(() => reader.close());
 
   it('changes only the given fields, null clears, lists replace; publishes the changes, the new owner, risk flags and completeness', async () => {
-    const tenant = testIdentity(undefined, ['manager']);
+    const tenant = testIdentity(undefined, ['admin']);
     const created = dataOf(await call(tenant, CREATE, { input: { name: 'Acme', industry: 'Retail', tags: ['a', 'b'], phones: [{ number: '+4930123456' }], customFields: [] } })).createCompany;
     expect(created.completeness).toEqual({ percent: 42.8, missing: ['taxId', 'addresses', 'profile.paymentTerms', 'profile.solvency'] });
     const updated = dataOf(

@@ -11,7 +11,7 @@ const LIST = `query ($filter: ContactFilter, $orderBy: [ContactOrder!], $first: 
 }`;
 
 const service = serviceUnderTest('contacts', startContacts);
-const tenant = testIdentity(undefined, ['manager']);
+const tenant = testIdentity(undefined, ['admin']);
 const list = (variables: object, identity = tenant) => subgraphRequest(service.url, identity, LIST, variables);
 
 const acme = new Types.ObjectId();

@@ -134,7 +134,7 @@ describe('mergeCompanies', () => {
   });
 
   it('keeps every channel, link and claim, moves the people and publishes CompaniesMerged; a second call converges', async () => {
-    const user = testIdentity(undefined, ['manager']);
+    const user = testIdentity(undefined, ['admin']);
     const acme = await acmeTriplet(user.tenantId);
     const { mergeCompanies } = dataOf(await call(user, MERGE_COMPANIES, acme.request));
     expect(mergeCompanies).toEqual(mergedAcme(acme));
@@ -217,7 +217,7 @@ describe('mergeCompanies', () => {
 
 describe('mergeContacts', () => {
   it('keeps every channel and link, repoints direct reports without a cycle, moves the email claims', async () => {
-    const user = testIdentity(undefined, ['manager']);
+    const user = testIdentity(undefined, ['admin']);
     const { tenantId } = user;
     const company = await seedCompany(tenantId, { name: 'Acme' });
     const primary = await seedContact(tenantId, { firstName: 'Anna', lastName: 'Schmidt', emails: [email('anna@acme.de', true)], phones: [phone('+4915111111111', true)], tags: ['vip'] });

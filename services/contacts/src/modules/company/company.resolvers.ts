@@ -1,4 +1,4 @@
-import { guardField, readable, requireCreate, requireReadable } from '@crm/policy';
+import { guardField, readable, requireReadable } from '@crm/policy';
 import type { CompanyDoc } from './company.model';
 import { listSize, type ListBound } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
@@ -13,10 +13,7 @@ export const companyResolvers: Resolvers = {
     company: async (_parent, { id }, ctx) => requireReadable(ctx, 'company', await ctx.loaders.companyById.load(id)),
   },
   Mutation: {
-    createCompany: async (_parent, { input }, ctx) => {
-      await requireCreate(ctx, 'company', input.ownerId);
-      return createCompany(ctx, input);
-    },
+    createCompany: async (_parent, { input }, ctx) => createCompany(ctx, input, undefined, await ctx.access()),
     updateCompany: async (_parent, { id, input }, ctx) => updateCompany(ctx, id, input, undefined, await ctx.access()),
   },
   BusinessProfile: {

@@ -1,5 +1,5 @@
 import type { EventCause } from '@crm/events';
-import { authorizeChange, type Access } from '@crm/policy';
+import { authorizeChange, authorizeCreate, type Access } from '@crm/policy';
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
 import { conflict, notFound, parseInput, requireId } from '@crm/service-kit';
 import { Types } from 'mongoose';
@@ -68,9 +68,11 @@ function derive(company: CompanyDoc, rules: WriteRules): CompanyDoc {
 const STORED = [...COMPANY_FIELDS.filter((field) => !field.startsWith('profile.')), 'profile', 'customFields', 'nameKey', 'domain', 'abcUpdatedAt', 'completeness', 'completenessVersion'];
 const storedFields = (company: CompanyDoc) => Object.fromEntries(STORED.map((field) => [field, (company as unknown as Record<string, unknown>)[field] ?? null]));
 
-export async function createCompany(cause: EventCause, input: unknown, context?: ChangeContext): Promise<CompanyDoc> {
+/** `access`: the caller's rights, checked on the valid input (create for its owner, assign for another one). */
+export async function createCompany(cause: EventCause, input: unknown, context?: ChangeContext, access?: Access): Promise<CompanyDoc> {
   const rules = await writeRules(cause.tenantId, 'COMPANY');
   const fields = parseInput(createCompanySchema(rules), input);
+  if (access) authorizeCreate(access, 'company', fields.ownerId);
   const blank = {
     _id: new Types.ObjectId(),
     tenantId: cause.tenantId,

@@ -1,5 +1,5 @@
 import type { EventCause } from '@crm/events';
-import { authorizeChange, type Access } from '@crm/policy';
+import { authorizeChange, authorizeCreate, type Access } from '@crm/policy';
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
 import { badInput, conflict, notFound, parseInput, requireId } from '@crm/service-kit';
 import { Types } from 'mongoose';
@@ -109,9 +109,11 @@ async function checkReportsTo(tenantId: string, self: string, before: ContactDoc
 const STORED = [...CONTACT_FIELDS.filter((field) => field !== 'reportsToId'), 'reportsTo', 'customFields', 'nameKey'];
 const storedFields = (contact: ContactDoc) => Object.fromEntries(STORED.map((field) => [field, (contact as unknown as Record<string, unknown>)[field] ?? null]));
 
-export async function createContact(cause: EventCause, input: unknown, context?: ChangeContext): Promise<ContactDoc> {
+/** `access`: the caller's rights, checked on the valid input (create for its owner, assign for another one). */
+export async function createContact(cause: EventCause, input: unknown, context?: ChangeContext, access?: Access): Promise<ContactDoc> {
   const rules = await writeRules(cause.tenantId, 'CONTACT');
   const fields = parseInput(createContactSchema(rules), input);
+  if (access) authorizeCreate(access, 'contact', fields.ownerId);
   const blank = { _id: new Types.ObjectId(), tenantId: cause.tenantId, emails: [], phones: [], addresses: [], messengers: [], employments: [], tags: [], customFields: {}, mergedIds: [], revision: 0 } as unknown as ContactDoc;
   const contact = derive(applyInput(blank, fields, null));
   // As a company, a new person belongs to who created them unless the input names an owner.

@@ -104,7 +104,8 @@ const companyFields = (candidate: CompanyCandidate, ownerId: string) => ({
   source: 'IMPORT',
 });
 
-const contactFields = (candidate: ContactCandidate, companyId: Types.ObjectId | null) => ({
+/** `ownerId`: a new person's owner when the row names none (the importer, as for companies). */
+const contactFields = (candidate: ContactCandidate, companyId: Types.ObjectId | null, ownerId: string | null = null) => ({
   firstName: candidate.firstName,
   lastName: candidate.lastName,
   nameKey: candidate.nameKey,
@@ -115,7 +116,7 @@ const contactFields = (candidate: ContactCandidate, companyId: Types.ObjectId | 
   department: candidate.department ?? null,
   companyId,
   employments: companyId ? [{ companyId, position: candidate.position, department: candidate.department ?? null, decisionMaker: false }] : [],
-  ownerId: candidate.ownerId ?? null,
+  ownerId: candidate.ownerId ?? ownerId,
   teamId: candidate.teamId ?? null,
   territoryId: candidate.territoryId ?? null,
   tags: candidate.tags,
@@ -264,7 +265,7 @@ export async function importBatch(records: RowRecord[], job: BatchJob): Promise<
       continue;
     }
     const id = ids.idOf('row', row);
-    newContacts.push({ row, id, fields: { _id: id, tenantId, ...contactFields(candidate, companyId) } });
+    newContacts.push({ row, id, fields: { _id: id, tenantId, ...contactFields(candidate, companyId, job.userId) } });
     counts.created += 1;
   }
   if (job.dryRun) return { counts, errors };
