@@ -1,3 +1,4 @@
+import { requireCan } from '@crm/policy';
 import { hasRole } from '@crm/auth';
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
 import { conflict, decodeCursor, failedPrecondition, forbidden, listSize, notFound, parseInput, requireId, toConnection, type ListBound } from '@crm/service-kit';
@@ -45,6 +46,8 @@ export const concessionResolvers: Resolvers = {
       const fields = parseInput(concessionInput, input);
       const deal = await ctx.loaders.dealById.load(dealId);
       if (!deal) throw notFound('Deal', dealId);
+      // Asking for a concession on a deal is working on it: the deal's update right.
+      await requireCan(ctx, 'deal', 'update', deal);
       if (deal.status !== 'OPEN') throw conflict(`deal ${dealId} is ${deal.status.toLowerCase()}; concessions are asked for open deals`);
       const request = {
         tenantId: ctx.tenantId,
