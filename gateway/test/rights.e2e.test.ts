@@ -214,6 +214,15 @@ describe('lists carry the row scope in their store query', () => {
     expectForbidden(await as('head')(agenda, { t: 'south' }));
   });
 
+  it('merges only records the user may update (the primary) and delete (the others), writing nothing otherwise', async () => {
+    const MERGE = `mutation ($ids: [ID!]!, $p: ID!) { mergeCompanies(ids: $ids, primaryId: $p) { id } }`;
+    const [mine, foreign] = [ids.company.m1, ids.company.m3];
+    expectForbidden(await as('m1')(MERGE, { ids: [mine, foreign], p: mine }));
+    expectForbidden(await as('m1')(MERGE, { ids: [mine, foreign], p: foreign }));
+    expect(dataOf(await as('admin')(`query ($id: ID!) { company(id: $id) { id mergedIds } }`, { id: foreign })).company).toEqual({ id: foreign, mergedIds: [] });
+    expect(dataOf(await as('admin')(`query ($id: ID!) { company(id: $id) { id mergedIds } }`, { id: mine })).company).toEqual({ id: mine, mergedIds: [] });
+  });
+
   it('hides references outside the scope: a company\'s deals, a contact\'s company', async () => {
     // A company of m1 with deals of m1 and m3: m1 sees their own deal only, m3 not the company at all.
     const admin = as('admin');

@@ -121,9 +121,10 @@ beforeAll(async () => {
 });
 afterAll(() => reader.close());
 
+// Admins: the seeded records have no owner, and a merge needs update and delete rights on them (rights.e2e).
 describe('mergeCompanies', () => {
   it('a dry run shows the merged company and writes nothing', async () => {
-    const user = testIdentity(undefined, ['manager']);
+    const user = testIdentity(undefined, ['admin']);
     const acme = await acmeTriplet(user.tenantId);
     await settled(user.tenantId, 3); // the three Acme records have keys; Globex and the people none
     const before = await tenantDigest(user.tenantId);
@@ -171,7 +172,7 @@ describe('mergeCompanies', () => {
   });
 
   it('finishes a merge that a crash interrupted, on the next call or at start', async () => {
-    const user = testIdentity(undefined, ['manager']);
+    const user = testIdentity(undefined, ['admin']);
     for (const resume of ['call', 'start'] as const) {
       const primary = await seedCompany(user.tenantId, { name: `Primary ${resume}`, tags: ['a'] });
       const other = await seedCompany(user.tenantId, { name: `Other ${resume}`, tags: ['b'] });
@@ -191,7 +192,7 @@ describe('mergeCompanies', () => {
   });
 
   it('refuses bad requests and other tenants’ ids, changing nothing', async () => {
-    const user = testIdentity(undefined, ['manager']);
+    const user = testIdentity(undefined, ['admin']);
     const mallory = testIdentity(undefined, ['admin']);
     const a = await seedCompany(user.tenantId, { name: 'A' });
     const b = await seedCompany(user.tenantId, { name: 'B' });
