@@ -329,18 +329,18 @@ describe('the tenant\'s permission model', () => {
 
     const auditor = as('auditor');
     const COMPANY = `query ($id: ID!) { company(id: $id) { id name potential { amount } profile { solvency { rating } } } }`;
-    const company = await waitFor(async () => {
+    const company = await waitFor(async (): Promise<GraphQLResponse | undefined> => {
       const response = await auditor(COMPANY, { id: ids.company.m3 });
-      return response.data?.company && response;
+      return response.data?.company ? response : undefined;
     }, { what: 'contacts to apply PermissionsChanged' });
     expect(company.data!.company).toMatchObject({ id: ids.company.m3, potential: null, profile: { solvency: null } });
     expect(company.errors!.map((error) => [error.path?.join('.'), error.extensions?.code]).sort()).toEqual([
       ['company.potential', 'FORBIDDEN'],
       ['company.profile.solvency', 'FORBIDDEN'],
     ]);
-    const deal = await waitFor(async () => {
+    const deal = await waitFor(async (): Promise<GraphQLResponse | undefined> => {
       const response = await auditor(`query ($id: ID!) { deal(id: $id) { id title amount } }`, { id: ids.deal.m3 });
-      return response.data?.deal && response;
+      return response.data?.deal ? response : undefined;
     }, { what: 'deals to apply PermissionsChanged' });
     expect(deal.data!.deal).toMatchObject({ id: ids.deal.m3, amount: null });
     expect(deal.errors!.map((error) => [error.path?.join('.'), error.extensions?.code])).toEqual([['deal.amount', 'FORBIDDEN']]);
