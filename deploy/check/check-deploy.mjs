@@ -796,9 +796,13 @@ for (const component of components.filter((c) => c.kind === 'subgraph')) {
   if (!check(access, `${KAFKA_ACCESS} lists ${component.name}`)) continue;
   const code = sourceFiles(`${component.dir}/src`).map(read).join('\n');
   // What its consumers subscribe to (the topics of the events handled with on(Event, ...)) and their groups (literal, or a constant).
-  const consumed = [...code.matchAll(/\bon\(\s*(\w+)\s*,/g)].map((m) => eventTopics[m[1]] ?? `unknown event ${m[1]}`);
+  // A shared consumer (@crm/policy's policyConsumer) subscribes with the handlers of its package.
+  const sharedCode = /\bpolicyConsumer\(/.test(code) ? sourceFiles('packages/policy/src').map(read).join('\n') : '';
+  const consumed = [...`${code}\n${sharedCode}`.matchAll(/\bon\(\s*(\w+)\s*,/g)].map((m) => eventTopics[m[1]] ?? `unknown event ${m[1]}`);
   const constants = Object.fromEntries([...code.matchAll(/const (\w+) = '([^']+)'/g)].map((m) => [m[1], m[2]]));
   const groups = [...code.matchAll(/groupId:\s*(?:'([^']+)'|(\w+))/g)].map((m) => m[1] ?? constants[m[2]]);
+  // policyConsumer('<service>') makes the group `<service>.policy`.
+  groups.push(...[...code.matchAll(/\bpolicyConsumer\('([^']+)'\)/g)].map((m) => `${m[1]}.policy`));
   const declaredConsumes = access.consumes === '-' ? [] : access.consumes.split(',');
   check(sameSet([...new Set(consumed)].sort(), [...declaredConsumes].sort()), `${component.name} reads exactly the topics its consumers subscribe to (${declaredConsumes.join(', ') || 'none'})`);
   const ownTopics = Object.values(topicNames).filter((t) => t.startsWith(`crm.${component.name}.`));

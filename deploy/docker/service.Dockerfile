@@ -42,6 +42,7 @@ COPY packages/events/package.json packages/events/
 COPY packages/fault-tests/package.json packages/fault-tests/
 COPY packages/jest-config/package.json packages/jest-config/
 COPY packages/messaging/package.json packages/messaging/
+COPY packages/policy/package.json packages/policy/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/testing/package.json packages/testing/
 COPY packages/tsconfig/package.json packages/tsconfig/
