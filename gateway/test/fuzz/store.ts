@@ -13,6 +13,7 @@ export const mutationWrites: Record<string, { service: string; collection: strin
   updateCompany: { service: 'contacts', collection: 'companies' },
   updateContact: { service: 'contacts', collection: 'contacts' },
   setTenantDefaultCountry: { service: 'contacts', collection: 'tenant_settings', keyedByTenant: true },
+  setRolePermissions: { service: 'contacts', collection: 'role_permissions' },
   // Its recomputation changes companies' completeness only (a derived field, left out below).
   setRequiredFields: { service: 'contacts', collection: 'tenant_settings', keyedByTenant: true },
   defineCustomField: { service: 'contacts', collection: 'custom_field_definitions' },

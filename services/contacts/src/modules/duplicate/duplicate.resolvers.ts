@@ -7,8 +7,8 @@ import { DUPLICATES, findDuplicates } from './find-duplicates';
 export const duplicateResolvers: Resolvers = {
   Query: {
     companyDuplicates: async (_parent, { id, first }, ctx) =>
-      (await findDuplicates<CompanyDoc>(ctx.tenantId, 'Company', id, listSize(first, DUPLICATES))).map(({ record, reasons }) => ({ company: record, reasons })),
+      (await findDuplicates<CompanyDoc>(ctx.tenantId, 'Company', id, listSize(first, DUPLICATES), await ctx.access())).map(({ record, reasons }) => ({ company: record, reasons })),
     contactDuplicates: async (_parent, { id, first }, ctx) =>
-      (await findDuplicates<ContactDoc>(ctx.tenantId, 'Contact', id, listSize(first, DUPLICATES))).map(({ record, reasons }) => ({ contact: record, reasons })),
+      (await findDuplicates<ContactDoc>(ctx.tenantId, 'Contact', id, listSize(first, DUPLICATES), await ctx.access())).map(({ record, reasons }) => ({ contact: record, reasons })),
   },
 };

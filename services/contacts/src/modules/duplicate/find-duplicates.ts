@@ -1,4 +1,5 @@
-import { notFound, requireId, type ListBound } from '@crm/service-kit';
+import { can, rowFilter, type Access } from '@crm/policy';
+import { forbidden, notFound, requireId, type ListBound } from '@crm/service-kit';
 import { CompanyModel, type CompanyDoc } from '../company/company.model';
 import { ContactModel, type ContactDoc } from '../contact/contact.model';
 import { MatchKeyModel } from './match-key.model';
@@ -22,10 +23,14 @@ const sameKey = (a: MatchKey) => (b: MatchKey) => a.kind === b.kind && a.value =
  * Candidates come from the key index; their reasons are then checked against their current state
  * (an index entry may lag a write by a moment), so every reason given is true now.
  */
-export async function findDuplicates<T extends CompanyDoc | ContactDoc>(tenantId: string, entity: MatchEntity, id: string, size: number): Promise<Duplicate<T>[]> {
+export async function findDuplicates<T extends CompanyDoc | ContactDoc>(tenantId: string, entity: MatchEntity, id: string, size: number, access?: Access): Promise<Duplicate<T>[]> {
   requireId(id, 'id');
   const record = await currentRecord(tenantId, entity, id);
   if (!record) throw notFound(entity, id);
+  // With the caller's rights: the record must be theirs to read, and so must the candidates (in the store query).
+  const object = entity === 'Company' ? 'company' : 'contact';
+  if (access && !can(access, object, 'read', record)) throw forbidden(`you may not read this ${object}`);
+  const rowScope = (access && rowFilter(access, object, 'read')) ?? {};
   const keys = keysOf(entity, record);
   if (keys.length === 0 || size === 0) return [];
 
@@ -40,7 +45,7 @@ export async function findDuplicates<T extends CompanyDoc | ContactDoc>(tenantId
   const likeliest = [...candidates.entries()].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).slice(0, size * 2 + 10).map(([entityId]) => entityId);
   if (likeliest.length === 0) return [];
   const model = (entity === 'Company' ? CompanyModel : ContactModel) as typeof CompanyModel;
-  const records = await model.find({ tenantId, _id: { $in: likeliest } }).lean<T[]>();
+  const records = await model.find({ tenantId, _id: { $in: likeliest }, ...rowScope }).lean<T[]>();
   return records
     .map((candidate) => ({ record: candidate, reasons: keysOf(entity, candidate).filter((key) => keys.some(sameKey(key))) }))
     .filter((duplicate) => duplicate.reasons.length > 0)

@@ -22,9 +22,10 @@ const setInput = z.object({
 
 const isBuiltIn = (role: string) => (builtInRoles as readonly string[]).includes(role);
 
-function view(role: string, stored: RolePermissionDoc | null): RolePermissions {
+function view(tenantId: string, role: string, stored: RolePermissionDoc | null): RolePermissions {
   const permissions = stored ?? defaultPermissions(role);
   return {
+    id: rolePermissionId(tenantId, role),
     role,
     builtIn: isBuiltIn(role),
     customized: stored !== null,
@@ -38,13 +39,13 @@ export const rolePermissionResolvers: Resolvers = {
   Query: {
     rolePermissions: async (_parent, args, ctx) => {
       const role = parseInput(z.object({ role: roleNameSchema }), args).role;
-      return view(role, await RolePermissionModel.findOne({ _id: rolePermissionId(ctx.tenantId, role) }).lean<RolePermissionDoc>());
+      return view(ctx.tenantId, role, await RolePermissionModel.findOne({ _id: rolePermissionId(ctx.tenantId, role) }).lean<RolePermissionDoc>());
     },
     roles: async (_parent, _args, ctx) => {
       const stored = await RolePermissionModel.find({ tenantId: ctx.tenantId }).sort({ role: 1 }).limit(MAX_ROLES).lean<RolePermissionDoc[]>();
       const byRole = new Map(stored.map((doc) => [doc.role, doc]));
       const names = [...new Set([...builtInRoles, ...byRole.keys()])].sort();
-      return names.map((role) => view(role, byRole.get(role) ?? null));
+      return names.map((role) => view(ctx.tenantId, role, byRole.get(role) ?? null));
     },
   },
   Mutation: {
@@ -65,7 +66,7 @@ export const rolePermissionResolvers: Resolvers = {
           const written = before
             ? await updateWithEvents(RolePermissionModel, { _id, revision: before.revision }, { $set: fields }, event)
             : await insertWithEvents(RolePermissionModel, { _id, tenantId: ctx.tenantId, role: input.role, ...fields }, event);
-          if (written) return view(input.role, written);
+          if (written) return view(ctx.tenantId, input.role, written);
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }
