@@ -219,6 +219,8 @@ describe('lists carry the row scope in their store query', () => {
     const [mine, foreign] = [ids.company.m1, ids.company.m3];
     expectForbidden(await as('m1')(MERGE, { ids: [mine, foreign], p: mine }));
     expectForbidden(await as('m1')(MERGE, { ids: [mine, foreign], p: foreign }));
+    expectForbidden(await as('m1')(`query ($id: ID!) { companyDuplicates(id: $id) { company { id } } }`, { id: foreign }));
+    expect(errorCodes(await as('m1')(`query ($id: ID!) { companyDuplicates(id: $id) { company { id } } }`, { id: mine }))).toEqual([]);
     expect(dataOf(await as('admin')(`query ($id: ID!) { company(id: $id) { id mergedIds } }`, { id: foreign })).company).toEqual({ id: foreign, mergedIds: [] });
     expect(dataOf(await as('admin')(`query ($id: ID!) { company(id: $id) { id mergedIds } }`, { id: mine })).company).toEqual({ id: mine, mergedIds: [] });
   });

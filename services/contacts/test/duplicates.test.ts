@@ -17,9 +17,10 @@ async function duplicatesOf(identity: ReturnType<typeof testIdentity>, query: st
   }, { what: `${expected} duplicates of ${id}` });
 }
 
+// Admins: the seeded records have no owner, and duplicates are listed within the read scope (rights.e2e has managers).
 describe('duplicates', () => {
   it('finds companies by email, phone, tax id and name plus web domain, each with its reason', async () => {
-    const user = testIdentity(undefined, ['manager']);
+    const user = testIdentity(undefined, ['admin']);
     const { tenantId } = user;
     const acme = await seedCompany(tenantId, {
       name: 'Acme Trading',
@@ -50,7 +51,7 @@ describe('duplicates', () => {
   });
 
   it('ranks a record sharing several keys first and follows updates of the records', async () => {
-    const user = testIdentity(undefined, ['manager']);
+    const user = testIdentity(undefined, ['admin']);
     const { tenantId } = user;
     const original = await seedCompany(tenantId, { name: 'Nordwind Logistik', taxId: 'ATU12345678', emails: [email('office@nordwind.at')], phones: [phone('+43123456789')] });
     const twin = await seedCompany(tenantId, { name: 'Nordwind Logistik GmbH', taxId: 'ATU 1234 5678', emails: [email('office@nordwind.at')], phones: [phone('+43123456789')] });
@@ -68,7 +69,7 @@ describe('duplicates', () => {
   });
 
   it('finds contact persons by email, phone and name plus email domain', async () => {
-    const user = testIdentity(undefined, ['manager']);
+    const user = testIdentity(undefined, ['admin']);
     const { tenantId } = user;
     const anna = await seedContact(tenantId, { firstName: 'Anna', lastName: 'Schmidt', emails: [email('anna.schmidt@acme.de', true)], phones: [phone('+4915112345678', true)] });
     const sameEmail = await seedContact(tenantId, { firstName: 'A.', lastName: 'Schmidt', emails: [email('anna.schmidt@acme.de')] });
@@ -87,7 +88,7 @@ describe('duplicates', () => {
   });
 
   it("never crosses tenants: another tenant's record is NOT_FOUND and its keys never match", async () => {
-    const user = testIdentity(undefined, ['manager']);
+    const user = testIdentity(undefined, ['admin']);
     const mallory = testIdentity(undefined, ['admin']);
     const mine = await seedCompany(user.tenantId, { name: 'Shared Name', emails: [email('info@shared.example')] });
     const theirs = await seedCompany(mallory.tenantId, { name: 'Shared Name', emails: [email('info@shared.example')] });
