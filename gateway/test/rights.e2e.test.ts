@@ -1,6 +1,7 @@
 // Issue 10, roles and rights through the gateway: a matrix over role × object × action × scope for
 // companies, contacts, deals, activities, pipelines and analytics. Teams reach every service as
 // TeamChanged events (published here as the directory would); every denial is FORBIDDEN and writes nothing.
+import { LOCAL_JWT_SECRET, signUserToken } from '@crm/auth';
 import { createEvent, TeamChanged } from '@crm/events';
 import { createTestProducer, uniqueId } from '@crm/messaging/testing';
 import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type GraphQLResponse, type Stack } from '@crm/testing';
@@ -212,6 +213,23 @@ describe('lists carry the row scope in their store query', () => {
     expectForbidden(await as('m1')(agenda, { u: who.m3.userId }));
     expect(errorCodes(await as('head')(agenda, { t: 'north' }))).toEqual([]);
     expectForbidden(await as('head')(agenda, { t: 'south' }));
+  });
+
+  it('exports only the companies in the export scope, and nothing without the right', async () => {
+    const EXPORT = `mutation { exportCompanies(format: CSV) { url } }`;
+    const csvOf = async (user: Who) => {
+      const { url } = dataOf(await as(user)(EXPORT)).exportCompanies;
+      const token = await signUserToken(who[user], process.env.JWT_SECRET ?? LOCAL_JWT_SECRET);
+      const response = await fetch(`${stack.gatewayUrl.replace(/\/graphql$/, '')}${url}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    // A manager exports their own companies (export is OWN by default), a head of sales the team's.
+    const mine = await csvOf('m1');
+    expect(owners.filter((owner) => mine.includes(ids.company[owner]))).toEqual(['m1']);
+    const team = await csvOf('head');
+    expect(owners.filter((owner) => team.includes(ids.company[owner]))).toEqual(['m1', 'm2']);
+    expectForbidden(await as('auditor')(EXPORT));
   });
 
   it('merges only records the user may update (the primary) and delete (the others), writing nothing otherwise', async () => {
