@@ -46,6 +46,25 @@ export async function updateWithEvents<T>(model: Model<T>, filter: QueryFilter<T
   return updated as T | null;
 }
 
+/**
+ * Inserts the document `key` names once, with its events, and does nothing when it exists: an
+ * upsert whose every field, the outbox included, is `$setOnInsert`, so the events are written by
+ * the one write that creates it. Answers whether this call created it. Two racing first writes:
+ * the unique index on the key refuses one, which then counts as "it exists".
+ */
+export async function insertOnceWithEvents<T>(model: Model<T>, key: QueryFilter<T>, fields: Record<string, unknown>, ...events: Envelope[]): Promise<boolean> {
+  const onInsert = { ...fields, ...(events.length > 0 && { outbox: events, outboxPending: true, outboxVersion: 1 }) };
+  try {
+    const result = await model.updateOne(key, { $setOnInsert: onInsert } as UpdateQuery<T>, { upsert: true });
+    const created = result.upsertedCount > 0;
+    if (created && events.length > 0) wake(model);
+    return created;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}
+
 /** One document of a bulk insert, with the events built from it. */
 export interface NewDocWithEvents<T> {
   fields: Partial<T> | Record<string, unknown>;
