@@ -47,18 +47,16 @@ export async function updateWithEvents<T>(model: Model<T>, filter: QueryFilter<T
 }
 
 /**
- * Inserts the document `key` names once, with its events, and does nothing when it exists: an
- * upsert whose every field, the outbox included, is `$setOnInsert`, so the events are written by
- * the one write that creates it. Answers whether this call created it. Two racing first writes:
- * the unique index on the key refuses one, which then counts as "it exists".
+ * Inserts a document with its events unless a unique index already holds its key; answers
+ * whether this call created it. So a first write that may run many times (two first requests
+ * of one user, a retry) writes its events once. An insert refused as a duplicate rather than an
+ * upsert of `$setOnInsert`: FerretDB 1.24 drops empty arrays and nulls from an upsert's
+ * `$setOnInsert`, and the refusal costs only on the (rare) repeated call.
  */
-export async function insertOnceWithEvents<T>(model: Model<T>, key: QueryFilter<T>, fields: Record<string, unknown>, ...events: Envelope[]): Promise<boolean> {
-  const onInsert = { ...fields, ...(events.length > 0 && { outbox: events, outboxPending: true, outboxVersion: 1 }) };
+export async function insertOnceWithEvents<T>(model: Model<T>, fields: Partial<T> | Record<string, unknown>, ...events: EventOf<T>[]): Promise<boolean> {
   try {
-    const result = await model.updateOne(key, { $setOnInsert: onInsert } as UpdateQuery<T>, { upsert: true });
-    const created = result.upsertedCount > 0;
-    if (created && events.length > 0) wake(model);
-    return created;
+    await insertWithEvents(model, fields, ...events);
+    return true;
   } catch (error) {
     if (isDuplicateKey(error)) return false;
     throw error;
