@@ -37,8 +37,12 @@ function createLoaders(tenantId: string) {
   };
 }
 
-/** Every request's context; a signed-in user the directory does not know yet is added first. */
+/**
+ * Every request's context; a signed-in user the directory does not know yet is added first. A
+ * failure to add them (the store unreachable) does not fail the request: the request's own reads
+ * answer for the store, and the next request tries again.
+ */
 export async function createContext(base: BaseContext): Promise<ContactsContext> {
-  await ensureDirectoryUser(base);
+  await ensureDirectoryUser(base).catch((error: unknown) => base.logger.warn({ err: error }, 'could not add the caller to the directory; the next request retries'));
   return { ...base, loaders: createLoaders(base.tenantId) };
 }
