@@ -62,6 +62,13 @@ describe('directory through the gateway', () => {
       assignee: { id: 'u-anna', name: 'Anna Berg', roles: ['manager'], teams: [{ name: 'Bavaria sales' }], workingHours: { isDefault: false, hours: [{ weekday: 2, from: '07:30', to: '15:30' }] } },
     });
 
+    // An assignee the directory does not know (never signed in) has no directory fields, but their working hours.
+    const ghostly = dataOf(
+      await asHead(`mutation ($i: CreateActivityInput!) { createActivity(input: $i) { id } }`, { i: { kind: 'TASK', subject: 'Unknown assignee', assigneeId: 'u-ghost', dueAt: '2030-01-01T10:00:00Z' } }),
+    ).createActivity;
+    const ghost = await asHead(`query ($id: ID!) { activity(id: $id) { subject assignee { id name workingHours { isDefault } } } }`, { id: ghostly.id });
+    expect(dataOf(ghost).activity).toEqual({ subject: 'Unknown assignee', assignee: { id: 'u-ghost', name: null, workingHours: { isDefault: true } } });
+
     // Another tenant's deal naming this tenant's team id sees no team.
     const stranger = gatewayClient(stack.gatewayUrl, testIdentity(undefined, ['admin']));
     const theirCompany = dataOf(await stranger(`mutation { createCompany(input: { name: "Elsewhere" }) { id } }`)).createCompany;

@@ -49,6 +49,7 @@ describe('territories', () => {
 
     const UPDATE = `mutation ($id: ID!, $input: UpdateTerritoryInput!) { updateTerritory(id: $id, input: $input) { code name } }`;
     expect(dataOf(await call(admin, UPDATE, { id: t.by, input: { name: 'Bayern' } })).updateTerritory).toEqual({ code: 'DE-BY', name: 'Bayern' });
+    expect(dataOf(await call(admin, UPDATE, { id: t.by, input: {} })).updateTerritory).toEqual({ code: 'DE-BY', name: 'Bayern' });
     expect(errorCodes(await call(admin, UPDATE, { id: t.by, input: { code: 'DE-BE' } }))).toEqual(['CONFLICT']);
     expect(errorCodes(await call(admin, UPDATE, { id: new Types.ObjectId().toHexString(), input: { name: 'X' } }))).toEqual(['NOT_FOUND']);
 

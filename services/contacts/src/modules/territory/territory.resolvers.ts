@@ -53,6 +53,11 @@ export const territoryResolvers: Resolvers = {
       mayManage(ctx);
       const fields = parseInput(updateTerritorySchema, input);
       const set: Partial<TerritoryDoc> = { ...fields, ...(fields.name && { nameKey: nameKey(fields.name) }) };
+      if (Object.values(set).every((value) => value === undefined)) {
+        const current = await ctx.loaders.territoryById.load(requireId(id, 'id'));
+        if (!current) throw notFound('Territory', id);
+        return current;
+      }
       try {
         const updated = await TerritoryModel.findOneAndUpdate({ _id: requireId(id, 'id'), tenantId: ctx.tenantId }, { $set: set }, { returnDocument: 'after' }).lean<TerritoryDoc>().exec();
         if (!updated) throw notFound('Territory', id);

@@ -56,6 +56,7 @@ async function updateUser(id: string, input: unknown, ctx: ContactsContext): Pro
     if (!before) throw notFound('User', userId);
     const set: Partial<UserDoc> = {};
     for (const [field, value] of Object.entries(fields)) if (value !== undefined) (set as Record<string, unknown>)[field] = value;
+    if (Object.keys(set).length === 0) return before; // nothing to change: no write, no event
     const after = { ...before, ...set };
     after.nameKey = nameKey(after.name ?? after.userId);
     after.revision = before.revision + 1;
