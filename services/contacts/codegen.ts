@@ -23,5 +23,11 @@ export default subgraphCodegen({
     Activity: '../modules/timeline/timeline.resolvers#EntityRef',
     ImportJob: '../modules/import/import-job.model#ImportJobDoc',
     CustomFieldDefinition: '../modules/custom-field/custom-field.model#CustomFieldDefinitionDoc',
+    User: '../modules/user/user.model#UserDoc',
+    UserConnection: '../modules/user/user.model#UserConnectionView',
+    SpecialistMatch: '../modules/user/specialists#SpecialistMatchView',
+    Team: '../modules/team/team.model#TeamDoc',
+    TeamConnection: '../modules/team/team.model#TeamConnectionView',
+    Territory: '../modules/territory/territory.model#TerritoryDoc',
   },
 });

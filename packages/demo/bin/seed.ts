@@ -39,7 +39,8 @@ async function main() {
   }
   console.log(
     `[demo] tenant ${values.tenant}: ${result.companies.length} companies, ${result.contacts} contacts, ${result.pipelines.length} pipelines, ` +
-      `deals ${result.deals.open} open / ${result.deals.won} won / ${result.deals.lost} lost, ${result.concessions} concession requests, in ${Math.round((Date.now() - started) / 1000)} s`,
+      `deals ${result.deals.open} open / ${result.deals.won} won / ${result.deals.lost} lost, ${result.concessions} concession requests, ` +
+      `${result.users} users in ${result.teams} teams, ${result.territories} territories, in ${Math.round((Date.now() - started) / 1000)} s`,
   );
   for (const failure of result.failures.slice(0, 20)) console.log(`[demo] refused: ${failure}`);
   if (result.failures.length > 20) console.log(`[demo] ... and ${result.failures.length - 20} more refusals`);

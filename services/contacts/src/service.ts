@@ -45,6 +45,15 @@ import { matchKeysConsumer } from './modules/duplicate/match-keys.consumer';
 import mergeSdl from './modules/merge/merge.graphql';
 import { mergeResolvers } from './modules/merge/merge.resolvers';
 import { resumeMerges } from './modules/merge/resume-merges';
+import userSdl from './modules/user/user.graphql';
+import { userResolvers } from './modules/user/user.resolvers';
+import { UserModel } from './modules/user/user.model';
+import teamSdl from './modules/team/team.graphql';
+import { teamResolvers } from './modules/team/team.resolvers';
+import { TeamModel } from './modules/team/team.model';
+import { resumeTeamMembers } from './modules/team/team-members';
+import territorySdl from './modules/territory/territory.graphql';
+import { territoryResolvers } from './modules/territory/territory.resolvers';
 
 export type ContactsOverrides = Partial<Pick<ServiceSpec<ContactsContext>, 'relayOptions'>>;
 
@@ -73,6 +82,9 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       exportSdl,
       duplicateSdl,
       mergeSdl,
+      userSdl,
+      teamSdl,
+      territorySdl,
     ],
     resolvers: [
       companyResolvers,
@@ -88,10 +100,13 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       exportResolvers(config.UPLOAD_TTL_HOURS),
       duplicateResolvers,
       mergeResolvers,
+      userResolvers,
+      teamResolvers,
+      territoryResolvers,
     ],
     consumers: [historyConsumer, abcConsumer, timelineConsumer, matchKeysConsumer],
     extendContext: createContext,
-    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel],
+    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel, UserModel, TeamModel],
     routes: (app, identify) => {
       uploadRoutes({ maxBytes: config.UPLOAD_MAX_BYTES, ttlHours: config.UPLOAD_TTL_HOURS })(app, identify);
       downloadRoutes()(app, identify);
@@ -108,6 +123,11 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
   resumeMerges(logger).then(
     (resumed) => resumed > 0 && logger.info({ resumed }, 'merge: finished interrupted merges'),
     (error) => logger.warn({ err: error }, 'merge: could not resume interrupted merges at start'),
+  );
+  // Team membership moves a crash interrupted (the users' teamIds after a team's write) go on.
+  resumeTeamMembers(logger).then(
+    (resumed) => resumed > 0 && logger.info({ resumed }, 'team: finished interrupted membership changes'),
+    (error) => logger.warn({ err: error }, 'team: could not resume membership changes at start'),
   );
   return running;
 }

@@ -19,6 +19,8 @@ import { PipelineModel } from './modules/pipeline/pipeline.model';
 import { pipelineResolvers } from './modules/pipeline/pipeline.resolvers';
 import { purchaseConsumer } from './modules/purchase/purchase.consumer';
 import purchaseSdl from './modules/purchase/purchase.graphql';
+import teamSdl from './modules/team/team.graphql';
+import { teamResolvers } from './modules/team/team.resolvers';
 import { purchaseResolvers } from './modules/purchase/purchase.resolvers';
 
 export type DealsOverrides = Partial<Pick<ServiceSpec<DealsContext>, 'relayOptions'>>;
@@ -32,8 +34,8 @@ export async function startDeals(env: NodeJS.ProcessEnv = process.env, overrides
     name: 'deals',
     config,
     logger,
-    typeDefs: [schemaSdl, pipelineSdl, dealSdl, companySdl, concessionSdl, purchaseSdl],
-    resolvers: [pipelineResolvers, dealResolvers, companyResolvers, concessionResolvers, purchaseResolvers],
+    typeDefs: [schemaSdl, pipelineSdl, dealSdl, companySdl, concessionSdl, purchaseSdl, teamSdl],
+    resolvers: [pipelineResolvers, dealResolvers, companyResolvers, concessionResolvers, purchaseResolvers, teamResolvers],
     extendContext: createContext,
     outboxModels: [PipelineModel, DealModel, ConcessionModel, LostReasonsModel],
     consumers: [companyConsumer, purchaseConsumer, mergesConsumer],

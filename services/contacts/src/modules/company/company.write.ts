@@ -8,6 +8,7 @@ import { nameKey } from '../shared/name-key';
 import { taxIdKey } from '../shared/normalise';
 import { claimKeys, keyChanges, ownerKeys, releaseKeys, type UniqueKey } from '../shared/unique-keys';
 import { writeRules, type WriteRules } from '../shared/write-rules';
+import { placingAddress, territoryOfAddress } from '../territory/address-territory';
 import { companyCreatedEvents, companyUpdatedEvents, type ChangeContext } from './company.events';
 import { createCompanySchema, domainOf, updateCompanySchema, type CompanyInput } from './company.input';
 import { CompanyModel, type BusinessProfileDoc, type CompanyDoc } from './company.model';
@@ -64,7 +65,7 @@ function derive(company: CompanyDoc, rules: WriteRules): CompanyDoc {
 }
 
 /** Everything a write sets (conditional on the revision it read, so setting it whole loses nothing). */
-const STORED = [...COMPANY_FIELDS.filter((field) => !field.startsWith('profile.')), 'profile', 'customFields', 'nameKey', 'domain', 'abcUpdatedAt', 'completeness', 'completenessVersion'];
+const STORED = [...COMPANY_FIELDS.filter((field) => !field.startsWith('profile.')), 'profile', 'customFields', 'nameKey', 'domain', 'abcUpdatedAt', 'completeness', 'completenessVersion', 'territoryFromAddress'];
 const storedFields = (company: CompanyDoc) => Object.fromEntries(STORED.map((field) => [field, (company as unknown as Record<string, unknown>)[field] ?? null]));
 
 export async function createCompany(cause: EventCause, input: unknown, context?: ChangeContext): Promise<CompanyDoc> {
@@ -85,6 +86,10 @@ export async function createCompany(cause: EventCause, input: unknown, context?:
     revision: 0,
   } as unknown as CompanyDoc;
   const company = derive(applyInput(blank, fields), rules);
+  if (fields.territoryId == null) {
+    company.territoryId = await territoryOfAddress(cause.tenantId, placingAddress(company.addresses));
+    company.territoryFromAddress = company.territoryId !== null;
+  }
   company.ownerId ??= 'userId' in cause ? (cause.userId ?? null) : null;
   const id = company._id.toString();
   const keys = companyKeys(company);
@@ -97,10 +102,24 @@ export async function createCompany(cause: EventCause, input: unknown, context?:
   }
 }
 
+/**
+ * The territory after an update: an explicit territoryId (null included) is kept as chosen; new
+ * addresses (`matched`: their territory) replace a territory found from the former address or
+ * none, never an explicit one.
+ */
+function placed(before: CompanyDoc, after: CompanyDoc, explicit: boolean, matched: string | null | undefined): CompanyDoc {
+  if (explicit) return { ...after, territoryFromAddress: false };
+  if (matched === undefined || (before.territoryId && !before.territoryFromAddress)) return after;
+  return { ...after, territoryId: matched, territoryFromAddress: matched !== null };
+}
+
 export async function updateCompany(cause: EventCause, id: string, input: unknown, context?: ChangeContext): Promise<CompanyDoc> {
   requireId(id, 'id');
   const fields = parseInput(updateCompanySchema(await writeRules(cause.tenantId, 'COMPANY')), input);
-  const updated = await changeCompany(cause, id, (before) => applyInput(before, fields), context);
+  const explicit = fields.territoryId !== undefined;
+  // A new address places the company again, unless its territory was chosen explicitly.
+  const matched = !explicit && fields.addresses !== undefined ? await territoryOfAddress(cause.tenantId, placingAddress(fields.addresses)) : undefined;
+  const updated = await changeCompany(cause, id, (before) => placed(before, applyInput(before, fields), explicit, matched), context);
   if (!updated) throw notFound('Company', id);
   return updated;
 }
