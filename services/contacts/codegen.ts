@@ -23,5 +23,10 @@ export default subgraphCodegen({
     Activity: '../modules/timeline/timeline.resolvers#EntityRef',
     ImportJob: '../modules/import/import-job.model#ImportJobDoc',
     CustomFieldDefinition: '../modules/custom-field/custom-field.model#CustomFieldDefinitionDoc',
+    Lead: '../modules/lead/lead.model#LeadDoc',
+    LeadConnection: '../modules/lead/lead.model#LeadConnectionView',
+    LeadConversion: '../modules/lead/lead.model#ConversionDoc',
+    LeadAssignment: '../modules/lead/lead.model#AssignmentDoc',
+    RoutingRule: '../modules/routing/routing-rule.model#RoutingRuleDoc',
   },
 });

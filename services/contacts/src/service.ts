@@ -45,6 +45,15 @@ import { matchKeysConsumer } from './modules/duplicate/match-keys.consumer';
 import mergeSdl from './modules/merge/merge.graphql';
 import { mergeResolvers } from './modules/merge/merge.resolvers';
 import { resumeMerges } from './modules/merge/resume-merges';
+import leadSdl from './modules/lead/lead.graphql';
+import { leadResolvers } from './modules/lead/lead.resolvers';
+import { LeadModel } from './modules/lead/lead.model';
+import { inboundLeadsConsumer } from './modules/lead/inbound-leads.consumer';
+import { leadWebhookRoutes } from './modules/lead/lead-webhook.routes';
+import routingSdl from './modules/routing/routing.graphql';
+import { routingResolvers } from './modules/routing/routing.resolvers';
+import { dealLoadConsumer } from './modules/routing/deal-load.consumer';
+import { createEscalationWorker } from './modules/routing/escalation.worker';
 
 export type ContactsOverrides = Partial<Pick<ServiceSpec<ContactsContext>, 'relayOptions'>>;
 
@@ -73,6 +82,8 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       exportSdl,
       duplicateSdl,
       mergeSdl,
+      leadSdl,
+      routingSdl,
     ],
     resolvers: [
       companyResolvers,
@@ -88,17 +99,21 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       exportResolvers(config.UPLOAD_TTL_HOURS),
       duplicateResolvers,
       mergeResolvers,
+      leadResolvers,
+      routingResolvers,
     ],
-    consumers: [historyConsumer, abcConsumer, timelineConsumer, matchKeysConsumer],
+    consumers: [historyConsumer, abcConsumer, timelineConsumer, matchKeysConsumer, inboundLeadsConsumer, dealLoadConsumer],
     extendContext: createContext,
-    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel],
+    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel, LeadModel],
     routes: (app, identify) => {
       uploadRoutes({ maxBytes: config.UPLOAD_MAX_BYTES, ttlHours: config.UPLOAD_TTL_HOURS })(app, identify);
       downloadRoutes()(app, identify);
+      leadWebhookRoutes()(app, identify);
     },
     workers: [
       createImportWorker({ batchSize: config.IMPORT_BATCH_SIZE, maxRows: config.IMPORT_MAX_ROWS, leaseMs: config.IMPORT_LEASE_MS, pollMs: config.IMPORT_POLL_MS, logger }),
       createFileCleanup(config.UPLOAD_TTL_HOURS, logger),
+      createEscalationWorker({ logger, pollIntervalMs: config.LEAD_ESCALATION_POLL_MS, batch: config.LEAD_ESCALATION_BATCH }),
     ],
     ...overrides,
   });
