@@ -1,11 +1,14 @@
 import type { Identity } from '@crm/auth';
 import { gatewayAs, inParallel, type Gateway } from './client';
 import { company, contact, dealRole, faker, lineItems } from './data';
+import { seedLeads, type LeadSeedResult } from './seed-leads';
 
 export interface SeedOptions {
   gatewayUrl: string;
   tenantId: string;
   companies: number;
+  /** Leads streamed in after the companies and deals (routed by the tenant's rules). */
+  leads?: number;
   seed: number;
   /** Requests in flight at once. */
   concurrency: number;
@@ -30,6 +33,7 @@ export interface SeedResult {
   pipelines: Pipeline[];
   deals: { open: number; won: number; lost: number };
   concessions: number;
+  leads: LeadSeedResult;
   failures: string[];
 }
 
@@ -165,7 +169,17 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       }
     }
   });
-  return { companies: companies.map((c) => c.companyId), contacts: companies.reduce((n, c) => n + c.people.length, 0), pipelines, deals, concessions, failures };
+  const leads = await seedLeads({
+    gatewayUrl: options.gatewayUrl,
+    admin,
+    managers,
+    pipelineId: pipelines[1]?.id,
+    count: options.leads ?? 60,
+    concurrency: options.concurrency,
+    attempt,
+    log: options.log,
+  });
+  return { companies: companies.map((c) => c.companyId), contacts: companies.reduce((n, c) => n + c.people.length, 0), pipelines, deals, concessions, leads, failures };
 }
 
 export type { Gateway };
