@@ -162,6 +162,8 @@ export const LeadConverted = defineEvent({
   aggregateType: 'Lead',
   data: z.object({
     leadId: id,
+    /** The lead as it came in: its name, channel and campaign (the converted records' timelines show them). */
+    lead: z.object({ name: text(200).nullable(), source, campaignId: text(100).nullable() }),
     companyId: id,
     contactId: id,
     dealId: id.nullable(),
@@ -180,6 +182,7 @@ export const LeadConverted = defineEvent({
   }),
   example: {
     leadId: '6660a1b28b3e4a0012a4d001',
+    lead: { name: 'Jonas Keller', source: 'WEB_FORM', campaignId: 'spring-cleaning-2026' },
     companyId: '6660a1b28b3e4a0012a4d0a1',
     contactId: '6660a1b28b3e4a0012a4d0b2',
     dealId: '6660a1b28b3e4a0012a4d0c3',

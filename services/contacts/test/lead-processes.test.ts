@@ -114,7 +114,7 @@ describe('lead conversion saga', () => {
     await new Promise((done) => setTimeout(done, 500));
     const events = leadEventsOf(admin.tenantId, 'LeadConverted');
     expect(events.map((event) => event.data)).toEqual([
-      { leadId, ...ids, deal: { ...DEAL, ownerId: 'anna', teamId, source: 'WEB_FORM' }, convertedBy: admin.userId },
+      { leadId, lead: { name: 'Mara Huber', source: 'WEB_FORM', campaignId: null }, ...ids, deal: { ...DEAL, ownerId: 'anna', teamId, source: 'WEB_FORM' }, convertedBy: admin.userId },
     ]);
   });
 
@@ -126,6 +126,16 @@ describe('lead conversion saga', () => {
     expect(one.conversion.dealId).toBeNull();
     expect(await ContactModel.countDocuments({ tenantId: admin.tenantId, companyId: one.conversion.companyId })).toBe(1);
     await reader.waitFor(() => leadEventsOf(admin.tenantId, 'LeadConverted').length >= 1, 'LeadConverted');
+    // The lead stays on the company's and the contact's timelines.
+    const TIMELINE = `query ($id: ID!) { company(id: $id) { timeline(first: 20) { edges { node { kind summary } } } } contact(id: $cid) { timeline(first: 20) { edges { node { kind summary } } } } }`;
+    const timelines = await waitFor(async () => {
+      const answer = dataOf(await subgraphRequest(service.url, admin, TIMELINE.replace('($id: ID!)', '($id: ID!, $cid: ID!)'), { id: one.conversion.companyId, cid: one.conversion.contactId }));
+      const kinds = (of: any) => of.timeline.edges.map((edge: any) => edge.node);
+      const [company, contact] = [kinds(answer.company), kinds(answer.contact)];
+      return company.some((entry: any) => entry.kind === 'LEAD_CONVERTED') && contact.some((entry: any) => entry.kind === 'LEAD_CONVERTED') && { company, contact };
+    });
+    expect(timelines.company).toContainEqual({ kind: 'LEAD_CONVERTED', summary: 'Converted from lead "Ida Berg" (CALL)' });
+    expect(timelines.contact).toContainEqual({ kind: 'LEAD_CONVERTED', summary: 'Converted from lead "Ida Berg" (CALL)' });
 
     // Linking: an existing company is used as it is; the contact holding the lead's email is linked, not duplicated.
     const CREATE_COMPANY = `mutation { createCompany(input: { name: "Existing GmbH" }) { id } }`;

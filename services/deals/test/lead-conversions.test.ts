@@ -26,6 +26,7 @@ const converted = (tenantId: string, data: { companyId: string; pipelineId: stri
   const leadId = data.leadId ?? newId();
   return createEvent(LeadConverted, { tenantId, aggregateId: leadId, actorId: 'anna' }, {
     leadId,
+    lead: { name: 'Mara Huber', source: 'WEB_FORM', campaignId: null },
     companyId: data.companyId,
     contactId: newId(),
     dealId: data.dealId ?? newId(),

@@ -59,6 +59,7 @@ export const leadConverted = (lead: LeadDoc, by: string, cause: EventCause) => {
   const conversion = lead.conversion!;
   return createEvent(LeadConverted, meta(lead, cause), {
     leadId: lead._id.toString(),
+    lead: { name: lead.name, source: lead.source, campaignId: lead.campaignId },
     companyId: conversion.companyId,
     contactId: conversion.contactId,
     dealId: conversion.dealId,
