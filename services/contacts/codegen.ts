@@ -29,5 +29,10 @@ export default subgraphCodegen({
     Team: '../modules/team/team.model#TeamDoc',
     TeamConnection: '../modules/team/team.model#TeamConnectionView',
     Territory: '../modules/territory/territory.model#TerritoryDoc',
+    Lead: '../modules/lead/lead.model#LeadDoc',
+    LeadConnection: '../modules/lead/lead.model#LeadConnectionView',
+    LeadConversion: '../modules/lead/lead.model#ConversionDoc',
+    LeadAssignment: '../modules/lead/lead.model#AssignmentDoc',
+    RoutingRule: '../modules/routing/routing-rule.model#RoutingRuleDoc',
   },
 });

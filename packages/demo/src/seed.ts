@@ -1,11 +1,14 @@
 import type { Identity } from '@crm/auth';
 import { gatewayAs, inParallel, type Gateway } from './client';
 import { company, contact, dealRole, DEMO_REGIONS, faker, lineItems } from './data';
+import { seedLeads, type LeadSeedResult } from './seed-leads';
 
 export interface SeedOptions {
   gatewayUrl: string;
   tenantId: string;
   companies: number;
+  /** Leads streamed in after the companies and deals (routed by the tenant's rules). */
+  leads?: number;
   seed: number;
   /** Requests in flight at once. */
   concurrency: number;
@@ -33,6 +36,7 @@ export interface SeedResult {
   users: number;
   teams: number;
   territories: number;
+  leads: LeadSeedResult;
   failures: string[];
 }
 
@@ -218,6 +222,17 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       }
     }
   });
+  const leads = await seedLeads({
+    gatewayUrl: options.gatewayUrl,
+    admin,
+    managers,
+    pipelineId: pipelines[1]?.id,
+    count: options.leads ?? 60,
+    concurrency: options.concurrency,
+    attempt,
+    log: options.log,
+    teamIds: [...new Set(Object.values(teamOf))],
+  });
   return {
     companies: companies.map((c) => c.companyId),
     contacts: companies.reduce((n, c) => n + c.people.length, 0),
@@ -227,6 +242,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     users: 2 + managers.length,
     teams: new Set(Object.values(teamOf)).size,
     territories,
+    leads,
     failures,
   };
 }

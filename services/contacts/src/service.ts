@@ -54,6 +54,15 @@ import { TeamModel } from './modules/team/team.model';
 import { resumeTeamMembers } from './modules/team/team-members';
 import territorySdl from './modules/territory/territory.graphql';
 import { territoryResolvers } from './modules/territory/territory.resolvers';
+import leadSdl from './modules/lead/lead.graphql';
+import { leadResolvers } from './modules/lead/lead.resolvers';
+import { LeadModel } from './modules/lead/lead.model';
+import { inboundLeadsConsumer } from './modules/lead/inbound-leads.consumer';
+import { leadWebhookRoutes } from './modules/lead/lead-webhook.routes';
+import routingSdl from './modules/routing/routing.graphql';
+import { routingResolvers } from './modules/routing/routing.resolvers';
+import { dealLoadConsumer } from './modules/routing/deal-load.consumer';
+import { createEscalationWorker } from './modules/routing/escalation.worker';
 
 export type ContactsOverrides = Partial<Pick<ServiceSpec<ContactsContext>, 'relayOptions'>>;
 
@@ -85,6 +94,8 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       userSdl,
       teamSdl,
       territorySdl,
+      leadSdl,
+      routingSdl,
     ],
     resolvers: [
       companyResolvers,
@@ -103,17 +114,21 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       userResolvers,
       teamResolvers,
       territoryResolvers,
+      leadResolvers,
+      routingResolvers,
     ],
-    consumers: [historyConsumer, abcConsumer, timelineConsumer, matchKeysConsumer],
+    consumers: [historyConsumer, abcConsumer, timelineConsumer, matchKeysConsumer, inboundLeadsConsumer, dealLoadConsumer],
     extendContext: createContext,
-    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel, UserModel, TeamModel],
+    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel, UserModel, TeamModel, LeadModel],
     routes: (app, identify) => {
       uploadRoutes({ maxBytes: config.UPLOAD_MAX_BYTES, ttlHours: config.UPLOAD_TTL_HOURS })(app, identify);
       downloadRoutes()(app, identify);
+      leadWebhookRoutes()(app, identify);
     },
     workers: [
       createImportWorker({ batchSize: config.IMPORT_BATCH_SIZE, maxRows: config.IMPORT_MAX_ROWS, leaseMs: config.IMPORT_LEASE_MS, pollMs: config.IMPORT_POLL_MS, logger }),
       createFileCleanup(config.UPLOAD_TTL_HOURS, logger),
+      createEscalationWorker({ logger, pollIntervalMs: config.LEAD_ESCALATION_POLL_MS, batch: config.LEAD_ESCALATION_BATCH }),
     ],
     ...overrides,
   });

@@ -18,6 +18,7 @@ import pipelineSdl from './modules/pipeline/pipeline.graphql';
 import { PipelineModel } from './modules/pipeline/pipeline.model';
 import { pipelineResolvers } from './modules/pipeline/pipeline.resolvers';
 import { purchaseConsumer } from './modules/purchase/purchase.consumer';
+import { leadConversionConsumer } from './modules/lead/lead-converted.consumer';
 import purchaseSdl from './modules/purchase/purchase.graphql';
 import teamSdl from './modules/team/team.graphql';
 import { teamResolvers } from './modules/team/team.resolvers';
@@ -38,7 +39,7 @@ export async function startDeals(env: NodeJS.ProcessEnv = process.env, overrides
     resolvers: [pipelineResolvers, dealResolvers, companyResolvers, concessionResolvers, purchaseResolvers, teamResolvers],
     extendContext: createContext,
     outboxModels: [PipelineModel, DealModel, ConcessionModel, LostReasonsModel],
-    consumers: [companyConsumer, purchaseConsumer, mergesConsumer],
+    consumers: [companyConsumer, purchaseConsumer, mergesConsumer, leadConversionConsumer],
     ...overrides,
   });
   const stopSweeper = startCompanyReferenceSweeper(logger);

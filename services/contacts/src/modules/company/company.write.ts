@@ -1,5 +1,5 @@
 import type { EventCause } from '@crm/events';
-import { insertWithEvents, updateWithEvents } from '@crm/messaging';
+import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messaging';
 import { conflict, notFound, parseInput, requireId } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import { COMPANY_FIELDS, companyFieldValue, completenessOf } from '../completeness/required-fields';
@@ -68,11 +68,15 @@ function derive(company: CompanyDoc, rules: WriteRules): CompanyDoc {
 const STORED = [...COMPANY_FIELDS.filter((field) => !field.startsWith('profile.')), 'profile', 'customFields', 'nameKey', 'domain', 'abcUpdatedAt', 'completeness', 'completenessVersion', 'territoryFromAddress'];
 const storedFields = (company: CompanyDoc) => Object.fromEntries(STORED.map((field) => [field, (company as unknown as Record<string, unknown>)[field] ?? null]));
 
-export async function createCompany(cause: EventCause, input: unknown, context?: ChangeContext): Promise<CompanyDoc> {
+/**
+ * `givenId`: the id to give the new record (a saga's derived id, see lead conversion); when a record with
+ * it exists already the insert fails with a duplicate key and the unique keys stay with that record.
+ */
+export async function createCompany(cause: EventCause, input: unknown, context?: ChangeContext, givenId?: string): Promise<CompanyDoc> {
   const rules = await writeRules(cause.tenantId, 'COMPANY');
   const fields = parseInput(createCompanySchema(rules), input);
   const blank = {
-    _id: new Types.ObjectId(),
+    _id: givenId ? new Types.ObjectId(givenId) : new Types.ObjectId(),
     tenantId: cause.tenantId,
     tags: [],
     phones: [],
@@ -97,7 +101,8 @@ export async function createCompany(cause: EventCause, input: unknown, context?:
   try {
     return await insertWithEvents(CompanyModel, company, ...companyCreatedEvents(company, cause, context));
   } catch (error) {
-    await releaseKeys(cause.tenantId, 'Company', id, keys);
+    // The given id exists already (a saga's repeated step): its keys are that record's.
+    if (!(givenId && isDuplicateKey(error))) await releaseKeys(cause.tenantId, 'Company', id, keys);
     throw error;
   }
 }
