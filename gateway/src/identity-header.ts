@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
 export function createIdentityHeaderSigner(secret: string, reuseMs = 30_000): (identity: Identity) => Promise<string> {
   const signed = new LRUCache<string, Promise<string>>({ max: 10_000, ttl: reuseMs });
   return (identity) => {
-    const key = JSON.stringify([identity.tenantId, identity.userId, identity.roles]);
+    const key = JSON.stringify([identity.tenantId, identity.userId, identity.roles, identity.name, identity.email]);
     let token = signed.get(key);
     if (!token) {
       token = signInternalIdentity(identity, secret);

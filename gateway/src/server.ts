@@ -20,6 +20,7 @@ import { SubgraphDataSource } from './subgraph-data-source';
 import { createSubgraphHttp, type SubgraphHttpResponse } from './subgraph-http';
 import { subgraphs, subgraphUrlVariable } from './subgraphs';
 import { fileRoutes } from './uploads';
+import { leadWebhookRoutes } from './lead-webhook';
 
 export interface RunningGateway {
   url: string;
@@ -77,6 +78,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   // Files (imports in, exports out) stream to and from the contacts service.
   const contactsGraphql = config[subgraphUrlVariable('contacts')] ?? subgraphs.find(({ name }) => name === 'contacts')!.localUrl;
   fileRoutes(app, { contactsUrl: contactsGraphql.replace(/\/graphql$/, ''), maxBytes: config.UPLOAD_MAX_BYTES, verify, signIdentity: subgraphDeps.signIdentity, logger });
+  // Leads from web forms and other systems, with a tenant's API key instead of a user token.
+  leadWebhookRoutes(app, { contactsUrl: contactsGraphql.replace(/\/graphql$/, ''), signIdentity: subgraphDeps.signIdentity, logger });
 
   const server: Server = await new Promise((done, fail) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? fail(error) : done(listening)));

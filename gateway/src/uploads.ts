@@ -20,7 +20,7 @@ class TooLargeError extends Error {
   override name = 'TooLargeError';
 }
 
-const sendError = (res: Response, status: number, code: string, message: string) => {
+export const sendError = (res: Response, status: number, code: string, message: string) => {
   if (res.headersSent) return void res.destroy();
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 };
@@ -40,7 +40,7 @@ const limited = (max: number) => {
  * A request refused before its body was read: answered, then read on (and dropped) so the client
  * sees the answer rather than a reset, but closed once it has sent twice the limit.
  */
-function refuseBody(req: Request, res: Response, max: number, status: number, code: string, message: string) {
+export function refuseBody(req: Request, res: Response, max: number, status: number, code: string, message: string) {
   res.setHeader('connection', 'close');
   sendError(res, status, code, message);
   let dropped = 0;

@@ -10,5 +10,6 @@ export default subgraphCodegen({
     ActivityConnection: '../modules/activity/activity.list#ActivityPage',
     LastTouch: '../modules/last-touch/last-touch.model#LastTouchDoc',
     Agenda: '../modules/calendar/calendar.resolvers#AgendaShape',
+    User: '../modules/directory/directory.resolvers#UserRef',
   },
 });

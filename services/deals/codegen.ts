@@ -15,5 +15,6 @@ export default subgraphCodegen({
     ConcessionRequest: '../modules/concession/concession.model#ConcessionDoc',
     ConcessionRequestConnection: '../modules/concession/concession.model#ConcessionConnectionView',
     Purchase: '../modules/purchase/purchase.view#OrderedPurchase',
+    Team: '../modules/team/team.resolvers#TeamRef',
   },
 });

@@ -19,11 +19,11 @@ import { idsOf, type IdKind, type TenantIds } from './values';
  * ID no rule knows takes any of the tenant's ids, so a new field is fuzzed all the same.
  */
 export function idKindOf(name: string, field: GraphQLField<unknown, unknown>): IdKind | undefined {
-  const byName: Record<string, IdKind> = { companyId: 'company', pipelineId: 'pipeline', dealId: 'deal', stageId: 'stage', contactId: 'contact', activityId: 'activity', assigneeId: 'user', ownerId: 'user' };
+  const byName: Record<string, IdKind> = { companyId: 'company', pipelineId: 'pipeline', dealId: 'deal', stageId: 'stage', contactId: 'contact', activityId: 'activity', assigneeId: 'user', ownerId: 'user', userId: 'user', leadId: 'user', memberIds: 'user' };
   if (byName[name]) return byName[name];
   if (name !== 'id') return undefined;
   const returned = getNamedType(field.type).name.toLowerCase();
-  return (['company', 'contact', 'pipeline', 'deal', 'activity'] as const).find((kind) => kind === returned);
+  return (['company', 'contact', 'pipeline', 'deal', 'activity', 'user'] as const).find((kind) => kind === returned);
 }
 
 /** Plausible strings by field name, so that most generated inputs pass validation but for the one value being probed. */

@@ -55,6 +55,16 @@ export const mutationWrites: Record<string, { service: string; collection: strin
   setAbcThresholds: { service: 'analytics', collection: 'abc_settings', keyedByTenant: true },
   // The latest analysis (by tenant); the classes that changed, and through their events the company cards.
   runAbcAnalysis: { service: 'analytics', collection: 'abc_analyses', keyedByTenant: true, effects: ['analytics.abc_classes', 'contacts.companies'] },
+  // The directory: a user is named by their token subject, not the document id, so a succeeded
+  // edit's collection is its effect; a team's membership moves the users' teamIds.
+  updateUser: { service: 'contacts', collection: 'users', effects: ['contacts.users'] },
+  createTeam: { service: 'contacts', collection: 'teams', effects: ['contacts.users'] },
+  updateTeam: { service: 'contacts', collection: 'teams', effects: ['contacts.users'] },
+  addTeamMember: { service: 'contacts', collection: 'teams', effects: ['contacts.users'] },
+  removeTeamMember: { service: 'contacts', collection: 'teams', effects: ['contacts.users'] },
+  deleteTeam: { service: 'contacts', collection: 'teams', effects: ['contacts.users'] },
+  createTerritory: { service: 'contacts', collection: 'territories' },
+  updateTerritory: { service: 'contacts', collection: 'territories' },
 };
 
 /**

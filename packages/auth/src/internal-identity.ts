@@ -1,5 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose';
-import { identitySchema, type Identity } from './identity';
+import { identitySchema, profileClaims, profileFromClaims, type Identity } from './identity';
 import { lifetimeProblem } from './token-lifetime';
 import { InvalidTokenError } from './user-token';
 
@@ -16,7 +16,7 @@ const LIFETIME = 60;
 const MAX_LIFETIME = 2 * LIFETIME;
 
 export async function signInternalIdentity(identity: Identity, secret: string): Promise<string> {
-  return new SignJWT({ tenant_id: identity.tenantId, roles: identity.roles })
+  return new SignJWT({ tenant_id: identity.tenantId, roles: identity.roles, ...profileClaims(identity) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(identity.userId)
     .setIssuer(ISSUER)
@@ -36,7 +36,7 @@ export async function verifyInternalIdentity(token: string, secret: string): Pro
     });
     const tooLong = lifetimeProblem(payload, MAX_LIFETIME);
     if (tooLong) throw new Error(tooLong);
-    return identitySchema.parse({ tenantId: payload.tenant_id, userId: payload.sub, roles: payload.roles });
+    return identitySchema.parse({ tenantId: payload.tenant_id, userId: payload.sub, roles: payload.roles, ...profileFromClaims(payload) });
   } catch (error) {
     throw new InvalidTokenError(`invalid gateway identity: ${(error as Error).message}`);
   }

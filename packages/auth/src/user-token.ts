@@ -1,9 +1,10 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { identitySchema, type Identity } from './identity';
+import { identitySchema, profileClaims, profileFromClaims, type Identity } from './identity';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, lifetimeProblem } from './token-lifetime';
 
 /**
- * User tokens carry `sub` (user), `tenant_id` and `roles`.
+ * User tokens carry `sub` (user), `tenant_id` and `roles`, optionally `name` and `email`
+ * (the people directory takes them on a first sign-in).
  * Locally they are HS256 with a shared secret; in production the gateway verifies
  * them against the identity provider's JWKS.
  */
@@ -45,14 +46,14 @@ export function createUserTokenVerifier(options: UserTokenVerifierOptions): (tok
     }
     const tooLong = lifetimeProblem(payload, maxLifetime);
     if (tooLong) throw new InvalidTokenError(`invalid token: ${tooLong}`);
-    const identity = identitySchema.safeParse({ tenantId: payload.tenant_id, userId: payload.sub, roles: payload.roles });
+    const identity = identitySchema.safeParse({ tenantId: payload.tenant_id, userId: payload.sub, roles: payload.roles, ...profileFromClaims(payload) });
     if (!identity.success) throw new InvalidTokenError('invalid token: missing or malformed tenant_id, sub or roles claims');
     return identity.data;
   };
 }
 
 export async function signUserToken(identity: Identity, secret: string, expiresIn = '12h'): Promise<string> {
-  return new SignJWT({ tenant_id: identity.tenantId, roles: identity.roles })
+  return new SignJWT({ tenant_id: identity.tenantId, roles: identity.roles, ...profileClaims(identity) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(identity.userId)
     .setIssuer(TOKEN_ISSUER)

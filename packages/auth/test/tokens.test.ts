@@ -19,6 +19,21 @@ describe('user tokens', () => {
     await expect(verify(await signUserToken(alice, secret))).resolves.toEqual(alice);
   });
 
+  it('carries the optional name and email claims to the identity and through the internal header; drops malformed ones', async () => {
+    const named = { ...alice, name: 'Alice Archer', email: 'alice@acme.example' };
+    await expect(verify(await signUserToken(named, secret))).resolves.toEqual(named);
+    await expect(verifyInternalIdentity(await signInternalIdentity(named, secret), secret)).resolves.toEqual(named);
+    const odd = await new SignJWT({ tenant_id: 'acme', roles: ['manager'], name: 'x'.repeat(201), email: 42 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setIssuer('crm-platform')
+      .setAudience('crm-api')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
+    await expect(verify(odd)).resolves.toEqual(alice);
+  });
+
   it('rejects a token signed with another secret', async () => {
     await expect(verify(await signUserToken(alice, 'another-secret-another-secret'))).rejects.toThrow(InvalidTokenError);
   });

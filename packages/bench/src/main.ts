@@ -1,5 +1,5 @@
 // npm run bench: every figure of the project side by side, in one run on one machine.
-// BENCH_ONLY=store,gateway,slice,contacts,import,analytics picks sections. Prints tables; never asserts.
+// BENCH_ONLY=store,gateway,slice,contacts,import,analytics,routing picks sections. Prints tables; never asserts.
 import { printSection, writeReport, type Section } from './report';
 
 const sections: Record<string, () => Promise<Section[]>> = {
@@ -9,6 +9,7 @@ const sections: Record<string, () => Promise<Section[]>> = {
   contacts: async () => (await import('./contacts/companies-page.js')).run(),
   import: async () => (await import('./import/import.bench.js')).run(),
   analytics: async () => (await import('./analytics/analytics.bench.js')).run(),
+  routing: async () => (await import('./routing/routing.bench.js')).run(),
 };
 
 async function main() {

@@ -38,7 +38,7 @@ export function company(index: number, ownerIds: string[]): SeedCompany {
       tags: faker.helpers.arrayElements(['key-account', 'new', 'reseller', 'public-sector', 'tender', 'export'], { min: 0, max: 2 }),
       phones: [{ type: 'WORK', number: landline(), primary: true }],
       emails: [{ type: 'WORK', address: `info@${domain}`, primary: true }],
-      addresses: [{ type: 'OFFICE', street: faker.location.streetAddress(), city: faker.location.city(), postalCode: faker.location.zipCode(), country: 'DE', primary: true }],
+      addresses: [{ type: 'OFFICE', street: faker.location.streetAddress(), ...faker.helpers.arrayElement(DEMO_CITIES), postalCode: faker.location.zipCode(), country: 'DE', primary: true }],
       potential: { amount: faker.number.int({ min: 10, max: 900 }) * 1000, currency: 'EUR' },
       riskFlags: risky ? [faker.helpers.arrayElement(['LITIGATION', 'OVERDUE_PAYMENTS', 'INSOLVENCY_RISK'])] : [],
       profile: profiled
@@ -85,3 +85,18 @@ export function lineItems() {
     discountPercent: faker.helpers.arrayElement([0, 0, 5, 10]),
   }));
 }
+
+/** The demo's territory tree (seed.ts creates it) and the cities companies are in: placed by their address. */
+export const DEMO_REGIONS = [
+  { code: 'DE-BY', name: 'Bavaria', cities: [{ code: 'DE-BY-MUC', name: 'Munich' }, { code: 'DE-BY-NUE', name: 'Nuremberg' }] },
+  { code: 'DE-BW', name: 'Baden-Württemberg', cities: [{ code: 'DE-BW-STR', name: 'Stuttgart' }] },
+  { code: 'DE-BE', name: 'Berlin', cities: [{ code: 'DE-BE-BER', name: 'Berlin' }] },
+  { code: 'DE-HH', name: 'Hamburg', cities: [{ code: 'DE-HH-HAM', name: 'Hamburg' }] },
+  { code: 'DE-NW', name: 'North Rhine-Westphalia', cities: [{ code: 'DE-NW-CGN', name: 'Cologne' }, { code: 'DE-NW-DUS', name: 'Düsseldorf' }] },
+];
+const DEMO_CITIES = [
+  ...DEMO_REGIONS.flatMap((region) => region.cities.map((city) => ({ city: city.name, region: region.name }))),
+  // A city with no territory of its own: placed in its region, or the country.
+  { city: 'Augsburg', region: 'Bavaria' },
+  { city: 'Leipzig', region: 'Saxony' },
+];

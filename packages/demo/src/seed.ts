@@ -1,11 +1,14 @@
 import type { Identity } from '@crm/auth';
 import { gatewayAs, inParallel, type Gateway } from './client';
-import { company, contact, dealRole, faker, lineItems } from './data';
+import { company, contact, dealRole, DEMO_REGIONS, faker, lineItems } from './data';
+import { seedLeads, type LeadSeedResult } from './seed-leads';
 
 export interface SeedOptions {
   gatewayUrl: string;
   tenantId: string;
   companies: number;
+  /** Leads streamed in after the companies and deals (routed by the tenant's rules). */
+  leads?: number;
   seed: number;
   /** Requests in flight at once. */
   concurrency: number;
@@ -30,20 +33,38 @@ export interface SeedResult {
   pipelines: Pipeline[];
   deals: { open: number; won: number; lost: number };
   concessions: number;
+  users: number;
+  teams: number;
+  territories: number;
+  leads: LeadSeedResult;
   failures: string[];
 }
 
 const users = (tenantId: string) => ({
-  admin: { tenantId, userId: 'demo-admin', roles: ['admin', 'head_of_sales'] } as Identity,
-  managers: ['anna', 'bob', 'chen', 'dana'].map((name) => ({ tenantId, userId: `demo-${name}`, roles: ['manager'] }) as Identity),
+  admin: { tenantId, userId: 'demo-admin', roles: ['admin', 'head_of_sales'], name: 'Demo Admin', email: 'admin@demo.example' } as Identity,
+  head: { tenantId, userId: 'demo-hanna', roles: ['head_of_sales'], name: 'Hanna Hofmann', email: 'hanna@demo.example' } as Identity,
+  managers: [
+    ['anna', 'Anna Berg'],
+    ['bob', 'Bob Carter'],
+    ['chen', 'Chen Wei'],
+    ['dana', 'Dana Novak'],
+  ].map(([id, name]) => ({ tenantId, userId: `demo-${id}`, roles: ['manager'], name, email: `${id}@demo.example` }) as Identity),
 });
+
+/** What each manager knows (the directory's expertise) and which team they are in. */
+const EXPERTISE: Record<string, { languages: string[]; products: string[]; industries: string[]; team: 'North' | 'South' }> = {
+  'demo-anna': { languages: ['de', 'en'], products: ['Office cleaning', 'Facility services'], industries: ['Manufacturing', 'Wholesale'], team: 'North' },
+  'demo-bob': { languages: ['en', 'pl'], products: ['Language courses'], industries: ['Education'], team: 'North' },
+  'demo-chen': { languages: ['de', 'zh', 'en'], products: ['Distribution contracts'], industries: ['Wholesale', 'Retail'], team: 'South' },
+  'demo-dana': { languages: ['de', 'cs'], products: ['Office cleaning'], industries: ['Healthcare', 'Manufacturing'], team: 'South' },
+};
 
 const LOST_REASONS = ['Price too high', 'Chose a competitor', 'No budget this year', 'Project cancelled', 'No response'];
 
 /** Fills a tenant through the gateway, as the frontends would: every record goes through the API and its rules. */
 export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   faker.seed(options.seed);
-  const { admin, managers } = users(options.tenantId);
+  const { admin, head, managers } = users(options.tenantId);
   const asAdmin = gatewayAs(options.gatewayUrl, admin);
   const asManager = managers.map((identity) => gatewayAs(options.gatewayUrl, identity));
   const manager = (ownerId: string) => asManager[managers.findIndex((m) => m.userId === ownerId)] ?? asManager[0]!;
@@ -68,10 +89,45 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     pipelines.push(createPipelineFromTemplate);
   }
 
+  options.log('the directory: users (added by their first request), territories, two teams');
+  // Each person's first request adds them to the directory with their token's name and email.
+  for (const identity of [admin, head, ...managers]) await gatewayAs(options.gatewayUrl, identity)(`{ me { id } }`);
+  for (const [userId, { languages, products, industries }] of Object.entries(EXPERTISE)) {
+    await attempt(`expertise of ${userId}`, () => asAdmin(`mutation ($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { id } }`, { id: userId, i: { languages, products, industries } }));
+  }
+  const territory = async (kind: string, code: string, name: string, parentId?: string) =>
+    (await asAdmin<{ createTerritory: { id: string } }>(`mutation ($i: CreateTerritoryInput!) { createTerritory(input: $i) { id } }`, { i: { kind, code, name, parentId } })).createTerritory.id;
+  let territories = 0;
+  const regionIds: Record<string, string> = {};
+  const germany = await attempt('territory DE', () => territory('COUNTRY', 'DE', 'Germany'));
+  if (germany) {
+    territories += 1;
+    for (const region of DEMO_REGIONS) {
+      const regionId = await attempt(`territory ${region.code}`, () => territory('REGION', region.code, region.name, germany));
+      if (!regionId) continue;
+      regionIds[region.code] = regionId;
+      territories += 1;
+      for (const city of region.cities) if (await attempt(`territory ${city.code}`, () => territory('CITY', city.code, city.name, regionId))) territories += 1;
+    }
+  }
+  const teamOf: Record<string, string> = {};
+  const teams = { North: { lead: head.userId, regions: ['DE-BE', 'DE-HH', 'DE-NW'] }, South: { lead: admin.userId, regions: ['DE-BY', 'DE-BW'] } };
+  for (const [name, { lead, regions }] of Object.entries(teams)) {
+    const memberIds = Object.entries(EXPERTISE).filter(([, person]) => person.team === name).map(([userId]) => userId);
+    const created = await attempt(`team ${name}`, () =>
+      asAdmin<{ createTeam: { id: string } }>(`mutation ($i: CreateTeamInput!) { createTeam(input: $i) { id } }`, {
+        i: { name, leadId: lead, memberIds, territoryIds: regions.map((code) => regionIds[code]).filter(Boolean), industries: [...new Set(memberIds.flatMap((id) => EXPERTISE[id]!.industries))] },
+      }),
+    );
+    if (created) for (const userId of memberIds) teamOf[userId] = created.createTeam.id;
+  }
+
   options.log(`${options.companies} companies with their contact persons`);
   const ownerIds = managers.map((m) => m.userId);
   const made = await inParallel(Array.from({ length: options.companies }, (_, i) => i), options.concurrency, async (index) => {
     const { input, domain } = company(index, ownerIds);
+    // The owner's team serves the company; its territory comes from its address.
+    if (teamOf[input.ownerId as string]) input.teamId = teamOf[input.ownerId as string];
     const created = await attempt(`company ${input.name}`, () =>
       asAdmin<{ createCompany: { id: string } }>(`mutation ($i: CreateCompanyInput!) { createCompany(input: $i) { id } }`, { i: input }),
     );
@@ -110,6 +166,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
               contacts: client.people.slice(0, 2).map((contactId, i) => ({ contactId, role: dealRole(i === 0) })),
               expectedCloseDate: faker.date.soon({ days: 120 }).toISOString().slice(0, 10),
               source: faker.helpers.arrayElement(['WEB_FORM', 'CALL', 'REFERRAL', 'EMAIL']),
+              ...(teamOf[client.ownerId] && { teamId: teamOf[client.ownerId] }),
             },
           },
         ),
@@ -165,7 +222,29 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       }
     }
   });
-  return { companies: companies.map((c) => c.companyId), contacts: companies.reduce((n, c) => n + c.people.length, 0), pipelines, deals, concessions, failures };
+  const leads = await seedLeads({
+    gatewayUrl: options.gatewayUrl,
+    admin,
+    managers,
+    pipelineId: pipelines[1]?.id,
+    count: options.leads ?? 60,
+    concurrency: options.concurrency,
+    attempt,
+    log: options.log,
+    teamIds: [...new Set(Object.values(teamOf))],
+  });
+  return {
+    companies: companies.map((c) => c.companyId),
+    contacts: companies.reduce((n, c) => n + c.people.length, 0),
+    pipelines,
+    deals,
+    concessions,
+    users: 2 + managers.length,
+    teams: new Set(Object.values(teamOf)).size,
+    territories,
+    leads,
+    failures,
+  };
 }
 
 export type { Gateway };

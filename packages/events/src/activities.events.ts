@@ -32,6 +32,30 @@ export const DEFAULT_TIME_NORMS: Readonly<Record<OperationKind, number>> = Objec
   CHAT: 5,
 });
 
+/**
+ * What ActivityCreated and ActivityCompleted both say about an activity: its kind, subject,
+ * assignee, links and timing. The fields after `companyId` were added in place for issue 9
+ * (optional, same version), so earlier events still read.
+ */
+const activityFacts = {
+  activityId: z.string().min(1),
+  kind: z.string().min(1),
+  subject: z.string().min(1),
+  assigneeId: z.string().min(1),
+  dueAt: iso.nullish(),
+  dealId: z.string().nullish(),
+  companyId: z.string().nullish(),
+  /** The people it concerns. */
+  contactIds: z.array(z.string().min(1)).max(20).optional(),
+  /** A meeting's place; null for other kinds. */
+  place: meetingPlace.nullish(),
+  startAt: iso.nullish(),
+  /** A campaign send when set (see analytics' campaigns). */
+  campaignId: z.string().nullish(),
+  /** The assignee's team when known, else null. */
+  teamId: z.string().nullish(),
+};
+
 export const ActivityCreated = defineEvent({
   type: 'ActivityCreated',
   version: 1,
@@ -39,27 +63,11 @@ export const ActivityCreated = defineEvent({
   topic: topics.activity,
   aggregateType: 'Activity',
   data: z.object({
-    activityId: z.string().min(1),
-    kind: z.string().min(1),
-    subject: z.string().min(1),
+    ...activityFacts,
     status: z.enum(['PLANNED', 'DONE', 'CANCELLED']),
-    dueAt: z.iso.datetime({ offset: true }).nullish(),
-    assigneeId: z.string().min(1),
-    dealId: z.string().nullish(),
-    companyId: z.string().nullish(),
-    /** The people it concerns (added in place: optional, so earlier events still read). */
-    contactIds: z.array(z.string().min(1)).max(20).optional(),
-    // Added in place for issue 9 (optional, same version).
-    /** A meeting's place; null for other kinds. */
-    place: meetingPlace.nullish(),
-    startAt: iso.nullish(),
     endAt: iso.nullish(),
     /** Participant users besides the assignee. */
     userIds: z.array(z.string().min(1)).max(20).optional(),
-    /** A campaign send when set (see analytics' campaigns). */
-    campaignId: z.string().nullish(),
-    /** The assignee's team when known, else null. */
-    teamId: z.string().nullish(),
   }),
   example: {
     activityId: '665f1f208b3e4a0012a4b601',
@@ -88,28 +96,15 @@ export const ActivityCompleted = defineEvent({
   topic: topics.activity,
   aggregateType: 'Activity',
   data: z.object({
-    activityId: z.string().min(1),
-    kind: z.string().min(1),
-    subject: z.string().min(1),
-    assigneeId: z.string().min(1),
+    ...activityFacts,
     /** The user who marked it done. */
     completedBy: z.string().min(1),
-    dealId: z.string().nullish(),
-    companyId: z.string().nullish(),
-    // Added in place for issue 9 (optional, same version).
     outcome: z.string().max(2000).nullish(),
     /** The actual time spent, in minutes. */
     durationMinutes: z.number().nonnegative().nullish(),
     completedAt: iso.optional(),
-    place: meetingPlace.nullish(),
-    dueAt: iso.nullish(),
-    startAt: iso.nullish(),
-    campaignId: z.string().nullish(),
     /** True when the client responded to a campaign send. */
     response: z.boolean().nullish(),
-    teamId: z.string().nullish(),
-    /** The people it concerned (their last touch moves to this completion). */
-    contactIds: z.array(z.string().min(1)).max(20).optional(),
   }),
   example: {
     activityId: '665f1e2a8b3e4a0012a4b5e1',

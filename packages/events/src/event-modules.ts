@@ -10,3 +10,4 @@ export * as activities from './activities.events';
 export * as analytics from './analytics.events';
 export * as concessions from './concessions.events';
 export * as erp from './erp.events';
+export * as leads from './leads.events';

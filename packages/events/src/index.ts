@@ -10,3 +10,4 @@ export * from './activities.events';
 export * from './analytics.events';
 export * from './concessions.events';
 export * from './erp.events';
+export * from './leads.events';

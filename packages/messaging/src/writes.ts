@@ -46,6 +46,23 @@ export async function updateWithEvents<T>(model: Model<T>, filter: QueryFilter<T
   return updated as T | null;
 }
 
+/**
+ * Inserts a document with its events unless a unique index already holds its key; answers
+ * whether this call created it. So a first write that may run many times (two first requests
+ * of one user, a retry) writes its events once. An insert refused as a duplicate rather than an
+ * upsert of `$setOnInsert`: FerretDB 1.24 drops empty arrays and nulls from an upsert's
+ * `$setOnInsert`, and the refusal costs only on the (rare) repeated call.
+ */
+export async function insertOnceWithEvents<T>(model: Model<T>, fields: Partial<T> | Record<string, unknown>, ...events: EventOf<T>[]): Promise<boolean> {
+  try {
+    await insertWithEvents(model, fields, ...events);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}
+
 /** One document of a bulk insert, with the events built from it. */
 export interface NewDocWithEvents<T> {
   fields: Partial<T> | Record<string, unknown>;

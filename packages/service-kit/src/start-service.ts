@@ -34,7 +34,8 @@ export interface ServiceSpec<TContext extends BaseContext> {
   logger: Logger;
   typeDefs: string[];
   resolvers: object[];
-  extendContext: (base: BaseContext) => TContext;
+  /** May be async: contacts adds an unknown signed-in user to its directory before the request runs. */
+  extendContext: (base: BaseContext) => TContext | Promise<TContext>;
   /** Aggregates whose documents carry an outbox (none for a pure read-model service). */
   outboxModels?: Model<any>[];
   consumers?: ConsumerSpec[];

@@ -19,7 +19,7 @@ export interface SubgraphAppOptions<TContext extends BaseContext> {
   internalSecret: string;
   logger: Logger;
   /** Adds the service's own per-request parts (DataLoaders...) to the base context. */
-  extendContext: (base: BaseContext) => TContext;
+  extendContext: (base: BaseContext) => TContext | Promise<TContext>;
   /** Readiness: the service answers traffic only when its store is reachable (the broker may be down: events wait in the outbox). */
   isReady: () => boolean;
   /** Liveness details for /health, such as the broker's state; never a reason to restart or unroute. */

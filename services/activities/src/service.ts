@@ -15,6 +15,8 @@ import { createReminderScheduler } from './modules/reminder/reminder.scheduler';
 import timeNormSdl from './modules/time-norm/time-norm.graphql';
 import calendarSdl from './modules/calendar/calendar.graphql';
 import { calendarResolvers } from './modules/calendar/calendar.resolvers';
+import directorySdl from './modules/directory/directory.graphql';
+import { directoryResolvers } from './modules/directory/directory.resolvers';
 import { TimeNormsModel } from './modules/time-norm/time-norm.model';
 import { timeNormResolvers } from './modules/time-norm/time-norm.resolvers';
 
@@ -28,8 +30,8 @@ export function startActivities(env: NodeJS.ProcessEnv = process.env, overrides:
     name: 'activities',
     config,
     logger,
-    typeDefs: [schemaSdl, activitySdl, timeNormSdl, calendarSdl],
-    resolvers: [activityResolvers, timeNormResolvers, calendarResolvers],
+    typeDefs: [schemaSdl, activitySdl, timeNormSdl, calendarSdl, directorySdl],
+    resolvers: [activityResolvers, timeNormResolvers, calendarResolvers, directoryResolvers],
     extendContext: createContext,
     outboxModels: [ActivityModel, ReminderModel, TimeNormsModel],
     consumers: [dealStageTasksConsumer, pipelinesConsumer, mergesConsumer, lastTouchConsumer, policyConsumer('activities')],

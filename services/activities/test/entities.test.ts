@@ -75,4 +75,23 @@ describe('federation entities', () => {
     );
     expect(_entities).toEqual([{ id: dealId, activities: [] }, null, null]);
   });
+
+  it("resolves User references to their working hours in the caller's tenant, and Activity.assignee by key", async () => {
+    const SET = `mutation ($u: ID!, $h: [WorkingPeriodInput!]!) { setWorkingHours(userId: $u, hours: $h) { userId } }`;
+    const admin = testIdentity(undefined, ['admin']);
+    dataOf(await call(SET, { u: 'user-anna', h: [{ weekday: 1, from: '08:00', to: '12:00' }] }, admin));
+    const activity = await create('Call Anna', new Types.ObjectId().toHexString(), '2030-01-01T00:00:00Z', admin);
+    dataOf(await call(`mutation ($id: ID!, $input: UpdateActivityInput!) { updateActivity(id: $id, input: $input) { id } }`, { id: activity.id, input: { assigneeId: 'user-anna' } }, admin));
+    const USERS = `query ($r: [_Any!]!) { _entities(representations: $r) {
+      ... on User { id workingHours { isDefault hours { weekday from to } } }
+      ... on Activity { assignee { id } } } }`;
+    const r = [{ __typename: 'User', id: 'user-anna' }, { __typename: 'Activity', id: activity.id }];
+    expect(dataOf(await call(USERS, { r }, admin))._entities).toEqual([
+      { id: 'user-anna', workingHours: { isDefault: false, hours: [{ weekday: 1, from: '08:00', to: '12:00' }] } },
+      { assignee: { id: 'user-anna' } },
+    ]);
+    // The same id in another tenant is another person: that tenant's (default) hours, not these.
+    const stranger = testIdentity(undefined, ['admin']);
+    expect(dataOf(await call(USERS, { r }, stranger))._entities).toEqual([{ id: 'user-anna', workingHours: { isDefault: true, hours: expect.any(Array) } }, null]);
+  });
 });

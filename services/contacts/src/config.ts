@@ -18,6 +18,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       IMPORT_LEASE_MS: positive(30_000),
       /** How often the import worker looks for work it was not woken for (jobs of another replica, expired leases). */
       IMPORT_POLL_MS: positive(1_000),
+      /** How often each instance looks for leads whose acceptance SLA ran out (escalation). */
+      LEAD_ESCALATION_POLL_MS: positive(5_000),
+      /** Leads escalated per look (a full batch looks again at once). */
+      LEAD_ESCALATION_BATCH: positive(100),
     }),
     env,
   );

@@ -49,6 +49,24 @@ import { resumeMerges } from './modules/merge/resume-merges';
 import rolePermissionSdl from './modules/role-permission/role-permission.graphql';
 import { RolePermissionModel } from './modules/role-permission/role-permission.model';
 import { rolePermissionResolvers } from './modules/role-permission/role-permission.resolvers';
+import userSdl from './modules/user/user.graphql';
+import { userResolvers } from './modules/user/user.resolvers';
+import { UserModel } from './modules/user/user.model';
+import teamSdl from './modules/team/team.graphql';
+import { teamResolvers } from './modules/team/team.resolvers';
+import { TeamModel } from './modules/team/team.model';
+import { resumeTeamMembers } from './modules/team/team-members';
+import territorySdl from './modules/territory/territory.graphql';
+import { territoryResolvers } from './modules/territory/territory.resolvers';
+import leadSdl from './modules/lead/lead.graphql';
+import { leadResolvers } from './modules/lead/lead.resolvers';
+import { LeadModel } from './modules/lead/lead.model';
+import { inboundLeadsConsumer } from './modules/lead/inbound-leads.consumer';
+import { leadWebhookRoutes } from './modules/lead/lead-webhook.routes';
+import routingSdl from './modules/routing/routing.graphql';
+import { routingResolvers } from './modules/routing/routing.resolvers';
+import { dealLoadConsumer } from './modules/routing/deal-load.consumer';
+import { createEscalationWorker } from './modules/routing/escalation.worker';
 
 export type ContactsOverrides = Partial<Pick<ServiceSpec<ContactsContext>, 'relayOptions'>>;
 
@@ -77,6 +95,11 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       exportSdl,
       duplicateSdl,
       mergeSdl,
+      userSdl,
+      teamSdl,
+      territorySdl,
+      leadSdl,
+      routingSdl,
       rolePermissionSdl,
     ],
     resolvers: [
@@ -93,18 +116,25 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
       exportResolvers(config.UPLOAD_TTL_HOURS),
       duplicateResolvers,
       mergeResolvers,
+      userResolvers,
+      teamResolvers,
+      territoryResolvers,
+      leadResolvers,
+      routingResolvers,
       rolePermissionResolvers,
     ],
-    consumers: [historyConsumer, abcConsumer, timelineConsumer, matchKeysConsumer, policyConsumer('contacts')],
+    consumers: [historyConsumer, abcConsumer, timelineConsumer, matchKeysConsumer, inboundLeadsConsumer, dealLoadConsumer, policyConsumer('contacts')],
     extendContext: createContext,
-    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel, RolePermissionModel],
+    outboxModels: [CompanyModel, ContactModel, TenantSettingsModel, CustomFieldDefinitionModel, SegmentModel, UserModel, TeamModel, LeadModel, RolePermissionModel],
     routes: (app, identify) => {
       uploadRoutes({ maxBytes: config.UPLOAD_MAX_BYTES, ttlHours: config.UPLOAD_TTL_HOURS })(app, identify);
       downloadRoutes()(app, identify);
+      leadWebhookRoutes()(app, identify);
     },
     workers: [
       createImportWorker({ batchSize: config.IMPORT_BATCH_SIZE, maxRows: config.IMPORT_MAX_ROWS, leaseMs: config.IMPORT_LEASE_MS, pollMs: config.IMPORT_POLL_MS, logger }),
       createFileCleanup(config.UPLOAD_TTL_HOURS, logger),
+      createEscalationWorker({ logger, pollIntervalMs: config.LEAD_ESCALATION_POLL_MS, batch: config.LEAD_ESCALATION_BATCH }),
     ],
     ...overrides,
   });
@@ -114,6 +144,11 @@ export async function startContacts(env: NodeJS.ProcessEnv = process.env, overri
   resumeMerges(logger).then(
     (resumed) => resumed > 0 && logger.info({ resumed }, 'merge: finished interrupted merges'),
     (error) => logger.warn({ err: error }, 'merge: could not resume interrupted merges at start'),
+  );
+  // Team membership moves a crash interrupted (the users' teamIds after a team's write) go on.
+  resumeTeamMembers(logger).then(
+    (resumed) => resumed > 0 && logger.info({ resumed }, 'team: finished interrupted membership changes'),
+    (error) => logger.warn({ err: error }, 'team: could not resume membership changes at start'),
   );
   return running;
 }

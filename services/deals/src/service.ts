@@ -19,7 +19,10 @@ import pipelineSdl from './modules/pipeline/pipeline.graphql';
 import { PipelineModel } from './modules/pipeline/pipeline.model';
 import { pipelineResolvers } from './modules/pipeline/pipeline.resolvers';
 import { purchaseConsumer } from './modules/purchase/purchase.consumer';
+import { leadConversionConsumer } from './modules/lead/lead-converted.consumer';
 import purchaseSdl from './modules/purchase/purchase.graphql';
+import teamSdl from './modules/team/team.graphql';
+import { teamResolvers } from './modules/team/team.resolvers';
 import { purchaseResolvers } from './modules/purchase/purchase.resolvers';
 
 export type DealsOverrides = Partial<Pick<ServiceSpec<DealsContext>, 'relayOptions'>>;
@@ -33,11 +36,11 @@ export async function startDeals(env: NodeJS.ProcessEnv = process.env, overrides
     name: 'deals',
     config,
     logger,
-    typeDefs: [schemaSdl, pipelineSdl, dealSdl, companySdl, concessionSdl, purchaseSdl],
-    resolvers: [pipelineResolvers, dealResolvers, companyResolvers, concessionResolvers, purchaseResolvers],
+    typeDefs: [schemaSdl, pipelineSdl, dealSdl, companySdl, concessionSdl, purchaseSdl, teamSdl],
+    resolvers: [pipelineResolvers, dealResolvers, companyResolvers, concessionResolvers, purchaseResolvers, teamResolvers],
     extendContext: createContext,
     outboxModels: [PipelineModel, DealModel, ConcessionModel, LostReasonsModel],
-    consumers: [companyConsumer, purchaseConsumer, mergesConsumer, policyConsumer('deals')],
+    consumers: [companyConsumer, purchaseConsumer, mergesConsumer, leadConversionConsumer, policyConsumer('deals')],
     ...overrides,
   });
   const stopSweeper = startCompanyReferenceSweeper(logger);

@@ -21,6 +21,7 @@ describe('with the broker down', () => {
         { group: `deals.known-companies${service.env.KAFKA_GROUP_SUFFIX}`, joined: false },
         { group: `deals.purchases${service.env.KAFKA_GROUP_SUFFIX}`, joined: false },
         { group: `deals.merges${service.env.KAFKA_GROUP_SUFFIX}`, joined: false },
+        { group: `deals.lead-conversions${service.env.KAFKA_GROUP_SUFFIX}`, joined: false },
         { group: `deals.policy${service.env.KAFKA_GROUP_SUFFIX}`, joined: false },
       ],
     });

@@ -15,6 +15,7 @@ test('/health reports the broker ok once the topics exist, the relay publishes a
       { group: `deals.known-companies${service.env.KAFKA_GROUP_SUFFIX}`, joined: true },
       { group: `deals.purchases${service.env.KAFKA_GROUP_SUFFIX}`, joined: true },
       { group: `deals.merges${service.env.KAFKA_GROUP_SUFFIX}`, joined: true },
+      { group: `deals.lead-conversions${service.env.KAFKA_GROUP_SUFFIX}`, joined: true },
       { group: `deals.policy${service.env.KAFKA_GROUP_SUFFIX}`, joined: true },
     ],
   });

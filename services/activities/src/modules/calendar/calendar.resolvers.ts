@@ -23,7 +23,7 @@ const timeZoneOf = async (tenantId: string) => (await CalendarSettingsModel.find
 type HoursAnswer = { id: string | null; userId: string; hours: WorkingPeriod[]; isDefault: boolean };
 const answerOf = (own: WorkingHoursDoc): HoursAnswer => ({ id: own._id.toString(), userId: own.userId, hours: own.hours ?? [], isDefault: false });
 
-async function hoursOf(tenantId: string, userId: string): Promise<HoursAnswer> {
+export async function hoursOf(tenantId: string, userId: string): Promise<HoursAnswer> {
   const own = await WorkingHoursModel.findOne({ tenantId, userId }).lean<WorkingHoursDoc>();
   return own ? answerOf(own) : { id: null, userId, hours: DEFAULT_WORKING_HOURS, isDefault: true };
 }

@@ -81,6 +81,8 @@ export interface CompanyDoc extends HasOutbox, AssignmentFields {
   completenessVersion?: number;
   /** Ids of the companies merged into this one (modules/merge). */
   mergedIds: string[];
+  /** True when `territoryId` was found from the address (company.write.ts), false or absent when chosen explicitly. */
+  territoryFromAddress?: boolean;
   /** Incremented by every write: an update is conditional on the revision it read, so no concurrent edit is lost. */
   revision?: number;
   createdAt: Date;
@@ -132,6 +134,7 @@ const schema = new Schema<CompanyDoc>(
     completeness: { type: new Schema({ percent: Number, missing: [String] }, { _id: false }), default: () => ({ percent: 100, missing: [] }) },
     completenessVersion: { type: Number, default: 0 },
     mergedIds: { type: [String], default: [] },
+    territoryFromAddress: { type: Boolean, default: false },
     revision: { type: Number, default: 0 },
   },
   { timestamps: true, versionKey: false, collection: 'companies', minimize: false },

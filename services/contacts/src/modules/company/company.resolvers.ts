@@ -13,7 +13,7 @@ export const companyResolvers: Resolvers = {
     company: async (_parent, { id }, ctx) => requireReadable(ctx, 'company', await ctx.loaders.companyById.load(id)),
   },
   Mutation: {
-    createCompany: async (_parent, { input }, ctx) => createCompany(ctx, input, undefined, await ctx.access()),
+    createCompany: async (_parent, { input }, ctx) => createCompany(ctx, input, undefined, undefined, await ctx.access()),
     updateCompany: async (_parent, { id, input }, ctx) => updateCompany(ctx, id, input, undefined, await ctx.access()),
   },
   BusinessProfile: {

@@ -1,6 +1,6 @@
 import type { EventCause } from '@crm/events';
 import { authorizeChange, authorizeCreate, type Access } from '@crm/policy';
-import { insertWithEvents, updateWithEvents } from '@crm/messaging';
+import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messaging';
 import { conflict, notFound, parseInput, requireId } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import { COMPANY_FIELDS, companyFieldValue, completenessOf } from '../completeness/required-fields';
@@ -9,6 +9,7 @@ import { nameKey } from '../shared/name-key';
 import { taxIdKey } from '../shared/normalise';
 import { claimKeys, keyChanges, ownerKeys, releaseKeys, type UniqueKey } from '../shared/unique-keys';
 import { writeRules, type WriteRules } from '../shared/write-rules';
+import { placingAddress, territoryOfAddress } from '../territory/address-territory';
 import { companyCreatedEvents, companyUpdatedEvents, type ChangeContext } from './company.events';
 import { createCompanySchema, domainOf, updateCompanySchema, type CompanyInput } from './company.input';
 import { CompanyModel, type BusinessProfileDoc, type CompanyDoc } from './company.model';
@@ -65,16 +66,20 @@ function derive(company: CompanyDoc, rules: WriteRules): CompanyDoc {
 }
 
 /** Everything a write sets (conditional on the revision it read, so setting it whole loses nothing). */
-const STORED = [...COMPANY_FIELDS.filter((field) => !field.startsWith('profile.')), 'profile', 'customFields', 'nameKey', 'domain', 'abcUpdatedAt', 'completeness', 'completenessVersion'];
+const STORED = [...COMPANY_FIELDS.filter((field) => !field.startsWith('profile.')), 'profile', 'customFields', 'nameKey', 'domain', 'abcUpdatedAt', 'completeness', 'completenessVersion', 'territoryFromAddress'];
 const storedFields = (company: CompanyDoc) => Object.fromEntries(STORED.map((field) => [field, (company as unknown as Record<string, unknown>)[field] ?? null]));
 
-/** `access`: the caller's rights, checked on the valid input (create for its owner, assign for another one). */
-export async function createCompany(cause: EventCause, input: unknown, context?: ChangeContext, access?: Access): Promise<CompanyDoc> {
+/**
+ * `givenId`: the id to give the new record (a saga's derived id, see lead conversion); when a record with
+ * it exists already the insert fails with a duplicate key and the unique keys stay with that record.
+ * `access`: the caller's rights, checked on the valid input (create for its owner, assign for another one).
+ */
+export async function createCompany(cause: EventCause, input: unknown, context?: ChangeContext, givenId?: string, access?: Access): Promise<CompanyDoc> {
   const rules = await writeRules(cause.tenantId, 'COMPANY');
   const fields = parseInput(createCompanySchema(rules), input);
   if (access) authorizeCreate(access, 'company', fields.ownerId);
   const blank = {
-    _id: new Types.ObjectId(),
+    _id: givenId ? new Types.ObjectId(givenId) : new Types.ObjectId(),
     tenantId: cause.tenantId,
     tags: [],
     phones: [],
@@ -88,6 +93,10 @@ export async function createCompany(cause: EventCause, input: unknown, context?:
     revision: 0,
   } as unknown as CompanyDoc;
   const company = derive(applyInput(blank, fields), rules);
+  if (fields.territoryId == null) {
+    company.territoryId = await territoryOfAddress(cause.tenantId, placingAddress(company.addresses));
+    company.territoryFromAddress = company.territoryId !== null;
+  }
   company.ownerId ??= 'userId' in cause ? (cause.userId ?? null) : null;
   const id = company._id.toString();
   const keys = companyKeys(company);
@@ -95,20 +104,35 @@ export async function createCompany(cause: EventCause, input: unknown, context?:
   try {
     return await insertWithEvents(CompanyModel, company, ...companyCreatedEvents(company, cause, context));
   } catch (error) {
-    await releaseKeys(cause.tenantId, 'Company', id, keys);
+    // The given id exists already (a saga's repeated step): its keys are that record's.
+    if (!(givenId && isDuplicateKey(error))) await releaseKeys(cause.tenantId, 'Company', id, keys);
     throw error;
   }
+}
+
+/**
+ * The territory after an update: an explicit territoryId (null included) is kept as chosen; new
+ * addresses (`matched`: their territory) replace a territory found from the former address or
+ * none, never an explicit one.
+ */
+function placed(before: CompanyDoc, after: CompanyDoc, explicit: boolean, matched: string | null | undefined): CompanyDoc {
+  if (explicit) return { ...after, territoryFromAddress: false };
+  if (matched === undefined || (before.territoryId && !before.territoryFromAddress)) return after;
+  return { ...after, territoryId: matched, territoryFromAddress: matched !== null };
 }
 
 /** `access`: the caller's rights, checked on the company as read right before the conditional write. */
 export async function updateCompany(cause: EventCause, id: string, input: unknown, context?: ChangeContext, access?: Access): Promise<CompanyDoc> {
   requireId(id, 'id');
   const fields = parseInput(updateCompanySchema(await writeRules(cause.tenantId, 'COMPANY')), input);
+  const explicit = fields.territoryId !== undefined;
+  // A new address places the company again, unless its territory was chosen explicitly.
+  const matched = !explicit && fields.addresses !== undefined ? await territoryOfAddress(cause.tenantId, placingAddress(fields.addresses)) : undefined;
   const updated = await changeCompany(
     cause,
     id,
     (before) => {
-      const after = applyInput(before, fields);
+      const after = placed(before, applyInput(before, fields), explicit, matched);
       if (access) authorizeChange(access, 'company', before, after);
       return after;
     },

@@ -13,7 +13,7 @@ export const contactResolvers: Resolvers = {
     contact: async (_parent, { id }, ctx) => requireReadable(ctx, 'contact', await ctx.loaders.contactById.load(id)),
   },
   Mutation: {
-    createContact: async (_parent, { input }, ctx) => createContact(ctx, input, undefined, await ctx.access()),
+    createContact: async (_parent, { input }, ctx) => createContact(ctx, input, undefined, undefined, await ctx.access()),
     updateContact: async (_parent, { id, input }, ctx) => updateContact(ctx, id, input, undefined, await ctx.access()),
   },
   Contact: {

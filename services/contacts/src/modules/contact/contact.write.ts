@@ -1,6 +1,6 @@
 import type { EventCause } from '@crm/events';
 import { authorizeChange, authorizeCreate, type Access } from '@crm/policy';
-import { insertWithEvents, updateWithEvents } from '@crm/messaging';
+import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messaging';
 import { badInput, conflict, notFound, parseInput, requireId } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import { CompanyModel } from '../company/company.model';
@@ -109,12 +109,16 @@ async function checkReportsTo(tenantId: string, self: string, before: ContactDoc
 const STORED = [...CONTACT_FIELDS.filter((field) => field !== 'reportsToId'), 'reportsTo', 'customFields', 'nameKey'];
 const storedFields = (contact: ContactDoc) => Object.fromEntries(STORED.map((field) => [field, (contact as unknown as Record<string, unknown>)[field] ?? null]));
 
-/** `access`: the caller's rights, checked on the valid input (create for its owner, assign for another one). */
-export async function createContact(cause: EventCause, input: unknown, context?: ChangeContext, access?: Access): Promise<ContactDoc> {
+/**
+ * `givenId`: the id to give the new record (a saga's derived id, see lead conversion); when a record with
+ * it exists already the insert fails with a duplicate key and the unique keys stay with that record.
+ * `access`: the caller's rights, checked on the valid input (create for its owner, assign for another one).
+ */
+export async function createContact(cause: EventCause, input: unknown, context?: ChangeContext, givenId?: string, access?: Access): Promise<ContactDoc> {
   const rules = await writeRules(cause.tenantId, 'CONTACT');
   const fields = parseInput(createContactSchema(rules), input);
   if (access) authorizeCreate(access, 'contact', fields.ownerId);
-  const blank = { _id: new Types.ObjectId(), tenantId: cause.tenantId, emails: [], phones: [], addresses: [], messengers: [], employments: [], tags: [], customFields: {}, mergedIds: [], revision: 0 } as unknown as ContactDoc;
+  const blank = { _id: givenId ? new Types.ObjectId(givenId) : new Types.ObjectId(), tenantId: cause.tenantId, emails: [], phones: [], addresses: [], messengers: [], employments: [], tags: [], customFields: {}, mergedIds: [], revision: 0 } as unknown as ContactDoc;
   const contact = derive(applyInput(blank, fields, null));
   // As a company, a new person belongs to who created them unless the input names an owner.
   contact.ownerId ??= 'userId' in cause ? (cause.userId ?? null) : null;
@@ -126,7 +130,8 @@ export async function createContact(cause: EventCause, input: unknown, context?:
   try {
     return await insertWithEvents(ContactModel, contact, contactCreated(contact, cause));
   } catch (error) {
-    await releaseKeys(cause.tenantId, 'Contact', id, keys);
+    // The given id exists already (a saga's repeated step): its keys are that record's.
+    if (!(givenId && isDuplicateKey(error))) await releaseKeys(cause.tenantId, 'Contact', id, keys);
     throw error;
   }
 }

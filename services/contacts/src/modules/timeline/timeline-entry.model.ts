@@ -12,6 +12,7 @@ export const timelineKinds = [
   'DEAL_REOPENED',
   'ACTIVITY_CREATED',
   'ACTIVITY_COMPLETED',
+  'LEAD_CONVERTED',
 ] as const;
 export type TimelineKind = (typeof timelineKinds)[number];
 
@@ -49,7 +50,7 @@ export interface TimelineEntryDoc {
   actorId?: string | null;
   summary: string;
   /** The entity the line is about, resolved by its own subgraph (Deal, Activity) or here (Contact). */
-  ref?: { typename: 'Deal' | 'Activity' | 'Contact' | 'Company'; id: string } | null;
+  ref?: { typename: 'Deal' | 'Activity' | 'Contact' | 'Company' | 'Lead'; id: string } | null;
   details: TimelineDetails;
   eventId: string;
 }

@@ -10,6 +10,7 @@ import {
   DealReopened,
   DealStageChanged,
   DealWon,
+  LeadConverted,
   type Envelope,
 } from '@crm/events';
 import { on } from '@crm/messaging';
@@ -25,6 +26,7 @@ import {
   dealReopenedContent,
   dealStageChangedContent,
   dealWonContent,
+  leadConvertedContent,
   mergedContent,
   type TimelineContent,
   type TimelineSubject,
@@ -66,5 +68,11 @@ export const timelineConsumer: ConsumerSpec = {
     on(DealReopened, (data, event) => writeDealLines(event, data.dealId, dealReopenedContent(data))),
     on(ActivityCreated, (data, event) => writeActivityLines(event, data, activityCreatedContent(data))),
     on(ActivityCompleted, (data, event) => writeActivityLines(event, data, activityCompletedContent(data))),
+    on(LeadConverted, (data, event) =>
+      writeLines(event, leadConvertedContent(data), [
+        { entity: 'Company', id: data.companyId },
+        { entity: 'Contact', id: data.contactId },
+      ]),
+    ),
   ],
 };

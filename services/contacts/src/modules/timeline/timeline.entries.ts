@@ -1,4 +1,4 @@
-import type { ActivityCompleted, ActivityCreated, CompanyCreated, ContactCreated, DealCreated, DealLost, DealReopened, DealStageChanged, DealWon, Envelope, EventData } from '@crm/events';
+import type { ActivityCompleted, ActivityCreated, CompanyCreated, ContactCreated, DealCreated, DealLost, DealReopened, DealStageChanged, DealWon, Envelope, EventData, LeadConverted } from '@crm/events';
 import type { TimelineDetails, TimelineEntity, TimelineEntryDoc, TimelineKind } from './timeline-entry.model';
 
 /** What one event says on a timeline, whichever record's timeline shows it. */
@@ -115,4 +115,12 @@ export const activityCreatedContent = (data: EventData<typeof ActivityCreated>):
   summary: `${sentenceCase(data.kind)} ${activityVerb[data.status]}: ${data.subject}`,
   ref: { typename: 'Activity', id: data.activityId },
   details: { title: data.subject, type: data.kind, status: data.status },
+});
+
+/** On the company's and the contact's timelines: they came from a lead (its history stays on the lead, `ref`). */
+export const leadConvertedContent = (data: EventData<typeof LeadConverted>): TimelineContent => ({
+  kind: 'LEAD_CONVERTED',
+  summary: `Converted from lead${data.lead.name ? ` "${data.lead.name}"` : ''} (${data.lead.source}${data.lead.campaignId ? `, campaign ${data.lead.campaignId}` : ''})`,
+  ref: { typename: 'Lead', id: data.leadId },
+  details: { title: data.lead.name, type: data.lead.source },
 });

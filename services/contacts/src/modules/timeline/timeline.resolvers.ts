@@ -20,6 +20,7 @@ const typeOfKind: Record<TimelineKind, 'RecordEntry' | 'ContactEntry' | 'DealEnt
   DEAL_REOPENED: 'DealEntry',
   ACTIVITY_CREATED: 'ActivityEntry',
   ACTIVITY_COMPLETED: 'ActivityEntry',
+  LEAD_CONVERTED: 'RecordEntry',
 };
 
 /** A value in a sentence: JSON, cut so that one huge value does not make the line huge. */

@@ -1,0 +1,75 @@
+import type { EventCause } from '@crm/events';
+import { insertWithEvents, isDuplicateKey, type EventOf } from '@crm/messaging';
+import { parseInput } from '@crm/service-kit';
+import { Types } from 'mongoose';
+import { routeLead, type RouteDecision } from '../routing/route-lead';
+import { leadAssigned, leadCreated } from './lead.events';
+import { leadInput } from './lead.input';
+import { LeadModel, type AssignmentDoc, type LeadDoc } from './lead.model';
+
+export interface TakenLead {
+  lead: LeadDoc;
+  /** False when the (source, externalId) was taken in before: the same lead is answered. */
+  created: boolean;
+}
+
+const ROUTING = 'routing';
+
+/** The fields an assignment sets on a lead (its SLA starts now). */
+export function assignmentFields(decision: RouteDecision, at: Date, from: string | null, by: string) {
+  const sla = decision.rule.slaMinutes;
+  const assignment: AssignmentDoc = {
+    by,
+    from,
+    to: decision.assigneeId,
+    teamId: decision.team._id.toString(),
+    ruleId: decision.rule._id.toString(),
+    method: decision.method,
+    reason: decision.reason,
+    at,
+  };
+  const set = {
+    status: 'ASSIGNED' as const,
+    assigneeId: decision.assigneeId,
+    teamId: assignment.teamId,
+    ruleId: assignment.ruleId,
+    slaMinutes: sla,
+    slaState: sla ? ('WAITING' as const) : null,
+    acceptBy: sla ? new Date(at.getTime() + sla * 60_000) : null,
+  };
+  return { assignment, set };
+}
+
+const byKey = (tenantId: string, dedupeKey: string) => LeadModel.findOne({ tenantId, dedupeKey }).lean<LeadDoc>().exec();
+
+/**
+ * Takes a lead in from any channel and routes it at once: the lead, its first assignment and
+ * both events (LeadCreated, LeadAssigned) are one insert. With an external id, a repeat of
+ * (tenant, source, externalId) answers the lead taken in first (the unique key decides a race).
+ */
+export async function takeInLead(cause: EventCause, input: unknown, createdBy: string): Promise<TakenLead> {
+  const fields = parseInput(leadInput, input);
+  const _id = new Types.ObjectId();
+  const dedupeKey = fields.externalId ? `${fields.source}:${fields.externalId}` : `id:${_id.toString()}`;
+  if (fields.externalId) {
+    const existing = await byKey(cause.tenantId, dedupeKey);
+    if (existing) return { lead: existing, created: false };
+  }
+  const { decision } = await routeLead(cause.tenantId, fields);
+  const now = new Date();
+  const lead = { _id, tenantId: cause.tenantId, ...fields, dedupeKey, status: 'NEW', open: true, assignments: [], createdBy } as unknown as LeadDoc;
+  const events: EventOf<LeadDoc>[] = [(doc) => leadCreated(doc, cause)];
+  if (decision) {
+    const { assignment, set } = assignmentFields(decision, now, null, ROUTING);
+    Object.assign(lead, set, { assignments: [assignment] });
+    events.push((doc) => leadAssigned(doc, assignment, cause));
+  }
+  try {
+    return { lead: await insertWithEvents(LeadModel, lead, ...events), created: true };
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    const first = await byKey(cause.tenantId, dedupeKey);
+    if (!first) throw error;
+    return { lead: first, created: false };
+  }
+}

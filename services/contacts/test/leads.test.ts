@@ -1,0 +1,358 @@
+// Leads and routing in the contacts service, on the real store and broker: taking leads in
+// (GraphQL, the inbound topic, the webhook route), routing rules and their methods, the round
+// robin under 1,000 concurrent leads, the SLA escalation, qualification and the lead events.
+import { IDENTITY_HEADER, LOCAL_INTERNAL_SECRET, signInternalIdentity, type Identity } from '@crm/auth';
+import { createEvent, DealCreated, DealWon, LeadReceived, parseEvent, topics, type Envelope } from '@crm/events';
+import { createTestProducer, readTopics, type TopicReader } from '@crm/messaging/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, uniqueId, waitFor } from '@crm/testing';
+import { LeadModel } from '../src/modules/lead/lead.model';
+import { DealLoadModel } from '../src/modules/routing/deal-load.model';
+import { escalateDueLeads } from '../src/modules/routing/escalation.worker';
+import { RoutingTurnModel, turnKey } from '../src/modules/routing/routing-turn.model';
+import { TeamModel } from '../src/modules/team/team.model';
+import { startContacts } from '../src/service';
+
+// The escalation worker of this instance polls often; the tests also call it directly, as a second instance would.
+const service = serviceUnderTest('contacts', (env) => startContacts({ ...env, LEAD_ESCALATION_POLL_MS: '200' }));
+const producer = createTestProducer();
+let reader: TopicReader;
+beforeAll(async () => {
+  reader = await readTopics([topics.lead]);
+});
+afterAll(async () => {
+  await reader.close();
+  await producer.close();
+});
+
+const call = (identity: Identity, query: string, variables: object = {}) => subgraphRequest(service.url, identity, query, variables);
+const LEAD_FIELDS = `id source externalId campaignId name email phone companyName industry companySize language territoryId status assigneeId teamId ruleId acceptBy
+  disqualifyReason assignments { by fromUserId toUserId teamId ruleId method reason at } qualification { budget currency need timing decisionMaker qualifiedBy }`;
+const CREATE_LEAD = `mutation ($input: CreateLeadInput!) { createLead(input: $input) { ${LEAD_FIELDS} } }`;
+const CREATE_RULE = `mutation ($input: CreateRoutingRuleInput!) { createRoutingRule(input: $input) { id name priority method teamId slaMinutes match { territoryIds industries companySizeMin companySizeMax languages sources } } }`;
+const RULES = `{ routingRules { id name priority } }`;
+
+/** A tenant with an admin and a team of `size` members (inserted through the directory's model). */
+async function tenantWithTeam(size: number, options: { leadId?: string | null } = {}) {
+  const admin = testIdentity(undefined, ['admin']);
+  const members = Array.from({ length: size }, (_v, index) => `${uniqueId('m')}-${index}`);
+  const team = await TeamModel.create({ tenantId: admin.tenantId, name: uniqueId('team'), leadId: options.leadId === undefined ? 'head-of-team' : options.leadId, memberIds: members });
+  const member = (userId: string) => testIdentity(admin.tenantId, ['manager'], userId);
+  return { admin, members, teamId: team._id.toString(), member };
+}
+
+const createRule = async (admin: Identity, input: object) => dataOf(await call(admin, CREATE_RULE, { input })).createRoutingRule;
+const createLead = async (identity: Identity, input: object) => dataOf(await call(identity, CREATE_LEAD, { input })).createLead;
+
+/** The tenant's lead events of one type, once `count` arrived. */
+async function leadEvents(tenantId: string, type: string, count: number, leadId?: string): Promise<Envelope[]> {
+  const of = () =>
+    reader.messages.flatMap((m) => (m.event?.tenantId === tenantId && m.event.type === type && (!leadId || m.event.aggregateId === leadId) ? [parseEvent(m.event)] : []));
+  await reader.waitFor(() => of().length >= count, `${count} ${type} of ${tenantId}`);
+  return of();
+}
+/** One entry per distinct event (the relay may deliver a copy with the same id). */
+const distinct = (events: Envelope[]) => [...new Map(events.map((event) => [event.id, event])).values()];
+
+describe('leads', () => {
+  it('takes a lead in normalised, routes it at once with the reason recorded, and publishes LeadCreated and LeadAssigned', async () => {
+    const { admin, members, teamId } = await tenantWithTeam(2);
+    const rule = await createRule(admin, { name: 'Bavaria', match: { territoryIds: ['DE-BY'], industries: ['Logistics'] }, teamId, method: 'ROUND_ROBIN', slaMinutes: 30 });
+    const lead = await createLead(admin, {
+      source: 'WEB_FORM',
+      externalId: 'form-1',
+      campaignId: 'spring',
+      name: '  Mara   Huber ',
+      email: 'Mara.Huber@Example.com',
+      phone: '089 1234567',
+      country: 'de',
+      companyName: 'Huber Logistik',
+      industry: 'logistics',
+      companySize: 40,
+      language: 'DE',
+      territoryId: 'DE-BY',
+      raw: { gclid: 'abc' },
+    });
+    expect(lead).toMatchObject({ name: 'Mara Huber', email: 'mara.huber@example.com', phone: '+49891234567', language: 'de', status: 'ASSIGNED', assigneeId: members[0], teamId, ruleId: rule.id });
+    expect(new Date(lead.acceptBy).getTime() - new Date(lead.assignments[0].at).getTime()).toBe(30 * 60_000);
+    expect(lead.assignments).toEqual([
+      expect.objectContaining({ by: 'routing', fromUserId: null, toUserId: members[0], teamId, ruleId: rule.id, method: 'ROUND_ROBIN', reason: expect.stringContaining('rule "Bavaria" matched territory DE-BY, industry logistics') }),
+    ]);
+    const [created] = await leadEvents(admin.tenantId, 'LeadCreated', 1, lead.id);
+    expect(created!.data).toMatchObject({ leadId: lead.id, source: 'WEB_FORM', externalId: 'form-1', campaignId: 'spring', territoryId: 'DE-BY' });
+    const [assigned] = await leadEvents(admin.tenantId, 'LeadAssigned', 1, lead.id);
+    expect(assigned!.data).toMatchObject({ leadId: lead.id, assigneeId: members[0], previousAssigneeId: null, teamId, ruleId: rule.id, method: 'ROUND_ROBIN', acceptBy: lead.acceptBy });
+  });
+
+  it('a repeated (source, externalId) answers the same lead, also when sent concurrently; another source is another lead', async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const input = { source: 'AD_LINK', externalId: 'click-7', name: 'Jonas Keller' };
+    const leads = await Promise.all(Array.from({ length: 5 }, () => createLead(admin, input)));
+    expect(new Set(leads.map((lead) => lead.id)).size).toBe(1);
+    expect(leads[0].status).toBe('NEW'); // no rules: unassigned
+    const other = await createLead(admin, { ...input, source: 'WEB_CHAT' });
+    expect(other.id).not.toBe(leads[0].id);
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId, dedupeKey: 'AD_LINK:click-7' })).toBe(1);
+  });
+
+  it('refuses bad input with BAD_USER_INPUT and writes nothing', async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const bad = [
+      { source: 'WEB_FORM', phone: '12' },
+      { source: 'WEB_FORM', email: 'not-an-email' },
+      { source: 'WEB_FORM', name: 'x'.repeat(201) },
+      { source: 'WEB_FORM', raw: { blob: 'x'.repeat(17 * 1024) } },
+      { source: 'WEB_FORM', companySize: -1 },
+      { source: 'WEB_FORM', language: 'not a language' },
+    ];
+    for (const input of bad) expect(errorCodes(await call(admin, CREATE_LEAD, { input }))).toEqual(['BAD_USER_INPUT']);
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId })).toBe(0);
+  });
+
+  it('lists leads by status, source, assignee, team and campaign, newest first, in pages, within the tenant only', async () => {
+    const { admin, members, teamId } = await tenantWithTeam(2);
+    await createRule(admin, { name: 'web forms', match: { sources: ['WEB_FORM'] }, teamId, method: 'ROUND_ROBIN' });
+    const a = await createLead(admin, { source: 'WEB_FORM', campaignId: 'c1', name: 'A' });
+    const b = await createLead(admin, { source: 'WEB_FORM', campaignId: 'c2', name: 'B' });
+    const c = await createLead(admin, { source: 'CALL', campaignId: 'c1', name: 'C' });
+    const LIST = `query ($filter: LeadFilter, $first: Int, $after: String) { leads(filter: $filter, first: $first, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`;
+    const ids = async (filter: object) => dataOf(await call(admin, LIST, { filter })).leads.edges.map((edge: any) => edge.node.id);
+    expect(await ids({})).toEqual([c.id, b.id, a.id]);
+    expect(await ids({ status: 'ASSIGNED' })).toEqual([b.id, a.id]);
+    expect(await ids({ status: 'NEW' })).toEqual([c.id]);
+    expect(await ids({ source: 'CALL' })).toEqual([c.id]);
+    expect(await ids({ assigneeId: members[1] })).toEqual([b.id]);
+    expect(await ids({ teamId })).toEqual([b.id, a.id]);
+    expect(await ids({ campaignId: 'c1' })).toEqual([c.id, a.id]);
+    const page = dataOf(await call(admin, LIST, { first: 2 })).leads;
+    expect(page.totalCount).toBe(3);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    expect(dataOf(await call(admin, LIST, { first: 2, after: page.pageInfo.endCursor })).leads.edges.map((edge: any) => edge.node.id)).toEqual([a.id]);
+    // Another tenant sees none of them, not even by id.
+    const stranger = testIdentity(undefined, ['admin']);
+    expect(dataOf(await call(stranger, `query ($id: ID!) { lead(id: $id) { id } }`, { id: a.id })).lead).toBeNull();
+    expect(dataOf(await call(stranger, LIST, {})).leads.totalCount).toBe(0);
+    expect(errorCodes(await call(admin, LIST, { filter: { campaignId: 'x'.repeat(201) } }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('the assignee accepts (nobody else may), then qualifies; a disqualified lead keeps its reason and cannot be converted', async () => {
+    const { admin, members, teamId, member } = await tenantWithTeam(1);
+    await createRule(admin, { name: 'all', teamId, method: 'ROUND_ROBIN', slaMinutes: 10 });
+    const lead = await createLead(admin, { source: 'CALL', name: 'Ida Berg' });
+    const ACCEPT = `mutation ($id: ID!) { acceptLead(id: $id) { status acceptBy } }`;
+    expect(errorCodes(await call(admin, ACCEPT, { id: lead.id }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await call(member('someone-else'), ACCEPT, { id: lead.id }))).toEqual(['FORBIDDEN']);
+    const owner = member(members[0]!);
+    expect(dataOf(await call(owner, ACCEPT, { id: lead.id })).acceptLead.status).toBe('ACCEPTED');
+    expect((await LeadModel.findById(lead.id).lean())!.slaState).toBeNull();
+
+    const QUALIFY = `mutation ($id: ID!, $input: QualifyLeadInput!) { qualifyLead(id: $id, input: $input) { status qualification { budget currency need timing decisionMaker qualifiedBy } } }`;
+    const qualified = dataOf(await call(owner, QUALIFY, { id: lead.id, input: { budget: 48000, currency: 'EUR', need: 'Daily cleaning', timing: 'Q1', decisionMaker: true } })).qualifyLead;
+    expect(qualified).toEqual({ status: 'QUALIFIED', qualification: { budget: 48000, currency: 'EUR', need: 'Daily cleaning', timing: 'Q1', decisionMaker: true, qualifiedBy: members[0] } });
+    const [event] = await leadEvents(admin.tenantId, 'LeadQualified', 1, lead.id);
+    expect(event!.data).toMatchObject({ outcome: 'QUALIFIED', qualification: { budget: 48000, decisionMaker: true }, by: members[0] });
+    expect(errorCodes(await call(owner, QUALIFY, { id: lead.id, input: { currency: 'euro' } }))).toEqual(['BAD_USER_INPUT']);
+
+    const DISQUALIFY = `mutation ($id: ID!, $reason: String!) { disqualifyLead(id: $id, reason: $reason) { status disqualifyReason } }`;
+    expect(errorCodes(await call(owner, DISQUALIFY, { id: lead.id, reason: ' ' }))).toEqual(['BAD_USER_INPUT']);
+    expect(dataOf(await call(owner, DISQUALIFY, { id: lead.id, reason: 'No budget this year' })).disqualifyLead).toEqual({ status: 'DISQUALIFIED', disqualifyReason: 'No budget this year' });
+    const events = await leadEvents(admin.tenantId, 'LeadQualified', 2, lead.id);
+    expect(events[1]!.data).toMatchObject({ outcome: 'DISQUALIFIED', reason: 'No budget this year', qualification: null });
+    expect(errorCodes(await call(owner, `mutation ($id: ID!) { convertLead(id: $id) { id } }`, { id: lead.id }))).toEqual(['CONFLICT']);
+    expect(errorCodes(await call(owner, DISQUALIFY, { id: lead.id, reason: 'again' }))).toEqual(['CONFLICT']);
+    expect(errorCodes(await call(owner, ACCEPT, { id: '0123456789abcdef01234567' }))).toEqual(['NOT_FOUND']);
+  });
+
+  it('takes LeadReceived from the inbound topic once per external id, in the envelope tenant; a lead the rules refuse is not taken', async () => {
+    const { admin, teamId, members } = await tenantWithTeam(2);
+    await createRule(admin, { name: 'ads', match: { sources: ['AD_LINK'] }, teamId, method: 'ROUND_ROBIN' });
+    const received = (externalId: string, data: object = {}) =>
+      createEvent(LeadReceived, { tenantId: admin.tenantId, aggregateId: externalId }, { source: 'AD_LINK', externalId, name: 'Mara Huber', email: 'mara@example.com', ...data });
+    await producer.send(received('click-1'), received('click-1'), received('bad-phone', { phone: '12' }), received('click-2'));
+    const leads = await waitFor(async () => {
+      const found = await LeadModel.find({ tenantId: admin.tenantId }).lean();
+      return found.length >= 2 && found;
+    });
+    expect(leads.map((lead) => [lead.externalId, lead.status, lead.createdBy]).sort()).toEqual([
+      ['click-1', 'ASSIGNED', 'inbound:leads'],
+      ['click-2', 'ASSIGNED', 'inbound:leads'],
+    ]);
+    expect(new Set(leads.map((lead) => lead.assigneeId))).toEqual(new Set(members));
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId, dedupeKey: 'AD_LINK:bad-phone' })).toBe(0);
+  });
+});
+
+describe('routing rules', () => {
+  it('only admins and heads of sales manage rules; rules are tried in priority order, reordered as a whole, updated, and previewed without a write', async () => {
+    const { admin, members, teamId, member } = await tenantWithTeam(3);
+    const other = await TeamModel.create({ tenantId: admin.tenantId, name: 'solo', leadId: null, memberIds: ['solo-1'] });
+    expect(errorCodes(await call(member(members[0]!), CREATE_RULE, { input: { name: 'x', teamId, method: 'ROUND_ROBIN' } }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await call(admin, CREATE_RULE, { input: { name: 'x', teamId, method: 'FIXED' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await call(admin, CREATE_RULE, { input: { name: 'x', teamId: '0123456789abcdef01234567', method: 'ROUND_ROBIN' } }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await call(admin, CREATE_RULE, { input: { name: 'x', teamId, method: 'ROUND_ROBIN', match: { companySizeMin: 50, companySizeMax: 10 } } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await call(admin, CREATE_RULE, { input: { name: 'x', teamId, method: 'ROUND_ROBIN', match: { industries: Array(101).fill('a') } } }))).toEqual(['BAD_USER_INPUT']);
+
+    const big = await createRule(admin, { name: 'big companies', match: { companySizeMin: 500 }, teamId: other._id.toString(), method: 'FIXED', fixedUserId: 'key-account-1' });
+    const german = await createRule(admin, { name: 'german', match: { languages: ['DE'] }, teamId, method: 'ROUND_ROBIN' });
+    const fallback = await createRule(admin, { name: 'everyone else', teamId: other._id.toString(), method: 'ROUND_ROBIN' });
+    expect([big.priority, german.priority, fallback.priority]).toEqual([1, 2, 3]);
+
+    const PREVIEW = `query ($input: CreateLeadInput!) { routeLeadPreview(input: $input) { rule { id name } teamId assigneeId method why } }`;
+    const preview = async (input: object) => dataOf(await call(admin, PREVIEW, { input })).routeLeadPreview;
+    const bigGerman = await preview({ source: 'WEB_FORM', language: 'de', companySize: 900 });
+    expect(bigGerman).toMatchObject({ rule: { id: big.id }, assigneeId: 'key-account-1', method: 'FIXED' });
+    const smallGerman = await preview({ source: 'WEB_FORM', language: 'de', companySize: 20 });
+    expect(smallGerman).toMatchObject({ rule: { id: german.id }, teamId, assigneeId: members[0], method: 'ROUND_ROBIN' });
+    expect(smallGerman.why).toEqual(['rule "big companies" does not match', expect.stringContaining('rule "german" matched language de')]);
+    // A preview takes no turn and writes nothing.
+    expect((await preview({ source: 'WEB_FORM', language: 'de' })).assigneeId).toBe(members[0]);
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId })).toBe(0);
+    expect(await RoutingTurnModel.findById(turnKey(admin.tenantId, german.id, teamId)).lean()).toBeNull();
+    expect(await preview({ source: 'CALL', language: 'fr' })).toMatchObject({ rule: { id: fallback.id }, assigneeId: 'solo-1' });
+
+    const REORDER = `mutation ($ids: [ID!]!) { reorderRoutingRules(ids: $ids) { id priority } }`;
+    expect(errorCodes(await call(admin, REORDER, { ids: [german.id, big.id] }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await call(admin, REORDER, { ids: [german.id, german.id, big.id] }))).toEqual(['BAD_USER_INPUT']);
+    expect(dataOf(await call(admin, REORDER, { ids: [german.id, big.id, fallback.id] })).reorderRoutingRules).toEqual([
+      { id: german.id, priority: 1 },
+      { id: big.id, priority: 2 },
+      { id: fallback.id, priority: 3 },
+    ]);
+    expect((await preview({ source: 'WEB_FORM', language: 'de', companySize: 900 })).rule.id).toBe(german.id);
+
+    const UPDATE = `mutation ($id: ID!, $input: UpdateRoutingRuleInput!) { updateRoutingRule(id: $id, input: $input) { id enabled method } }`;
+    expect(dataOf(await call(admin, UPDATE, { id: german.id, input: { enabled: false } })).updateRoutingRule).toEqual({ id: german.id, enabled: false, method: 'ROUND_ROBIN' });
+    expect((await preview({ source: 'WEB_FORM', language: 'de', companySize: 900 })).rule.id).toBe(big.id);
+    expect(errorCodes(await call(admin, UPDATE, { id: german.id, input: { method: 'FIXED' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await call(member(members[0]!), UPDATE, { id: german.id, input: { enabled: true } }))).toEqual(['FORBIDDEN']);
+    // Another tenant's rules are neither listed nor changed.
+    const stranger = testIdentity(undefined, ['admin']);
+    expect(dataOf(await call(stranger, RULES)).routingRules).toEqual([]);
+    expect(errorCodes(await call(stranger, UPDATE, { id: big.id, input: { enabled: false } }))).toEqual(['NOT_FOUND']);
+    expect(dataOf(await call(admin, RULES)).routingRules.map((rule: any) => rule.name)).toEqual(['german', 'big companies', 'everyone else']);
+  });
+
+  it('round robin under concurrency: 1,000 leads routed at once to a team of 5 give each member exactly 200', async () => {
+    const { admin, members, teamId } = await tenantWithTeam(5);
+    const rule = await createRule(admin, { name: 'all', teamId, method: 'ROUND_ROBIN' });
+    // 1,000 requests at once, at most 200 in flight (more open sockets than that get reset by the local stack).
+    const leads: any[] = [];
+    let next = 0;
+    const sender = async () => {
+      while (next < 1000) {
+        const index = next++;
+        leads[index] = await createLead(admin, { source: 'WEB_FORM', externalId: `burst-${index}` });
+      }
+    };
+    await Promise.all(Array.from({ length: 200 }, sender));
+    expect(leads.every((lead) => lead.status === 'ASSIGNED')).toBe(true);
+    const perMember = new Map<string, number>();
+    for (const lead of leads) perMember.set(lead.assigneeId, (perMember.get(lead.assigneeId) ?? 0) + 1);
+    expect(Object.fromEntries(perMember)).toEqual(Object.fromEntries(members.map((member) => [member, 200])));
+    // The store agrees, and the counter took exactly 1,000 turns.
+    for (const member of members) expect(await LeadModel.countDocuments({ tenantId: admin.tenantId, assigneeId: member, open: true })).toBe(200);
+    expect((await RoutingTurnModel.findById(turnKey(admin.tenantId, rule.id, teamId)).lean())!.turn).toBe(1000);
+  }, 180_000); // 1,000 writes with their events: about 40 s on a loaded 2-core machine
+
+  it('least loaded picks the member with the fewest open leads and open deals (deals from the deals events)', async () => {
+    const { admin, members, teamId } = await tenantWithTeam(3);
+    await createRule(admin, { name: 'least', teamId, method: 'LEAST_LOADED' });
+    const [anna, ben, cleo] = members as [string, string, string];
+    // Anna owns two open deals, Ben one that is then won (no longer open).
+    const deal = (dealId: string, ownerId: string) =>
+      createEvent(DealCreated, { tenantId: admin.tenantId, aggregateId: dealId }, {
+        dealId, title: 'Deal', pipelineId: '0123456789abcdef01234567', ownerId, stage: { id: 's1', name: 'Prospect', position: 0 }, companyId: '0123456789abcdef01234568',
+        amount: 1000, currency: 'EUR', status: 'OPEN', teamId: null, territoryId: null, source: null, expectedCloseDate: null, contacts: [],
+      } as never);
+    const won = createEvent(DealWon, { tenantId: admin.tenantId, aggregateId: 'd3' }, {
+      dealId: 'd3', title: 'Deal', pipelineId: '0123456789abcdef01234567', ownerId: ben, companyId: '0123456789abcdef01234568', amount: 1000, currency: 'EUR',
+      stage: { id: 's9', name: 'Won', position: 3 }, closedAt: new Date().toISOString(), wonBy: ben,
+    } as never);
+    await producer.send(deal('d1', anna), deal('d2', anna), deal('d3', ben));
+    await producer.send(won);
+    await waitFor(async () => (await DealLoadModel.countDocuments({ tenantId: admin.tenantId, ownerId: anna, open: true })) === 2 && (await DealLoadModel.countDocuments({ tenantId: admin.tenantId, ownerId: ben, open: false })) === 1);
+
+    // Loads 2/0/0: Ben (first of the least), then Cleo, then Ben or Cleo, never Anna until they catch up.
+    const first = await createLead(admin, { source: 'CALL' });
+    expect(first.assigneeId).toBe(ben);
+    expect(first.assignments[0].reason).toContain('least loaded (0 open leads and deals; team loads 2/0/0)');
+    expect((await createLead(admin, { source: 'CALL' })).assigneeId).toBe(cleo);
+    expect((await createLead(admin, { source: 'CALL' })).assigneeId).toBe(ben);
+    expect((await createLead(admin, { source: 'CALL' })).assigneeId).toBe(cleo);
+    expect((await createLead(admin, { source: 'CALL' })).assigneeId).toBe(anna);
+  });
+});
+
+describe('escalation', () => {
+  it('a lead not accepted within its SLA goes to the team lead once, with LeadEscalated; an accepted lead is not escalated', async () => {
+    const { admin, members, teamId } = await tenantWithTeam(2, { leadId: 'head-1' });
+    await createRule(admin, { name: 'sla', teamId, method: 'ROUND_ROBIN', slaMinutes: 5 });
+    const late = await createLead(admin, { source: 'EMAIL', name: 'Late' });
+    const accepted = await createLead(admin, { source: 'EMAIL', name: 'Accepted' });
+    await call(testIdentity(admin.tenantId, ['manager'], members[1]), `mutation ($id: ID!) { acceptLead(id: $id) { status } }`, { id: accepted.id });
+    // Both deadlines passed (as if 5 minutes went by): several instances' polls at once escalate the late lead once.
+    const past = new Date(Date.now() - 1000);
+    await LeadModel.updateMany({ tenantId: admin.tenantId }, { $set: { acceptBy: past } });
+    await Promise.all([escalateDueLeads(10), escalateDueLeads(10), escalateDueLeads(10)]);
+    const after = await waitFor(async () => {
+      const lead = await LeadModel.findById(late.id).lean();
+      return lead?.escalatedAt && lead;
+    });
+    expect(after).toMatchObject({ assigneeId: 'head-1', slaState: null, status: 'ASSIGNED' });
+    expect(after.assignments.map((a) => [a.by, a.from, a.to, a.method])).toEqual([
+      ['routing', null, members[0], 'ROUND_ROBIN'],
+      ['escalation', members[0], 'head-1', 'ESCALATION'],
+    ]);
+    const escalated = distinct(await leadEvents(admin.tenantId, 'LeadEscalated', 1));
+    expect(escalated.map((event) => event.data)).toEqual([
+      expect.objectContaining({ leadId: late.id, fromAssigneeId: members[0], toAssigneeId: 'head-1', teamId, slaMinutes: 5, acceptBy: past.toISOString() }),
+    ]);
+    // Later polls find nothing more to do.
+    expect(await escalateDueLeads(10)).toBe(0);
+    expect((await LeadModel.findById(accepted.id).lean())!.assigneeId).toBe(members[1]);
+  });
+});
+
+describe('webhook route', () => {
+  const post = async (identity: Identity, headers: Record<string, string>, body: string) => {
+    const response = await fetch(`${service.url.replace(/\/graphql$/, '')}/webhooks/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await signInternalIdentity(identity, LOCAL_INTERNAL_SECRET), ...headers },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const CREATE_KEY = `mutation ($channel: LeadSource!, $name: String!) { createLeadApiKey(channel: $channel, name: $name) { id channel name secret } }`;
+
+  it('takes leads with a tenant API key for its channel: 201 then 200 for the same external id, 401 and 400 as JSON errors', async () => {
+    const { admin, teamId } = await tenantWithTeam(1);
+    await createRule(admin, { name: 'forms', teamId, method: 'ROUND_ROBIN' });
+    expect(errorCodes(await call(testIdentity(admin.tenantId, ['manager']), CREATE_KEY, { channel: 'WEB_FORM', name: 'site' }))).toEqual(['FORBIDDEN']);
+    const key = dataOf(await call(admin, CREATE_KEY, { channel: 'WEB_FORM', name: 'Main site' })).createLeadApiKey;
+    expect(key.secret).toMatch(/^lk_/);
+    // The secret is shown once and stored only as a hash.
+    const listed = dataOf(await call(admin, `{ leadApiKeys { id secret } }`)).leadApiKeys;
+    expect(listed).toEqual([{ id: key.id, secret: null }]);
+    const webhook = { tenantId: admin.tenantId, userId: 'webhook', roles: ['manager'] } as Identity;
+    const body = JSON.stringify({ externalId: 'wf-1', name: 'Ida Berg', email: 'ida@example.com', utm: 'x' });
+    const first = await post(webhook, { 'x-api-key': key.secret }, body);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ status: 'ASSIGNED', created: true });
+    const again = await post(webhook, { 'x-api-key': key.secret }, body);
+    expect(again).toEqual({ status: 200, body: { leadId: first.body.leadId, status: 'ASSIGNED', created: false } });
+    const stored = (await LeadModel.findById(first.body.leadId).lean())!;
+    expect(stored).toMatchObject({ source: 'WEB_FORM', name: 'Ida Berg', raw: { externalId: 'wf-1', name: 'Ida Berg', email: 'ida@example.com', utm: 'x' } });
+
+    expect((await post(webhook, {}, body)).status).toBe(401);
+    expect((await post(webhook, { 'x-api-key': key.secret.slice(0, -2) + 'xx' }, body)).status).toBe(401);
+    // The key names its tenant: signed for another tenant it is refused.
+    expect((await post({ ...webhook, tenantId: 'other-tenant' }, { 'x-api-key': key.secret }, body)).status).toBe(401);
+    const badJson = await post(webhook, { 'x-api-key': key.secret }, '{not json');
+    expect(badJson).toEqual({ status: 400, body: { errors: [{ message: 'the body must be a JSON object', extensions: { code: 'BAD_USER_INPUT' } }] } });
+    expect((await post(webhook, { 'x-api-key': key.secret }, JSON.stringify({ phone: '12' }))).body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect((await post(webhook, { 'x-api-key': key.secret }, JSON.stringify({ blob: 'x'.repeat(70 * 1024) }))).status).toBe(413);
+    // A revoked key is refused.
+    dataOf(await call(admin, `mutation ($id: ID!) { revokeLeadApiKey(id: $id) { revokedAt } }`, { id: key.id }));
+    expect((await post(webhook, { 'x-api-key': key.secret }, body)).status).toBe(401);
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId })).toBe(1);
+  });
+});

@@ -1,0 +1,65 @@
+import { LeadConverted } from '@crm/events';
+import { insertWithEvents, isDuplicateKey, on, PermanentEventError } from '@crm/messaging';
+import type { ConsumerSpec } from '@crm/service-kit';
+import { Types } from 'mongoose';
+import { currentCompanyId } from '../company/known-companies';
+import { KnownCompanyModel, type KnownCompanyDoc } from '../company/known-company.model';
+import { dealCreated } from '../deal/deal.events';
+import { DealModel, type DealDoc } from '../deal/deal.model';
+import { entryStage, PipelineModel, type PipelineDoc } from '../pipeline/pipeline.model';
+
+/**
+ * The deal of a converted lead (contacts' conversion saga, last step): created with the id the
+ * event names (derived from the lead id), so a redelivered or repeated LeadConverted finds it
+ * there and does nothing. Everything is checked in the event's tenant: a deal id, pipeline or
+ * company of another tenant is refused (dead-letter topic with the reason), never written.
+ */
+export const leadConversionConsumer: ConsumerSpec = {
+  groupId: 'deals.lead-conversions',
+  handlers: [
+    on(LeadConverted, async (data, event) => {
+      if (!data.dealId || !data.deal) return;
+      const tenantId = event.tenantId;
+      const existing = await DealModel.findOne({ _id: data.dealId }).select({ tenantId: 1 }).lean<Pick<DealDoc, 'tenantId'>>().exec();
+      if (existing) {
+        if (existing.tenantId !== tenantId) throw new PermanentEventError(`deal ${data.dealId} belongs to another tenant`);
+        return; // made by an earlier delivery
+      }
+      const pipeline = await PipelineModel.findOne({ _id: data.deal.pipelineId, tenantId }).lean<PipelineDoc>().exec();
+      if (!pipeline) throw new PermanentEventError(`pipeline ${data.deal.pipelineId} is not a pipeline of tenant ${tenantId}`);
+      const firstStage = entryStage(pipeline);
+      if (!firstStage) throw new PermanentEventError(`pipeline ${data.deal.pipelineId} has no stage to start in`);
+      const known = await KnownCompanyModel.findOne({ _id: data.companyId }).lean<KnownCompanyDoc>().exec();
+      if (known && known.tenantId !== tenantId) throw new PermanentEventError(`company ${data.companyId} belongs to another tenant`);
+      // The company's CompanyCreated may come after this event (another topic): its id is kept as it is until then.
+      const companyId = known ? await currentCompanyId(tenantId, data.companyId) : data.companyId;
+      const now = new Date();
+      const deal = {
+        _id: new Types.ObjectId(data.dealId),
+        tenantId,
+        title: data.deal.title,
+        companyId,
+        pipelineId: pipeline._id,
+        stageId: firstStage._id,
+        amount: data.deal.amount,
+        currency: data.deal.currency,
+        status: 'OPEN',
+        ownerId: data.deal.ownerId,
+        teamId: data.deal.teamId,
+        territoryId: null,
+        contacts: [{ contactId: data.contactId, role: null }],
+        lineItems: [],
+        expectedCloseDate: null,
+        source: data.deal.source,
+        customFields: {},
+        stageEnteredAt: now,
+        stageHistory: [{ fromStageId: null, toStageId: firstStage._id, movedBy: data.convertedBy, movedAt: now }],
+      };
+      try {
+        await insertWithEvents(DealModel, deal, (created) => dealCreated(created, firstStage, event));
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error; // a concurrent delivery made it
+      }
+    }),
+  ],
+};
