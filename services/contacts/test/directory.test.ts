@@ -211,7 +211,8 @@ describe('teams', () => {
 
   it('resolves Team and User references within the tenant, and Company.team', async () => {
     const team = dataOf(await call(admin, CREATE_TEAM, { input: { name: 'Refs', leadId: 'u-head', memberIds: ['u-bob'] } })).createTeam;
-    const company = dataOf(await call(admin, `mutation ($t: ID) { createCompany(input: { name: "Served", teamId: $t }) { id team { name } } }`, { t: team.id })).createCompany;
+    // Bob's company: a Company reference resolves within the reader's row scope (docs/architecture.md, "Roles and rights").
+    const company = dataOf(await call(admin, `mutation ($t: ID) { createCompany(input: { name: "Served", teamId: $t, ownerId: "u-bob" }) { id team { name } } }`, { t: team.id })).createCompany;
     expect(company.team).toEqual({ name: 'Refs' });
     const ENTITIES = `query ($r: [_Any!]!) { _entities(representations: $r) {
       ... on Team { id name lead { id } members { id teams { name } } }
