@@ -65,6 +65,18 @@ export const mutationWrites: Record<string, { service: string; collection: strin
   deleteTeam: { service: 'contacts', collection: 'teams', effects: ['contacts.users'] },
   createTerritory: { service: 'contacts', collection: 'territories' },
   updateTerritory: { service: 'contacts', collection: 'territories' },
+  // Leads: routing's turn counters are not checked; a conversion makes the lead's company and
+  // person here and, through LeadConverted, its deal in the deals service.
+  createLead: { service: 'contacts', collection: 'leads' },
+  acceptLead: { service: 'contacts', collection: 'leads' },
+  qualifyLead: { service: 'contacts', collection: 'leads' },
+  disqualifyLead: { service: 'contacts', collection: 'leads' },
+  convertLead: { service: 'contacts', collection: 'leads', effects: ['contacts.companies', 'contacts.contacts', 'deals.deals'] },
+  createLeadApiKey: { service: 'contacts', collection: 'lead_api_keys' },
+  revokeLeadApiKey: { service: 'contacts', collection: 'lead_api_keys' },
+  createRoutingRule: { service: 'contacts', collection: 'routing_rules' },
+  updateRoutingRule: { service: 'contacts', collection: 'routing_rules' },
+  reorderRoutingRules: { service: 'contacts', collection: 'routing_rules' },
 };
 
 /**
@@ -81,6 +93,8 @@ const RELAY_FIELDS = { outbox: 0, outboxPending: 0, updatedAt: 0 } as const;
  */
 const DERIVED_FIELDS: Record<string, Record<string, 0>> = {
   companies: { abcClass: 0, abcUpdatedAt: 0, completeness: 0, completenessVersion: 0, revision: 0, outboxVersion: 0 },
+  // The escalation worker hands a lead not accepted in time to the next person, minutes after its creation.
+  leads: { assigneeId: 0, slaState: 0, escalatedAt: 0, assignments: 0, outboxVersion: 0 },
 };
 
 /** A collection's documents as id → hash of their content (relay fields left out). */
