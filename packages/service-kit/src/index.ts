@@ -7,5 +7,6 @@ export * from './list-loader';
 export * from './logger';
 export * from './mongo';
 export * from './pagination';
+export * from './polling-worker';
 export * from './start-service';
 export * from './subgraph-app';

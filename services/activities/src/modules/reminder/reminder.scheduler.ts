@@ -1,6 +1,6 @@
 import { ActivityReminderDue, createEvent, TaskOverdue, type Envelope } from '@crm/events';
 import { updateWithEvents } from '@crm/messaging';
-import type { BackgroundWorker, Logger } from '@crm/service-kit';
+import { createPollingWorker, type BackgroundWorker, type Logger } from '@crm/service-kit';
 import { isValidObjectId } from 'mongoose';
 import { ActivityModel, type ActivityDoc } from '../activity/activity.model';
 import { deadlineOf, startsAtOf } from '../activity/activity.rules';
@@ -57,34 +57,7 @@ export async function publishDueReminders(batch: number, now = new Date()): Prom
   return published;
 }
 
-/** Polls every `pollIntervalMs` (one poll at a time); a failed poll is logged and the next one tries again. */
+/** Polls every `pollIntervalMs`, at once again after a full batch (see createPollingWorker). */
 export function createReminderScheduler({ logger, pollIntervalMs, batch }: ReminderSchedulerOptions): BackgroundWorker {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const poll = async () => {
-    try {
-      // A full batch means more are due: go on at once.
-      while (!stopped && (await publishDueReminders(batch)) >= batch);
-    } catch (error) {
-      logger.warn({ err: error }, 'reminder poll failed; trying again at the next one');
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = poll().finally(schedule);
-    }, pollIntervalMs);
-  };
-  return {
-    start() {
-      stopped = false;
-      running = poll().finally(schedule);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return createPollingWorker({ what: 'reminder poll', logger, intervalMs: pollIntervalMs, batch, poll: () => publishDueReminders(batch) });
 }

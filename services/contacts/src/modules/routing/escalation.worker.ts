@@ -1,5 +1,5 @@
 import { updateWithEvents } from '@crm/messaging';
-import { isId, type BackgroundWorker, type Logger } from '@crm/service-kit';
+import { createPollingWorker, isId, type BackgroundWorker, type Logger } from '@crm/service-kit';
 import { leadAssigned, leadEscalated } from '../lead/lead.events';
 import { LeadModel, type AssignmentDoc, type LeadDoc } from '../lead/lead.model';
 import { TeamModel, type TeamDoc } from '../team/team.model';
@@ -61,34 +61,7 @@ export async function escalateDueLeads(batch: number, now = new Date()): Promise
   return escalated;
 }
 
-/** Polls every `pollIntervalMs` (one poll at a time); a failed poll is logged and the next one tries again. */
+/** Polls every `pollIntervalMs`, at once again after a full batch (see createPollingWorker). */
 export function createEscalationWorker({ logger, pollIntervalMs, batch }: EscalationOptions): BackgroundWorker {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const poll = async () => {
-    try {
-      // A full batch means more are due: go on at once.
-      while (!stopped && (await escalateDueLeads(batch)) >= batch);
-    } catch (error) {
-      logger.warn({ err: error }, 'lead escalation poll failed; trying again at the next one');
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = poll().finally(schedule);
-    }, pollIntervalMs);
-  };
-  return {
-    start() {
-      stopped = false;
-      running = poll().finally(schedule);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return createPollingWorker({ what: 'lead escalation poll', logger, intervalMs: pollIntervalMs, batch, poll: () => escalateDueLeads(batch) });
 }

@@ -1,4 +1,4 @@
-import { notFound, type BaseContext } from '@crm/service-kit';
+import { createPollingWorker, notFound, type BaseContext } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import { companyArrival } from './company-arrivals';
@@ -106,21 +106,7 @@ export async function sweepCompanyReferences(logger: Logger, now = new Date()): 
 
 /** Sweeps every `sweepMs` until stopped; a failed sweep is logged and the next one tries again. */
 export function startCompanyReferenceSweeper(logger: Logger): () => Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = sweepCompanyReferences(logger)
-        .catch((error: unknown) => logger.warn({ err: error }, 'company reference sweep failed'))
-        .finally(schedule);
-    }, settings.sweepMs);
-  };
-  schedule();
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
-  };
+  const sweeper = createPollingWorker({ what: 'company reference sweep', logger, intervalMs: settings.sweepMs, poll: () => sweepCompanyReferences(logger), pollAtStart: false });
+  sweeper.start();
+  return () => sweeper.stop();
 }
