@@ -1,14 +1,8 @@
 // ABC analysis end to end: deals won through the gateway reach analytics' revenue counters, a run
 // publishes the changed classes, and the contacts service shows them on the company cards.
-import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type Stack } from '@crm/testing';
+import { dataOf, errorCodes, gatewayClient, useStack, testIdentity, waitFor } from '@crm/testing';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 describe('ABC analysis through the gateway', () => {
   it('classifies the clients by the deals they won and the class reaches the company card', async () => {

@@ -1,14 +1,8 @@
 // Issue 9, activities through the gateway: stage entry creates its key-step tasks once, a win its
 // follow-ups; a company card pages its activities, a person shows their last touch; calendar and time norms.
-import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type Stack } from '@crm/testing';
+import { dataOf, errorCodes, gatewayClient, useStack, testIdentity, waitFor } from '@crm/testing';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 describe('activities through the gateway', () => {
   it('turns stage entries and a win into tasks once, and shows activities on the company and the person', async () => {

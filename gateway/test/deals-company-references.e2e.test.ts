@@ -1,17 +1,11 @@
 import { CompanyCreated, CompanyCompletenessChanged, CompanyRiskFlagsChanged, createEvent, ErpOrderPlaced } from '@crm/events';
 import { createTestProducer } from '@crm/messaging/testing';
-import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type Stack } from '@crm/testing';
+import { dataOf, errorCodes, gatewayClient, useStack, testIdentity, waitFor } from '@crm/testing';
 import { Types } from 'mongoose';
 
-let stack: Stack;
+const stack = useStack();
 const producer = createTestProducer();
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-afterAll(async () => {
-  await producer.close();
-  await stack?.stop();
-});
+afterAll(() => producer.close());
 
 const CREATE_DEAL = `mutation ($input: CreateDealInput!) { createDeal(input: $input) { id companyVerified companyReference } }`;
 const FLOOD = 2000;

@@ -2,15 +2,9 @@
 // (deals → contacts), an activity's assignee with their working hours (activities → contacts →
 // activities), users added with their token's claims on their first request through the gateway.
 import type { Identity } from '@crm/auth';
-import { dataOf, gatewayClient, startStack, testIdentity, uniqueId, waitFor, type Stack } from '@crm/testing';
+import { dataOf, gatewayClient, useStack, testIdentity, uniqueId, waitFor } from '@crm/testing';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 describe('directory through the gateway', () => {
   it('resolves Company.team, Company.territory, Deal.team and Activity.assignee.workingHours, within the tenant', async () => {

@@ -1,14 +1,8 @@
 // Pipelines from templates, deals with contacts, guided selling, won/lost/post-sale and the
 // funnel, end to end through the gateway and the four real services.
-import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type Stack } from '@crm/testing';
+import { dataOf, errorCodes, gatewayClient, useStack, testIdentity, waitFor } from '@crm/testing';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 describe('the sales funnel through the gateway', () => {
   it('runs a cleaning deal from a template to paid in full, lost and reopened deals beside it, and the funnel counts each win once', async () => {

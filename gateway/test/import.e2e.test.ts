@@ -1,18 +1,12 @@
 import { signUserToken, LOCAL_JWT_SECRET, type Identity } from '@crm/auth';
-import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type Stack } from '@crm/testing';
+import { dataOf, errorCodes, gatewayClient, useStack, testIdentity, waitFor } from '@crm/testing';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import mongoose from 'mongoose';
 
 // Imports and exports end to end: the built services and gateway, a real user JWT, files streamed
 // through the gateway's POST /uploads and GET /downloads/:id.
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ env: { UPLOAD_MAX_BYTES: String(1024 * 1024), IMPORT_BATCH_SIZE: '50', IMPORT_LEASE_MS: '3000', IMPORT_POLL_MS: '200' } });
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack({ env: { UPLOAD_MAX_BYTES: String(1024 * 1024), IMPORT_BATCH_SIZE: '50', IMPORT_LEASE_MS: '3000', IMPORT_POLL_MS: '200' } });
 
 const base = () => stack.gatewayUrl.replace(/\/graphql$/, '');
 const bearer = async (identity: Identity) => `Bearer ${await signUserToken(identity, process.env.JWT_SECRET ?? LOCAL_JWT_SECRET)}`;

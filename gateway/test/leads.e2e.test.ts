@@ -2,16 +2,10 @@
 // API key, they are routed at once, and a conversion yields a company and a contact (contacts)
 // and the deal (deals, from LeadConverted) with the id derived from the lead.
 import { createHash } from 'node:crypto';
-import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type Stack } from '@crm/testing';
+import { dataOf, errorCodes, gatewayClient, useStack, testIdentity, waitFor } from '@crm/testing';
 import mongoose, { Types } from 'mongoose';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 /** A team in the contacts service's store (the directory's API is another module's): its id. */
 async function insertTeam(tenantId: string, memberIds: string[]): Promise<string> {

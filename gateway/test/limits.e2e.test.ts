@@ -1,15 +1,9 @@
 // The abuse limits through the real gateway and subgraphs (docs/architecture.md, "Limits"),
 // with their default values.
 import { LOCAL_JWT_SECRET, signUserToken } from '@crm/auth';
-import { dataOf, errorCodes, testIdentity, waitFor, type GraphQLResponse, gatewayClient, startStack, type Stack } from '@crm/testing';
+import { dataOf, errorCodes, testIdentity, waitFor, type GraphQLResponse, gatewayClient, useStack } from '@crm/testing';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 const limitOf = (response: GraphQLResponse) => response.errors?.map((error) => [error.extensions?.code, error.extensions?.limit]);
 

@@ -1,17 +1,11 @@
-import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type Stack } from '@crm/testing';
+import { dataOf, errorCodes, gatewayClient, useStack, testIdentity, waitFor } from '@crm/testing';
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 
 /** Each step waits on consumers of other services, which lag when the machine is busy (a bound, not a timing). */
 const CONSUMER_WAIT_MS = 60_000;
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 const TIMELINE = `query ($id: ID!, $first: Int, $after: String) {
   company(id: $id) {

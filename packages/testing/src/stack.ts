@@ -193,3 +193,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stop,
   };
 }
+
+/**
+ * The stack of a test file: started before its first test (two minutes at most) and stopped after
+ * its last. What it returns stands for the running stack inside tests (`stack.gatewayUrl`, ...).
+ */
+export function useStack(options: StackOptions = {}): Stack {
+  let running: Stack | undefined;
+  beforeAll(async () => {
+    running = await startStack(options);
+  }, 120_000);
+  afterAll(async () => {
+    await running?.stop();
+  }, 120_000);
+  return new Proxy({} as Stack, {
+    get(_target, property) {
+      if (!running) throw new Error('the stack runs only inside tests (useStack starts it in beforeAll)');
+      return Reflect.get(running, property);
+    },
+  });
+}
