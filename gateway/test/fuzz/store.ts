@@ -81,8 +81,9 @@ export const mutationWrites: Record<string, { service: string; collection: strin
 
 /**
  * Fields another writer than the mutation changes later, on its own: the outbox relay empties
- * `outbox`, clears `outboxPending` and (mongoose timestamps) bumps `updatedAt` once the events
- * are published. `outboxVersion`, which only a write that pushes events raises, stays in.
+ * `outbox` and clears `outboxPending` once the events are published; consumers' own updates (a
+ * merge repointing a record) move `updatedAt`. `outboxVersion`, which only a write that pushes
+ * events raises, stays in.
  */
 const RELAY_FIELDS = { outbox: 0, outboxPending: 0, updatedAt: 0 } as const;
 

@@ -65,7 +65,8 @@ async function markSent(model: Model<any>, docs: PendingDoc[]): Promise<void> {
   }
   for (const [version, group] of byVersion) {
     const ids = group.map((doc) => doc._id);
-    const emptied = await model.updateMany({ _id: { $in: ids }, outboxVersion: version }, { $set: { outbox: [], outboxPending: false } });
+    // Publishing is not a change of the record: `updatedAt` stays, so writes conditional on it do not conflict with the relay.
+    const emptied = await model.updateMany({ _id: { $in: ids }, outboxVersion: version }, { $set: { outbox: [], outboxPending: false } }, { timestamps: false });
     if (emptied.matchedCount === group.length) continue;
     // Some moved on: find which (by key), and pull from those only what was read.
     const moved = await model
@@ -74,7 +75,7 @@ async function markSent(model: Model<any>, docs: PendingDoc[]): Promise<void> {
     for (const current of moved) {
       if ((current.outboxVersion ?? null) === version) continue;
       const doc = group.find((candidate) => String(candidate._id) === String(current._id))!;
-      if (doc.outbox.length > 0) await model.updateOne({ _id: doc._id }, { $pullAll: { outbox: doc.outbox } });
+      if (doc.outbox.length > 0) await model.updateOne({ _id: doc._id }, { $pullAll: { outbox: doc.outbox } }, { timestamps: false });
     }
   }
 }

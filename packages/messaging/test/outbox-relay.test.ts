@@ -1,8 +1,17 @@
 import { topics } from '@crm/events';
+import mongoose, { Schema } from 'mongoose';
 import pino from 'pino';
-import { createKafkaPublisher, createOutboxRelay, migrateOutboxMarks, withEvents, type EventPublisher } from '../src';
+import { createKafkaPublisher, createOutboxRelay, migrateOutboxMarks, outboxPlugin, withEvents, type EventPublisher, type HasOutbox } from '../src';
 import { readTopics, testKafka, uniqueId, unreachableKafka } from '../src/testing';
 import { AggregateModel, companyCreated, connectTestDb, dropTestDb } from './setup';
+
+/** A record with mongoose timestamps: `updatedAt` is what conditional writes compare. */
+const timestamped = new Schema<HasOutbox & { tenantId: string; name: string; updatedAt: Date }>(
+  { tenantId: { type: String, required: true }, name: String },
+  { collection: 'timestamped', timestamps: true },
+);
+timestamped.plugin(outboxPlugin);
+const TimestampedModel = mongoose.model('OutboxTestTimestamped', timestamped);
 
 const logger = pino({ level: 'silent' });
 let publisher: EventPublisher;
@@ -37,6 +46,20 @@ describe('outbox relay', () => {
     } finally {
       await relay.stop();
       await reader.close();
+    }
+  });
+
+  it("leaves a record's updatedAt as it was: publishing is not a change of the record", async () => {
+    const tenantId = uniqueId('tenant');
+    const doc = await TimestampedModel.create({ tenantId, name: 'a', outbox: [companyCreated(tenantId, 'Stamped')] });
+    const relay = createOutboxRelay({ models: [TimestampedModel], publisher, logger });
+    try {
+      expect(await relay.flush()).toBe(1);
+      const stored = await TimestampedModel.findById(doc._id).lean();
+      expect(stored?.outbox).toEqual([]);
+      expect(stored?.updatedAt.getTime()).toBe(doc.updatedAt.getTime());
+    } finally {
+      await relay.stop();
     }
   });
 
