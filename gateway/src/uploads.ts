@@ -37,17 +37,29 @@ const limited = (max: number) => {
 };
 
 /**
- * A request refused before its body was read: answered, then read on (and dropped) so the client
- * sees the answer rather than a reset, but closed once it has sent twice the limit.
+ * A request refused before its body was read: the body is read on and dropped, and the answer
+ * sent once the client has sent it all. Answering first would close the socket under a client
+ * still writing, which then sees a broken pipe instead of the answer. A client sending more
+ * than twice the limit is answered and cut off.
  */
 export function refuseBody(req: Request, res: Response, max: number, status: number, code: string, message: string) {
   res.setHeader('connection', 'close');
-  sendError(res, status, code, message);
+  let answered = false;
+  const answer = () => {
+    if (answered) return;
+    answered = true;
+    sendError(res, status, code, message);
+  };
+  if (req.readableEnded) return answer();
   let dropped = 0;
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;
-    if (dropped > 2 * max) req.destroy();
+    if (dropped <= 2 * max) return;
+    answer();
+    req.destroy();
   });
+  req.once('end', answer);
+  req.once('error', () => undefined);
   req.resume();
 }
 
