@@ -168,6 +168,7 @@ describe('leads', () => {
     await createRule(admin, { name: 'all', teamId, method: 'ROUND_ROBIN' });
     const [mine, theirs] = [await createLead(admin, { source: 'CALL', name: 'Mine' }), await createLead(admin, { source: 'CALL', name: 'Theirs' })];
     const unrouted = await createLead(testIdentity(admin.tenantId, ['admin']), { source: 'CALL', name: 'Nobody' });
+    // As a lead no rule matched: unassigned, so in ALL scopes only.
     await LeadModel.updateOne({ _id: unrouted.id }, { $set: { assigneeId: null, status: 'NEW' } });
     const anna = member(members[0]!);
     const listed = dataOf(await call(anna, `{ leads(first: 10) { totalCount edges { node { id } } } }`)).leads;
