@@ -174,6 +174,7 @@ describe('leads', () => {
     const listed = dataOf(await call(anna, `{ leads(first: 10) { totalCount edges { node { id } } } }`)).leads;
     expect(listed.edges.map((edge: any) => edge.node.id)).toEqual([mine.id]);
     expect(listed.totalCount).toBe(1);
+    expect(errorCodes(await call(anna, `query ($a: ID) { leads(first: 10, filter: { assigneeId: $a }) { totalCount } }`, { a: members[1] }))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await call(anna, `query ($id: ID!) { lead(id: $id) { id } }`, { id: theirs.id }))).toEqual(['FORBIDDEN']);
     const ENTITIES = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Lead { id } } }`;
     const r = [mine, theirs, unrouted].map((lead) => ({ __typename: 'Lead', id: lead.id }));

@@ -75,14 +75,17 @@ export const leadResolvers: Resolvers = {
     lead: async (_parent, { id }, ctx) =>
       leadInScope(ctx, await LeadModel.findOne({ _id: requireId(id, 'id'), tenantId: ctx.tenantId }).lean<LeadDoc>().exec(), 'forbidden'),
     // The row scope on the assignee is in the store query ({tenantId, assigneeId, _id} serves it).
-    leads: async (_parent, { filter, first, after }, ctx) =>
-      listPage(LeadModel, {
+    leads: async (_parent, { filter, first, after }, ctx) => {
+      // Another user's leads outside the scope are refused, as activities refuse their assignee filter.
+      if (filter?.assigneeId) await requireCan(ctx, 'lead', 'read', { ownerId: filter.assigneeId });
+      return listPage(LeadModel, {
         tenantId: ctx.tenantId,
         filter: allOf([leadFilter(filter as Record<string, unknown>), await requireRowFilter(ctx, 'lead', 'read', 'assigneeId')]),
         order: ListOrder.of(null, {}),
         first,
         after,
-      }),
+      });
+    },
     leadApiKeys: async (_parent, { first }, ctx) => {
       if (!hasRole(ctx.identity, 'admin')) throw forbidden('only admins see webhook keys');
       const keys = await LeadApiKeyModel.find({ tenantId: ctx.tenantId })
