@@ -1,5 +1,5 @@
 // Issue 10, roles and rights through the gateway: a matrix over role × object × action × scope for
-// companies, contacts, deals, activities, pipelines and analytics. Teams reach every service as
+// companies, contacts, deals, activities, leads, pipelines and analytics. Teams reach every service as
 // TeamChanged events (published here as the directory would); every denial is FORBIDDEN and writes nothing.
 import { LOCAL_JWT_SECRET, signUserToken } from '@crm/auth';
 import { createEvent, TeamChanged } from '@crm/events';
@@ -367,5 +367,105 @@ describe('the tenant\'s permission model', () => {
     // Still no writes, and an admin keeps seeing everything.
     expectForbidden(await auditor(UPDATE.deal, { id: ids.deal.m3, v: 'audited' }));
     expect(dataOf(await as('admin')(`query ($id: ID!) { deal(id: $id) { amount } }`, { id: ids.deal.m3 })).deal.amount).toBe(5000);
+  });
+});
+
+describe('leads: the assignee is the owner', () => {
+  const leadIds = {} as Record<Owner, string>;
+  const LEAD = `query ($id: ID!) { lead(id: $id) { id assigneeId } }`;
+  const QUALIFY = `mutation ($id: ID!, $v: String!) { qualifyLead(id: $id, input: { need: $v }) { id qualification { need } } }`;
+  const CONVERT = `mutation ($id: ID!, $input: ConvertLeadInput) { convertLead(id: $id, input: $input) { id status conversion { dealId } } }`;
+  const LEAD_WRITTEN = async (id: string) => dataOf(await as('admin')(`query ($id: ID!) { lead(id: $id) { status assigneeId qualification { need } conversion { companyId } } }`, { id })).lead;
+  const CREATE_LEAD = `mutation ($c: String!) { createLead(input: { source: CALL, campaignId: $c }) { id } }`;
+  const leadsWithCampaign = async (campaignId: string) => dataOf(await as('admin')(`query ($c: String) { leads(first: 5, filter: { campaignId: $c }) { totalCount } }`, { c: campaignId })).leads.totalCount;
+
+  beforeAll(async () => {
+    // One FIXED rule per owner (an intake team without members: no one's team scope changes).
+    const admin = as('admin');
+    const teamId = dataOf(await admin(`mutation { createTeam(input: { name: "Lead intake ${uniqueId('t')}" }) { id } }`)).createTeam.id;
+    for (const owner of owners) {
+      const input = { name: `to ${owner}`, match: { industries: [`rights-${owner}`] }, teamId, method: 'FIXED', fixedUserId: who[owner].userId };
+      dataOf(await admin(`mutation ($input: CreateRoutingRuleInput!) { createRoutingRule(input: $input) { id } }`, { input }));
+      const lead = dataOf(await admin(`mutation ($i: String) { createLead(input: { source: WEB_FORM, name: "Lead ${owner}", industry: $i }) { id assigneeId } }`, { i: `rights-${owner}` })).createLead;
+      expect(lead.assigneeId).toBe(who[owner].userId);
+      leadIds[owner] = lead.id;
+    }
+  });
+
+  it.each(readMatrix)('reads a lead by id as %s within the row scope only', async (user, expected) => {
+    for (const owner of owners) {
+      const response = await as(user)(LEAD, { id: leadIds[owner] });
+      if (expected[owner]) expect(response.data?.lead?.id).toBe(leadIds[owner]);
+      else expectForbidden(response);
+    }
+  });
+
+  it.each([
+    ['admin', ['m1', 'm2', 'm3']],
+    ['head', ['m1', 'm2']],
+    ['m1', ['m1', 'm2']],
+    ['m3', ['m3']],
+  ] as [Who, Owner[]][])('lists leads as %s within the read scope (in the store query)', async (user, expected) => {
+    const listed = (dataOf(await as(user)(`{ leads(first: 100) { edges { node { id } } } }`)).leads.edges as { node: { id: string } }[]).map((edge) => edge.node.id);
+    expect(owners.filter((owner) => listed.includes(leadIds[owner]))).toEqual(expected);
+  });
+
+  it('answers FORBIDDEN to the lead list of a role without the read right', async () => {
+    expectForbidden(await as('auditor')(`{ leads(first: 5) { totalCount } }`));
+  });
+
+  it.each(writeMatrix)('qualifies as %s within the update scope only, writing nothing on denial', async (user, expected) => {
+    for (const owner of owners) {
+      const id = leadIds[owner];
+      const before = await LEAD_WRITTEN(id);
+      const response = await as(user)(QUALIFY, { id, v: `by ${user} ${uniqueId('v')}` });
+      if (expected[owner]) expect(errorCodes(response)).toEqual([]);
+      else {
+        expectForbidden(response);
+        expect(await LEAD_WRITTEN(id)).toEqual(before);
+      }
+    }
+  });
+
+  it.each([
+    ['m1', ok],
+    ['head', ok],
+    ['auditor', no],
+  ] as [Who, boolean][])('creates a lead as %s only with the create right', async (user, allowed) => {
+    const campaignId = uniqueId('campaign');
+    const response = await as(user)(CREATE_LEAD, { c: campaignId });
+    if (allowed) expect(errorCodes(response)).toEqual([]);
+    else expectForbidden(response);
+    expect(await leadsWithCampaign(campaignId)).toBe(allowed ? 1 : 0);
+  });
+
+  it('converts only a lead the user may update, creating the deal in their scope', async () => {
+    const before = await LEAD_WRITTEN(leadIds.m2);
+    expectForbidden(await as('m1')(CONVERT, { id: leadIds.m2 }));
+    expect(await LEAD_WRITTEN(leadIds.m2)).toEqual(before);
+    const deal = { pipelineId: pipeline.id, title: 'From a lead', amount: 700, currency: 'EUR' };
+    const converted = dataOf(await as('m1')(CONVERT, { id: leadIds.m1, input: { deal } })).convertLead;
+    expect(converted).toMatchObject({ id: leadIds.m1, status: 'CONVERTED', conversion: { dealId: expect.any(String) } });
+  });
+
+  it('applies a tenant-defined role\'s lead rights: read and update all, but no conversion without the create rights', async () => {
+    const desk = testIdentity(tenantId, ['lead_desk'], uniqueId('desk'));
+    const asDesk = gatewayClient(stack.gatewayUrl, desk);
+    expectForbidden(await asDesk(LEAD, { id: leadIds.m3 }));
+    const SET = `mutation ($r: String!, $rights: [RightInput!]!) { setRolePermissions(role: $r, rights: $rights, deniedFields: []) { role customized } }`;
+    const rights = [
+      { object: 'LEAD', action: 'READ', scope: 'ALL' },
+      { object: 'LEAD', action: 'UPDATE', scope: 'ALL' },
+    ];
+    expect(dataOf(await as('admin')(SET, { r: 'lead_desk', rights })).setRolePermissions).toEqual({ role: 'lead_desk', customized: true });
+    await waitFor(async () => (await asDesk(LEAD, { id: leadIds.m3 })).data?.lead, { what: 'contacts to apply PermissionsChanged' });
+    const listed = (dataOf(await asDesk(`{ leads(first: 100) { edges { node { id } } } }`)).leads.edges as { node: { id: string } }[]).map((edge) => edge.node.id);
+    expect(owners.filter((owner) => listed.includes(leadIds[owner]))).toEqual(owners);
+    expect(errorCodes(await asDesk(QUALIFY, { id: leadIds.m3, v: 'by the desk' }))).toEqual([]);
+    // Converting creates a company and a person: rights the role does not have.
+    const before = await LEAD_WRITTEN(leadIds.m2);
+    expectForbidden(await asDesk(CONVERT, { id: leadIds.m2 }));
+    expect(await LEAD_WRITTEN(leadIds.m2)).toEqual(before);
+    expectForbidden(await asDesk(CREATE_LEAD, { c: uniqueId('campaign') }));
   });
 });

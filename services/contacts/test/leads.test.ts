@@ -162,6 +162,38 @@ describe('leads', () => {
     expect(errorCodes(await call(owner, ACCEPT, { id: '0123456789abcdef01234567' }))).toEqual(['NOT_FOUND']);
   });
 
+  it('keeps leads within the row scope on the assignee: lists, reads, references and changes', async () => {
+    // The members' team is not in the policy's teams here (no TeamChanged): each manager's scope is their own leads.
+    const { admin, members, teamId, member } = await tenantWithTeam(2);
+    await createRule(admin, { name: 'all', teamId, method: 'ROUND_ROBIN' });
+    const [mine, theirs] = [await createLead(admin, { source: 'CALL', name: 'Mine' }), await createLead(admin, { source: 'CALL', name: 'Theirs' })];
+    const unrouted = await createLead(testIdentity(admin.tenantId, ['admin']), { source: 'CALL', name: 'Nobody' });
+    // As a lead no rule matched: unassigned, so in ALL scopes only.
+    await LeadModel.updateOne({ _id: unrouted.id }, { $set: { assigneeId: null, status: 'NEW' } });
+    const anna = member(members[0]!);
+    const listed = dataOf(await call(anna, `{ leads(first: 10) { totalCount edges { node { id } } } }`)).leads;
+    expect(listed.edges.map((edge: any) => edge.node.id)).toEqual([mine.id]);
+    expect(listed.totalCount).toBe(1);
+    expect(errorCodes(await call(anna, `query ($a: ID) { leads(first: 10, filter: { assigneeId: $a }) { totalCount } }`, { a: members[1] }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await call(anna, `query ($id: ID!) { lead(id: $id) { id } }`, { id: theirs.id }))).toEqual(['FORBIDDEN']);
+    const ENTITIES = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Lead { id } } }`;
+    const r = [mine, theirs, unrouted].map((lead) => ({ __typename: 'Lead', id: lead.id }));
+    expect(dataOf(await call(anna, ENTITIES, { r }))._entities).toEqual([{ id: mine.id }, null, null]);
+    // Changed by the update right: a head of sales whose team this is not (for the policy) may not, nothing is written.
+    const head = testIdentity(admin.tenantId, ['head_of_sales']);
+    const QUALIFY = `mutation ($id: ID!) { qualifyLead(id: $id, input: { need: "x" }) { status } }`;
+    for (const who of [anna, head]) {
+      expect(errorCodes(await call(who, QUALIFY, { id: theirs.id }))).toEqual(['FORBIDDEN']);
+      expect(errorCodes(await call(who, `mutation ($id: ID!) { disqualifyLead(id: $id, reason: "no") { status } }`, { id: theirs.id }))).toEqual(['FORBIDDEN']);
+      expect(errorCodes(await call(who, `mutation ($id: ID!) { convertLead(id: $id) { status } }`, { id: theirs.id }))).toEqual(['FORBIDDEN']);
+    }
+    expect(await LeadModel.findById(theirs.id).lean()).toMatchObject({ status: 'ASSIGNED', qualification: null, conversion: null });
+    expect(errorCodes(await call(admin, QUALIFY, { id: unrouted.id }))).toEqual([]);
+    // A role the tenant defined has no rights until an admin sets them: not even createLead.
+    expect(errorCodes(await call(testIdentity(admin.tenantId, ['intake']), CREATE_LEAD, { input: { source: 'CALL', campaignId: 'intake' } }))).toEqual(['FORBIDDEN']);
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId, campaignId: 'intake' })).toBe(0);
+  });
+
   it('takes LeadReceived from the inbound topic once per external id, in the envelope tenant; a lead the rules refuse is not taken', async () => {
     const { admin, teamId, members } = await tenantWithTeam(2);
     await createRule(admin, { name: 'ads', match: { sources: ['AD_LINK'] }, teamId, method: 'ROUND_ROBIN' });

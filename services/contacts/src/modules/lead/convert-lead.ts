@@ -9,6 +9,10 @@ import { leadConverted } from './lead.events';
 import { convertInput } from './lead.input';
 import { LeadModel, type ConversionDoc, type LeadDoc } from './lead.model';
 import { derivedId } from './lead-ids';
+import type { ConversionWrites } from './lead-rights';
+
+/** Checks the caller's rights on the lead as read and what the conversion will write; throws to refuse. */
+export type AuthorizeConversion = (lead: LeadDoc, writes: ConversionWrites) => void;
 
 /**
  * convertLead as a resumable saga (the store has no multi-document transactions):
@@ -34,8 +38,9 @@ async function requireRecord(model: typeof CompanyModel | typeof ContactModel, t
   if (!found) throw notFound(entity, id);
 }
 
-async function planConversion(ctx: BaseContext, lead: LeadDoc, input: unknown): Promise<LeadDoc> {
-  const args = parseInput(convertInput, input ?? {});
+type ConvertArgs = ReturnType<typeof convertInput.parse>;
+
+async function planConversion(ctx: BaseContext, lead: LeadDoc, args: ConvertArgs): Promise<LeadDoc> {
   const leadId = lead._id.toString();
   if (args.companyId) await requireRecord(CompanyModel, ctx.tenantId, args.companyId, 'Company');
   if (args.contactId) await requireRecord(ContactModel, ctx.tenantId, args.contactId, 'Contact');
@@ -50,11 +55,15 @@ async function planConversion(ctx: BaseContext, lead: LeadDoc, input: unknown): 
     startedAt: new Date(),
     convertedAt: null,
   };
-  const planned = await LeadModel.findOneAndUpdate({ _id: lead._id, tenantId: ctx.tenantId, conversion: null }, { $set: { conversion: plan } }, { returnDocument: 'after' })
+  // On the lead as checked: still unplanned, same assignee.
+  const planned = await LeadModel.findOneAndUpdate({ _id: lead._id, tenantId: ctx.tenantId, conversion: null, assigneeId: lead.assigneeId }, { $set: { conversion: plan } }, { returnDocument: 'after' })
     .lean<LeadDoc>()
     .exec();
-  // Planned by a concurrent call meanwhile: its plan is the one.
-  return planned ?? (await findLead(ctx, leadId))!;
+  if (planned) return planned;
+  // Planned by a concurrent call meanwhile: its plan is the one. Unplanned: reassigned since it was checked.
+  const current = (await findLead(ctx, leadId))!;
+  if (!current.conversion) throw conflict(`lead ${leadId} was reassigned meanwhile; read it again`);
+  return current;
 }
 
 function splitName(lead: LeadDoc): { firstName: string; lastName: string } {
@@ -112,21 +121,25 @@ async function ensureContact(ctx: BaseContext, lead: LeadDoc, plan: ConversionDo
   }
 }
 
-export async function convertLead(ctx: BaseContext, id: string, input: unknown): Promise<LeadDoc> {
+/** `authorize`: the caller's rights, checked before the first write (on the stored plan when there is one, else on the input). */
+export async function convertLead(ctx: BaseContext, id: string, input: unknown, authorize?: AuthorizeConversion): Promise<LeadDoc> {
   let lead = await findLead(ctx, id);
   if (!lead) throw notFound('Lead', id);
+  const args = lead.conversion ? null : parseInput(convertInput, input ?? {});
+  const plan = lead.conversion;
+  authorize?.(lead, plan ? { createCompany: plan.createCompany, createContact: plan.createContact, deal: plan.deal !== null } : { createCompany: !args!.companyId, createContact: !args!.contactId, deal: Boolean(args!.deal) });
   if (lead.status === 'CONVERTED') return lead;
   if (lead.status === 'DISQUALIFIED') throw conflict(`lead ${id} is disqualified; it cannot be converted`);
-  if (!lead.conversion) lead = await planConversion(ctx, lead, input);
+  if (args) lead = await planConversion(ctx, lead, args);
   if (lead.status === 'CONVERTED') return lead;
   crashPointAfter('plan');
-  const plan = lead.conversion!;
-  await ensureCompany(ctx, lead, plan);
+  const planned = lead.conversion!;
+  await ensureCompany(ctx, lead, planned);
   crashPointAfter('company');
-  const contactId = await ensureContact(ctx, lead, plan);
+  const contactId = await ensureContact(ctx, lead, planned);
   crashPointAfter('contact');
   const now = new Date();
-  const done = { ...lead, status: 'CONVERTED' as const, conversion: { ...plan, contactId, createContact: plan.createContact && contactId === plan.contactId, convertedAt: now } };
+  const done = { ...lead, status: 'CONVERTED' as const, conversion: { ...planned, contactId, createContact: planned.createContact && contactId === planned.contactId, convertedAt: now } };
   const converted = await updateWithEvents(
     LeadModel,
     { _id: lead._id, tenantId: ctx.tenantId, status: { $ne: 'CONVERTED' } },

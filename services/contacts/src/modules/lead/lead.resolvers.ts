@@ -1,10 +1,14 @@
 import { hasRole } from '@crm/auth';
 import { updateWithEvents } from '@crm/messaging';
+import { readable, requireCan, requireRowFilter } from '@crm/policy';
 import { badInput, conflict, forbidden, notFound, parseInput, requireId, type BaseContext } from '@crm/service-kit';
+import type { ContactsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
 import { listPage } from '../list-filter/list-page';
 import { ListOrder } from '../list-filter/order';
+import { allOf } from '../list-filter/store-filter';
 import { convertLead } from './convert-lead';
+import { authorizeConversion, leadInScope, leadOwner } from './lead-rights';
 import { formatKey, LeadApiKeyModel, newSecret, type LeadApiKeyDoc } from './lead-api-key.model';
 import { leadQualified } from './lead.events';
 import { disqualifyReason, qualifyInput } from './lead.input';
@@ -20,14 +24,13 @@ const findLead = async (ctx: BaseContext, id: string) => {
   return lead;
 };
 
-const isManagerOfLeads = (ctx: BaseContext) => hasRole(ctx.identity, 'admin', 'head_of_sales');
-
-/** Only the assignee works a lead (accept, qualify, convert); admins and heads of sales may act for them. */
-function requireWorker(ctx: BaseContext, lead: LeadDoc, action: string, assigneeOnly = false): void {
-  if (lead.assigneeId === ctx.userId) return;
-  if (!assigneeOnly && isManagerOfLeads(ctx)) return;
-  throw forbidden(`only the lead's assignee may ${action} it`);
+/** Accepting is the assignee's own step (nobody accepts for them, whatever their rights). */
+function requireAssignee(ctx: BaseContext, lead: LeadDoc): void {
+  if (lead.assigneeId !== ctx.userId) throw forbidden("only the lead's assignee may accept it");
 }
+
+/** Qualifying, disqualifying and converting change the lead: the update right over its assignee. */
+const requireLeadUpdate = (ctx: ContactsContext, lead: LeadDoc) => requireCan(ctx, 'lead', 'update', leadOwner(lead));
 
 /**
  * A status change conditional on the status read (two at once: one wins, the other is told to read
@@ -36,7 +39,13 @@ function requireWorker(ctx: BaseContext, lead: LeadDoc, action: string, assignee
 async function moveLead(ctx: BaseContext, lead: LeadDoc, from: LeadStatus[], set: Partial<LeadDoc>, events: (after: LeadDoc) => Parameters<typeof updateWithEvents>[3][]) {
   if (!from.includes(lead.status)) throw conflict(`lead ${lead._id.toString()} is ${lead.status}`, { status: lead.status });
   const after = { ...lead, ...set } as LeadDoc;
-  const updated = await updateWithEvents(LeadModel, { _id: lead._id, tenantId: ctx.tenantId, status: lead.status, updatedAt: lead.updatedAt }, { $set: set }, ...events(after));
+  // Conditional on the lead as read (and checked): same status, version and assignee.
+  const updated = await updateWithEvents(
+    LeadModel,
+    { _id: lead._id, tenantId: ctx.tenantId, status: lead.status, updatedAt: lead.updatedAt, assigneeId: lead.assigneeId },
+    { $set: set },
+    ...events(after),
+  );
   if (!updated) throw conflict(`lead ${lead._id.toString()} was changed meanwhile; read it again`);
   return updated as LeadDoc;
 }
@@ -63,9 +72,20 @@ const keyView = (key: LeadApiKeyDoc, secret: string | null = null) => ({
 
 export const leadResolvers: Resolvers = {
   Query: {
-    lead: (_parent, { id }, ctx) => LeadModel.findOne({ _id: requireId(id, 'id'), tenantId: ctx.tenantId }).lean<LeadDoc>().exec(),
-    leads: (_parent, { filter, first, after }, ctx) =>
-      listPage(LeadModel, { tenantId: ctx.tenantId, filter: leadFilter(filter as Record<string, unknown>), order: ListOrder.of(null, {}), first, after }),
+    lead: async (_parent, { id }, ctx) =>
+      leadInScope(ctx, await LeadModel.findOne({ _id: requireId(id, 'id'), tenantId: ctx.tenantId }).lean<LeadDoc>().exec(), 'forbidden'),
+    // The row scope on the assignee is in the store query ({tenantId, assigneeId, _id} serves it).
+    leads: async (_parent, { filter, first, after }, ctx) => {
+      // Another user's leads outside the scope are refused, as activities refuse their assignee filter.
+      if (filter?.assigneeId) await requireCan(ctx, 'lead', 'read', { ownerId: filter.assigneeId });
+      return listPage(LeadModel, {
+        tenantId: ctx.tenantId,
+        filter: allOf([leadFilter(filter as Record<string, unknown>), await requireRowFilter(ctx, 'lead', 'read', 'assigneeId')]),
+        order: ListOrder.of(null, {}),
+        first,
+        after,
+      });
+    },
     leadApiKeys: async (_parent, { first }, ctx) => {
       if (!hasRole(ctx.identity, 'admin')) throw forbidden('only admins see webhook keys');
       const keys = await LeadApiKeyModel.find({ tenantId: ctx.tenantId })
@@ -77,17 +97,21 @@ export const leadResolvers: Resolvers = {
     },
   },
   Mutation: {
-    createLead: async (_parent, { input }, ctx) => (await takeInLead(ctx, input, ctx.userId)).lead,
+    // Routing, not the caller, picks the assignee: the create right in any scope is enough.
+    createLead: async (_parent, { input }, ctx) => {
+      await requireCan(ctx, 'lead', 'create', { ownerId: ctx.userId });
+      return (await takeInLead(ctx, input, ctx.userId)).lead;
+    },
     acceptLead: async (_parent, { id }, ctx) => {
       const lead = await findLead(ctx, id);
-      requireWorker(ctx, lead, 'accept', true);
+      requireAssignee(ctx, lead);
       if (lead.status === 'ACCEPTED') return lead;
       return moveLead(ctx, lead, ['ASSIGNED'], { status: 'ACCEPTED', slaState: null }, () => []);
     },
     qualifyLead: async (_parent, { id, input }, ctx) => {
       const fields = parseInput(qualifyInput, input);
       const lead = await findLead(ctx, id);
-      requireWorker(ctx, lead, 'qualify');
+      await requireLeadUpdate(ctx, lead);
       const qualification = { ...fields, qualifiedBy: ctx.userId, qualifiedAt: new Date() };
       return moveLead(ctx, lead, ['NEW', 'ASSIGNED', 'ACCEPTED', 'QUALIFIED'], { status: 'QUALIFIED', slaState: null, qualification }, (after) => [
         leadQualified(after, 'QUALIFIED', ctx.userId, ctx),
@@ -96,15 +120,16 @@ export const leadResolvers: Resolvers = {
     disqualifyLead: async (_parent, { id, reason }, ctx) => {
       const why = parseInput(disqualifyReason, reason);
       const lead = await findLead(ctx, id);
-      requireWorker(ctx, lead, 'disqualify');
+      await requireLeadUpdate(ctx, lead);
       return moveLead(ctx, lead, ['NEW', 'ASSIGNED', 'ACCEPTED', 'QUALIFIED'], { status: 'DISQUALIFIED', open: false, slaState: null, disqualifyReason: why }, (after) => [
         leadQualified(after, 'DISQUALIFIED', ctx.userId, ctx),
       ]);
     },
     convertLead: async (_parent, { id, input }, ctx) => {
-      const lead = await findLead(ctx, id);
-      requireWorker(ctx, lead, 'convert');
-      return convertLead(ctx, id, input);
+      await findLead(ctx, id);
+      const access = await ctx.access();
+      // Checked on the lead as the saga reads it, before its first write.
+      return convertLead(ctx, id, input, (lead, plan) => authorizeConversion(access, lead, plan));
     },
     createLeadApiKey: async (_parent, { channel, name }, ctx) => {
       if (!hasRole(ctx.identity, 'admin')) throw forbidden('only admins create webhook keys');
@@ -126,14 +151,15 @@ export const leadResolvers: Resolvers = {
     },
   },
   Lead: {
-    __resolveReference: (reference, ctx) => LeadModel.findOne({ _id: requireId(reference.id, 'id'), tenantId: ctx.tenantId }).lean<LeadDoc>().exec(),
+    __resolveReference: async (reference, ctx) =>
+      leadInScope(ctx, await LeadModel.findOne({ _id: requireId(reference.id, 'id'), tenantId: ctx.tenantId }).lean<LeadDoc>().exec(), 'null'),
     id: (lead) => lead._id.toString(),
     assignments: (lead) =>
       (lead.assignments ?? []).map((assignment) => ({ ...assignment, fromUserId: assignment.from, toUserId: assignment.to })),
   },
   LeadConversion: {
-    company: (conversion, _args, ctx) => ctx.loaders.companyById.load(conversion.companyId),
-    contact: (conversion, _args, ctx) => ctx.loaders.contactById.load(conversion.contactId),
+    company: async (conversion, _args, ctx) => readable(ctx, 'company', await ctx.loaders.companyById.load(conversion.companyId)),
+    contact: async (conversion, _args, ctx) => readable(ctx, 'contact', await ctx.loaders.contactById.load(conversion.contactId)),
   },
   LeadConnection: {
     totalCount: (connection) => connection.totalCount(),
