@@ -6,12 +6,17 @@ import { readTopics, testKafka, uniqueId, unreachableKafka } from '../src/testin
 import { AggregateModel, companyCreated, connectTestDb, dropTestDb } from './setup';
 
 /** A record with mongoose timestamps: `updatedAt` is what conditional writes compare. */
-const timestamped = new Schema<HasOutbox & { tenantId: string; name: string; updatedAt: Date }>(
+interface Stamped extends HasOutbox {
+  tenantId: string;
+  name: string;
+  updatedAt: Date;
+}
+const timestamped = new Schema<Stamped>(
   { tenantId: { type: String, required: true }, name: String },
   { collection: 'timestamped', timestamps: true },
 );
 timestamped.plugin(outboxPlugin);
-const TimestampedModel = mongoose.model('OutboxTestTimestamped', timestamped);
+const TimestampedModel = mongoose.model<Stamped>('OutboxTestTimestamped', timestamped);
 
 const logger = pino({ level: 'silent' });
 let publisher: EventPublisher;
