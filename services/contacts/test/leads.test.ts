@@ -54,6 +54,27 @@ async function leadEvents(tenantId: string, type: string, count: number, leadId?
 const distinct = (events: Envelope[]) => [...new Map(events.map((event) => [event.id, event])).values()];
 
 describe('leads', () => {
+  it('places a lead by its address in the deepest territory, and a rule on its region matches it', async () => {
+    const { admin, members, teamId } = await tenantWithTeam(1);
+    const TERRITORY = `mutation ($input: CreateTerritoryInput!) { createTerritory(input: $input) { id } }`;
+    const add = async (kind: string, code: string, name: string, parentId?: string) =>
+      dataOf(await call(admin, TERRITORY, { input: { kind, code, name, parentId } })).createTerritory.id as string;
+    const germany = await add('COUNTRY', 'DE', 'Germany');
+    const bavaria = await add('REGION', 'DE-BY', 'Bavaria', germany);
+    const munich = await add('CITY', 'DE-BY-MUC', 'München', bavaria);
+    await createRule(admin, { name: 'Bavaria', match: { territoryIds: [bavaria] }, teamId, method: 'ROUND_ROBIN' });
+    const address = { country: 'DE', region: 'Bavaria', city: ' münchen ' };
+
+    const preview = dataOf(await call(admin, `query ($input: CreateLeadInput!) { routeLeadPreview(input: $input) { assigneeId why } }`, { input: { source: 'CALL', name: 'Preview', ...address } })).routeLeadPreview;
+    expect(preview.assigneeId).toBe(members[0]);
+    const placedLead = await createLead(admin, { source: 'CALL', name: 'Lena Maier', ...address });
+    expect(placedLead).toMatchObject({ territoryId: munich, assigneeId: members[0], status: 'ASSIGNED' });
+    expect(placedLead.assignments[0].reason).toContain(`territory ${bavaria} (the lead's ${munich} lies in it)`);
+    // An explicit territory wins over the address; an address the tree does not know places nothing.
+    expect(await createLead(admin, { source: 'CALL', name: 'Explicit', ...address, territoryId: germany })).toMatchObject({ territoryId: germany });
+    expect(await createLead(admin, { source: 'CALL', name: 'Elsewhere', country: 'FR', city: 'Lyon' })).toMatchObject({ territoryId: null, status: 'NEW' });
+  });
+
   it('takes a lead in normalised, routes it at once with the reason recorded, and publishes LeadCreated and LeadAssigned', async () => {
     const { admin, members, teamId } = await tenantWithTeam(2);
     const rule = await createRule(admin, { name: 'Bavaria', match: { territoryIds: ['DE-BY'], industries: ['Logistics'] }, teamId, method: 'ROUND_ROBIN', slaMinutes: 30 });

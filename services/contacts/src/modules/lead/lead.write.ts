@@ -6,6 +6,7 @@ import { routeLead, type RouteDecision } from '../routing/route-lead';
 import { leadAssigned, leadCreated } from './lead.events';
 import { leadInput } from './lead.input';
 import { LeadModel, type AssignmentDoc, type LeadDoc } from './lead.model';
+import { territoryOfAddress } from '../territory/address-territory';
 
 export interface TakenLead {
   lead: LeadDoc;
@@ -40,6 +41,16 @@ export function assignmentFields(decision: RouteDecision, at: Date, from: string
   return { assignment, set };
 }
 
+/**
+ * A lead belongs to the territory it names, else to the one its country, region and city place it
+ * in (the rule companies follow, territory/address-territory.ts).
+ */
+export async function placed<T extends { territoryId?: string | null; country?: string | null; region?: string | null; city?: string | null }>(tenantId: string, lead: T): Promise<T> {
+  if (lead.territoryId) return lead;
+  const territoryId = await territoryOfAddress(tenantId, { country: lead.country ?? null, region: lead.region ?? null, city: lead.city ?? null });
+  return territoryId ? { ...lead, territoryId } : lead;
+}
+
 const byKey = (tenantId: string, dedupeKey: string) => LeadModel.findOne({ tenantId, dedupeKey }).lean<LeadDoc>().exec();
 
 /**
@@ -48,7 +59,7 @@ const byKey = (tenantId: string, dedupeKey: string) => LeadModel.findOne({ tenan
  * (tenant, source, externalId) answers the lead taken in first (the unique key decides a race).
  */
 export async function takeInLead(cause: EventCause, input: unknown, createdBy: string): Promise<TakenLead> {
-  const fields = parseInput(leadInput, input);
+  const fields = await placed(cause.tenantId, parseInput(leadInput, input));
   const _id = new Types.ObjectId();
   const dedupeKey = fields.externalId ? `${fields.source}:${fields.externalId}` : `id:${_id.toString()}`;
   if (fields.externalId) {

@@ -1,6 +1,7 @@
 import { isDuplicateKey } from '@crm/messaging';
 import { isId } from '@crm/service-kit';
 import { TeamModel, type TeamDoc } from '../team/team.model';
+import { territoryAndAncestors } from '../territory/address-territory';
 import { LeadModel } from '../lead/lead.model';
 import { DealLoadModel } from './deal-load.model';
 import { MAX_RULES, RoutingRuleModel, type RoutingRuleDoc } from './routing-rule.model';
@@ -10,6 +11,8 @@ import { RoutingTurnModel, turnKey } from './routing-turn.model';
 export interface RoutableLead {
   source: string;
   territoryId: string | null;
+  /** The territories the lead's lies in (its region, its country): a rule on any of them matches. */
+  territoryAncestorIds?: string[];
   industry: string | null;
   companySize: number | null;
   language: string | null;
@@ -34,8 +37,9 @@ export function matchReason(rule: RoutingRuleDoc, lead: RoutableLead): string | 
   const { match } = rule;
   const because: string[] = [];
   if (match.territoryIds.length > 0) {
-    if (!lead.territoryId || !match.territoryIds.includes(lead.territoryId)) return null;
-    because.push(`territory ${lead.territoryId}`);
+    const matched = [lead.territoryId, ...(lead.territoryAncestorIds ?? [])].find((id) => id !== null && match.territoryIds.includes(id));
+    if (!matched) return null;
+    because.push(matched === lead.territoryId ? `territory ${matched}` : `territory ${matched} (the lead's ${lead.territoryId} lies in it)`);
   }
   if (match.industries.length > 0) {
     if (!lead.industry || !match.industries.includes(lead.industry.toLowerCase())) return null;
@@ -109,7 +113,9 @@ async function pickMember(rule: RoutingRuleDoc, team: TeamDoc, preview: boolean)
  * team exists and has members picks the team; its method picks the member. A preview takes no
  * round-robin turn and writes nothing.
  */
-export async function routeLead(tenantId: string, lead: RoutableLead, options: { preview?: boolean } = {}): Promise<RouteResult> {
+export async function routeLead(tenantId: string, routable: RoutableLead, options: { preview?: boolean } = {}): Promise<RouteResult> {
+  const [, ...territoryAncestorIds] = await territoryAndAncestors(tenantId, routable.territoryId);
+  const lead = { ...routable, territoryAncestorIds };
   const rules = await RoutingRuleModel.find({ tenantId }).sort({ priority: 1 }).limit(MAX_RULES).lean<RoutingRuleDoc[]>().exec();
   const explanation: string[] = [];
   for (const rule of rules) {

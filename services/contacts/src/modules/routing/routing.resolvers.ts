@@ -6,6 +6,7 @@ import { TeamModel } from '../team/team.model';
 import { routeLead } from './route-lead';
 import { createRuleInput, updateRuleInput } from './routing.input';
 import { MAX_RULES, RoutingRuleModel, type RoutingRuleDoc } from './routing-rule.model';
+import { placed } from '../lead/lead.write';
 
 function requireRuleAdmin(ctx: BaseContext): void {
   if (!hasRole(ctx.identity, 'admin', 'head_of_sales')) throw forbidden('only admins and heads of sales manage routing rules');
@@ -23,7 +24,7 @@ export const routingResolvers: Resolvers = {
   Query: {
     routingRules: (_parent, _args, ctx) => rulesOf(ctx.tenantId),
     routeLeadPreview: async (_parent, { input }, ctx) => {
-      const lead = parseInput(leadInput, input);
+      const lead = await placed(ctx.tenantId, parseInput(leadInput, input));
       const { decision, explanation } = await routeLead(ctx.tenantId, lead, { preview: true });
       return {
         rule: decision?.rule ?? null,

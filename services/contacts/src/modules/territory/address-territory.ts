@@ -1,3 +1,4 @@
+import { isId } from '@crm/service-kit';
 import type { AddressDoc } from '../shared/channels.model';
 import { addressKeys } from './territory.input';
 import { TerritoryModel, type TerritoryDoc, type TerritoryKind } from './territory.model';
@@ -20,7 +21,7 @@ const matches = (territory: Pick<TerritoryDoc, 'code' | 'nameKey'>, keys: { code
  * ancestor's). Deepest wins; then the one agreeing with more of the address; then the smallest
  * code, so the choice is deterministic. Null when nothing matches.
  */
-export async function territoryOfAddress(tenantId: string, address: AddressDoc | null): Promise<string | null> {
+export async function territoryOfAddress(tenantId: string, address: Pick<AddressDoc, 'city' | 'region' | 'country'> | null): Promise<string | null> {
   if (!address) return null;
   const parts = { city: addressKeys(address.city), region: addressKeys(address.region), country: addressKeys(address.country) };
   const given = Object.values(parts).filter((part) => part !== null);
@@ -50,4 +51,11 @@ export async function territoryOfAddress(tenantId: string, address: AddressDoc |
   });
   ranked.sort((a, b) => DEPTH[b.territory.kind] - DEPTH[a.territory.kind] || b.agreeing - a.agreeing || a.territory.code.localeCompare(b.territory.code));
   return ranked[0]?.territory._id.toString() ?? null;
+}
+
+/** A territory with the ones it lies in (itself first, then its region and country): what a rule on a region matches. */
+export async function territoryAndAncestors(tenantId: string, territoryId: string | null): Promise<string[]> {
+  if (!territoryId || !isId(territoryId)) return territoryId ? [territoryId] : [];
+  const territory = await TerritoryModel.findOne({ _id: territoryId, tenantId }, { ancestorIds: 1 }).lean<Pick<TerritoryDoc, 'ancestorIds'>>().exec();
+  return [territoryId, ...[...(territory?.ancestorIds ?? [])].reverse()];
 }
