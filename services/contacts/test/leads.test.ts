@@ -209,6 +209,13 @@ describe('leads', () => {
       expect(errorCodes(await call(who, `mutation ($id: ID!) { convertLead(id: $id) { status } }`, { id: theirs.id }))).toEqual(['FORBIDDEN']);
     }
     expect(await LeadModel.findById(theirs.id).lean()).toMatchObject({ status: 'ASSIGNED', qualification: null, conversion: null });
+    // Her own lead into a company (or onto a person) she may not read: FORBIDDEN, the lead unplanned.
+    const bens = dataOf(await call(member(members[1]!), `mutation { createCompany(input: { name: "Ben's client" }) { id } }`)).createCompany.id;
+    const bensPerson = dataOf(await call(member(members[1]!), `mutation { createContact(input: { firstName: "Bo", lastName: "Berg" }) { id } }`)).createContact.id;
+    const LINK = `mutation ($id: ID!, $input: ConvertLeadInput) { convertLead(id: $id, input: $input) { status } }`;
+    expect(errorCodes(await call(anna, LINK, { id: mine.id, input: { companyId: bens } }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await call(anna, LINK, { id: mine.id, input: { contactId: bensPerson } }))).toEqual(['FORBIDDEN']);
+    expect(await LeadModel.findById(mine.id).lean()).toMatchObject({ status: 'ASSIGNED', conversion: null });
     expect(errorCodes(await call(admin, QUALIFY, { id: unrouted.id }))).toEqual([]);
     // A role the tenant defined has no rights until an admin sets them: not even createLead.
     expect(errorCodes(await call(testIdentity(admin.tenantId, ['intake']), CREATE_LEAD, { input: { source: 'CALL', campaignId: 'intake' } }))).toEqual(['FORBIDDEN']);

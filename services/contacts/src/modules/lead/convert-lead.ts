@@ -1,4 +1,5 @@
 import { isDuplicateKey, updateWithEvents } from '@crm/messaging';
+import { requireReadable, type HasAccess, type OwnedRecord } from '@crm/policy';
 import { conflict, notFound, parseInput, type BaseContext } from '@crm/service-kit';
 import { GraphQLError } from 'graphql';
 import { CompanyModel } from '../company/company.model';
@@ -33,17 +34,19 @@ function crashPointAfter(step: ConversionStep): void {
 
 const findLead = (ctx: BaseContext, id: string) => LeadModel.findOne({ _id: id, tenantId: ctx.tenantId }).lean<LeadDoc>().exec();
 
-async function requireRecord(model: typeof CompanyModel | typeof ContactModel, tenantId: string, id: string, entity: string): Promise<void> {
-  const found = await (model as typeof CompanyModel).findOne({ _id: id, tenantId }).select({ _id: 1 }).lean().exec();
-  if (!found) throw notFound(entity, id);
+/** A record the conversion links to: it exists in the tenant, and the caller may read it (FORBIDDEN otherwise). */
+async function requireLinkable(ctx: BaseContext & Partial<HasAccess>, model: typeof CompanyModel | typeof ContactModel, id: string, object: 'company' | 'contact'): Promise<void> {
+  const found = await (model as typeof CompanyModel).findOne({ _id: id, tenantId: ctx.tenantId }).select({ _id: 1, ownerId: 1 }).lean<OwnedRecord>().exec();
+  if (!found) throw notFound(object === 'company' ? 'Company' : 'Contact', id);
+  if (ctx.access) await requireReadable(ctx as HasAccess, object, found);
 }
 
 type ConvertArgs = ReturnType<typeof convertInput.parse>;
 
 async function planConversion(ctx: BaseContext, lead: LeadDoc, args: ConvertArgs): Promise<LeadDoc> {
   const leadId = lead._id.toString();
-  if (args.companyId) await requireRecord(CompanyModel, ctx.tenantId, args.companyId, 'Company');
-  if (args.contactId) await requireRecord(ContactModel, ctx.tenantId, args.contactId, 'Contact');
+  if (args.companyId) await requireLinkable(ctx, CompanyModel, args.companyId, 'company');
+  if (args.contactId) await requireLinkable(ctx, ContactModel, args.contactId, 'contact');
   const plan: ConversionDoc = {
     companyId: args.companyId ?? derivedId(leadId, 'company'),
     createCompany: !args.companyId,
