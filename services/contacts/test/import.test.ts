@@ -112,6 +112,33 @@ describe('import from an uploaded spreadsheet', () => {
     expect(await CompanyModel.countDocuments({ tenantId: dave.tenantId, nameKey: 'cobalt ltd' })).toBe(2);
   });
 
+  it('refuses rows naming an owner outside the importer\'s assign scope; an admin may name anyone', async () => {
+    const erin = testIdentity(undefined, ['manager']);
+    const rows = [
+      ['Name', 'Owner'],
+      ['Mine GmbH', erin.userId],
+      ['Unowned GmbH', null],
+      ['Theirs GmbH', 'someone-else'],
+    ];
+    const mapping = [
+      { column: 'Name', field: 'name' },
+      { column: 'Owner', field: 'ownerId' },
+    ];
+    const run = async (identity: typeof erin) => {
+      const upload = await uploadToService(service.url, identity, csvOf(rows));
+      const started = dataOf(await startImport(service.url, identity, { uploadId: upload.body.uploadId, mapping })).startImport;
+      return finishedJob(service.url, identity, started.id);
+    };
+    const job = await run(erin);
+    expect(job).toMatchObject({ status: 'DONE', created: 2, failed: 1 });
+    expect(job.errors).toEqual([{ row: 4, column: 'Owner', message: 'ownerId: you may not assign records to someone-else (FORBIDDEN)' }]);
+    expect(await CompanyModel.countDocuments({ tenantId: erin.tenantId, ownerId: 'someone-else' })).toBe(0);
+
+    const admin = testIdentity(undefined, ['admin']);
+    expect(await run(admin)).toMatchObject({ status: 'DONE', created: 3, failed: 0 });
+    expect(await CompanyModel.countDocuments({ tenantId: admin.tenantId, ownerId: 'someone-else' })).toBe(1);
+  });
+
   it('shows progress while it runs, batch by batch', async () => {
     const erin = testIdentity(undefined, ['manager']);
     const rows = [['First name', 'Last name', 'Email']];

@@ -36,6 +36,11 @@ export interface ImportJobDoc extends ImportCounts {
   mapping: ColumnMapping[];
   dryRun: boolean;
   defaultCountry?: string | null;
+  /**
+   * The owners the importer may give rows (their assign scope when the import started: null =
+   * anyone). A row naming another owner is refused, like an invalid one.
+   */
+  assignableOwnerIds?: string[] | null;
   status: ImportStatus;
   total?: number | null;
   /** Data rows done: every row before it is written, with the counts and errors above. */
@@ -67,6 +72,7 @@ const schema = new Schema<ImportJobDoc>(
     mapping: { type: [new Schema<ColumnMapping>({ column: { type: String, required: true }, field: { type: String, required: true } }, { _id: false })], default: [] },
     dryRun: { type: Boolean, default: false },
     defaultCountry: String,
+    assignableOwnerIds: { type: [String], default: null },
     status: { type: String, required: true },
     total: { type: Number, default: null },
     processed: { type: Number, default: 0 },

@@ -17,6 +17,15 @@ export interface ImportRunOptions {
   stopping: () => boolean;
 }
 
+/** A row naming an owner outside the importer's assign scope (snapshot on the job) is refused with the reason. */
+function ownerAllowed(record: RowRecord, job: ImportJobDoc, mapping: ImportJobDoc['mapping']): RowRecord {
+  if (record.kind === 'invalid' || !job.assignableOwnerIds) return record;
+  const ownerId = record.kind === 'company' ? record.company.ownerId : record.contact.ownerId;
+  if (!ownerId || ownerId === job.userId || job.assignableOwnerIds.includes(ownerId)) return record;
+  const column = mapping.find(({ field }) => field === 'ownerId')?.column ?? null;
+  return { kind: 'invalid', row: record.row, errors: [{ row: record.row, column, message: `ownerId: you may not assign records to ${ownerId} (FORBIDDEN)` }] };
+}
+
 /** The job as a worker holds it: every write is conditional on its claim (`attempt`). */
 const held = (job: ImportJobDoc) => ({ _id: job._id, tenantId: job.tenantId, attempt: job.attempt });
 
@@ -107,7 +116,7 @@ export async function runImport(job: ImportJobDoc, options: ImportRunOptions): P
     for await (const { row, cells } of rows) {
       index += 1;
       if (index <= processed) continue; // done before the checkpoint
-      batch.push(readRow(row, mappedValues(cells, mapping, columnIndex), mapping, job.entity, job.defaultCountry ?? null));
+      batch.push(ownerAllowed(readRow(row, mappedValues(cells, mapping, columnIndex), mapping, job.entity, job.defaultCountry ?? null), job, mapping));
       if (batch.length < options.batchSize) continue;
       if (!(await checkpoint())) return; // the claim was taken over
       if (options.stopping()) return; // another worker resumes from the checkpoint

@@ -1,6 +1,6 @@
 import { badInput, listSize, notFound, parseInput, requireId, type ListBound } from '@crm/service-kit';
 import { Types } from 'mongoose';
-import { requireCreate } from '@crm/policy';
+import { requireCreate, scopeOf, type Access } from '@crm/policy';
 import type { Resolvers } from '../../generated/graphql';
 import { findUpload } from '../upload/upload.store';
 import { entityOf, isImportField } from './import-fields';
@@ -10,6 +10,13 @@ import { wakeImportWorker } from './import-worker';
 
 /** ImportJob.errors: as in import.graphql (at most the kept 1,000). */
 export const IMPORT_ERRORS: ListBound = { default: 100, max: 1000 };
+
+/** Whom the importer may give the rows, by their assign scope now: null for anyone (ALL). */
+function assignable(access: Access, entity: 'COMPANY' | 'CONTACT'): string[] | null {
+  const scope = scopeOf(access, entity === 'COMPANY' ? 'company' : 'contact', 'assign');
+  if (scope === 'ALL') return null;
+  return scope === 'TEAM' ? access.teamUserIds : [access.userId];
+}
 
 export const importResolvers: Resolvers = {
   Query: {
@@ -27,6 +34,7 @@ export const importResolvers: Resolvers = {
       await requireCreate(ctx, entity === 'COMPANY' ? 'company' : 'contact', ctx.userId);
       const wrong = mapping.findIndex(({ field }) => !isImportField(entity, field));
       if (wrong >= 0) throw badInput(`${mapping[wrong]!.field} is not a field an import of ${entity} rows fills`, `mapping.${wrong}.field`);
+      const assignableOwnerIds = mapping.some(({ field }) => field === 'ownerId') ? assignable(await ctx.access(), entity) : null;
       const job = await ImportJobModel.create({
         _id: new Types.ObjectId(),
         tenantId: ctx.tenantId,
@@ -38,6 +46,7 @@ export const importResolvers: Resolvers = {
         mapping,
         dryRun: fields.dryRun,
         defaultCountry: fields.defaultCountry ?? null,
+        assignableOwnerIds,
         status: 'QUEUED',
       });
       wakeImportWorker();
