@@ -1,4 +1,4 @@
-import { CompanyCreated, CompanyCompletenessChanged, CompanyRiskFlagsChanged, createEvent, ErpOrderPlaced } from '@crm/events';
+import { CompanyCreated, CompanyCompletenessChanged, CompanyRiskFlagsChanged, createEvent, ErpOrderPlaced, TeamChanged } from '@crm/events';
 import { createTestProducer } from '@crm/messaging/testing';
 import { dataOf, errorCodes, gatewayClient, useStack, testIdentity, waitFor } from '@crm/testing';
 import { Types } from 'mongoose';
@@ -53,6 +53,13 @@ describe('deals and companies through the gateway', () => {
     const manager = testIdentity(head.tenantId, ['manager']);
     const asHead = gatewayClient(stack.gatewayUrl, head);
     const asManager = gatewayClient(stack.gatewayUrl, manager);
+    // The head leads the manager's team (as the directory publishes it): the manager's deal is in the head's scope.
+    const teamId = new Types.ObjectId().toString();
+    await producer.send(
+      createEvent(TeamChanged, { tenantId: head.tenantId, aggregateId: teamId }, {
+        teamId, change: 'CREATED', name: 'North', leadId: head.userId, memberIds: [manager.userId], territoryIds: [], industries: [], keyCompanyIds: [], revision: 1, deleted: false,
+      }),
+    );
     const { createPipeline: pipeline } = dataOf(await asHead(`mutation { createPipeline(input: { name: "Distribution", stages: [{ name: "Planned order", probability: 0.2 }] }) { id } }`));
     const { createCompany: company } = dataOf(await asManager(`mutation { createCompany(input: { name: "Nordwind Logistik GmbH" }) { id } }`));
     const { createDeal: deal } = dataOf(await asManager(CREATE_DEAL, { input: { title: 'Annual supply', companyId: company.id, pipelineId: pipeline.id, amount: 50000, currency: 'EUR' } }));

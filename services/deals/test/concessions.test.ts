@@ -5,6 +5,8 @@ import type { Identity } from '@crm/auth';
 import { ConcessionModel } from '../src/modules/concession/concession.model';
 import { startDeals } from '../src/service';
 import { closeFixtures, createDeal, createPipeline, publishCompany, publishProfile } from './fixtures';
+import { PolicyTeamModel, policyKey } from '@crm/policy';
+import { Types } from 'mongoose';
 
 const REQUEST = `mutation ($dealId: ID!, $input: ConcessionInput!) {
   requestConcession(dealId: $dealId, input: $input) {
@@ -25,6 +27,9 @@ afterAll(closeFixtures);
 async function setUp(profile?: { percent: number; missing: string[]; riskFlags?: string[] }) {
   const head = testIdentity(undefined, ['head_of_sales']);
   const manager = testIdentity(head.tenantId, ['manager']);
+  // The head leads the manager's team (as the directory's TeamChanged would tell deals): the deal is in their scope.
+  const teamId = new Types.ObjectId().toString();
+  await PolicyTeamModel.create({ _id: policyKey(head.tenantId, teamId), tenantId: head.tenantId, teamId, leadId: head.userId, memberIds: [manager.userId], revision: 1, deleted: false });
   const [companyId, pipeline] = await Promise.all([publishCompany(head, 'Nordwind Logistik'), createPipeline(service.url, head)]);
   if (profile) await publishProfile(head, companyId, profile.percent, profile.missing, profile.riskFlags);
   const deal = await createDeal(service.url, manager, companyId, pipeline.id);
@@ -147,6 +152,30 @@ describe('concession requests', () => {
     expect(dataOf(await asEve(LIST, {})).concessionRequests).toMatchObject({ totalCount: 0, edges: [] });
     expect((await ConcessionModel.findById(id).lean())?.status).toBe('PENDING');
     expect(errorCodes(await asEve(DECIDE, { id: 'nope', approve: false, rationale: 'x' }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it("keeps each head of sales to their teams' deals: another team's head neither lists nor decides a request, and the queue follows the deal's owner", async () => {
+    const { head, deal, asManager } = await setUp({ percent: 100, missing: [] });
+    const request = requestOf(await asManager(REQUEST, { dealId: deal.id, input: discount }));
+    const other = testIdentity(head.tenantId, ['head_of_sales']);
+    const colleague = testIdentity(head.tenantId, ['manager']);
+    const teamId = new Types.ObjectId().toString();
+    await PolicyTeamModel.create({ _id: policyKey(head.tenantId, teamId), tenantId: head.tenantId, teamId, leadId: other.userId, memberIds: [colleague.userId], revision: 1, deleted: false });
+    const asOther = (query: string, variables?: object) => subgraphRequest(service.url, other, query, variables);
+    const queued = async (who: typeof asOther) => dataOf(await who(LIST, {})).concessionRequests.edges.map((e: { node: { id: string } }) => e.node.id);
+    const asHead = (query: string, variables?: object) => subgraphRequest(service.url, head, query, variables);
+
+    expect(await queued(asHead)).toEqual([request.id]);
+    expect(await queued(asOther)).toEqual([]);
+    expect(errorCodes(await asOther(DECIDE, { id: request.id, approve: false, rationale: 'Not mine' }))).toEqual(['FORBIDDEN']);
+    expect(await ConcessionModel.findById(request.id).lean()).toMatchObject({ status: 'PENDING', decidedBy: null });
+
+    // An admin gives the deal to the other team's manager: the request moves to that head's queue.
+    const admin = testIdentity(head.tenantId, ['admin']);
+    const UPDATE = `mutation ($id: ID!, $input: UpdateDealInput!) { updateDeal(id: $id, input: $input) { ownerId } }`;
+    expect(dataOf(await subgraphRequest(service.url, admin, UPDATE, { id: deal.id, input: { ownerId: colleague.userId } })).updateDeal).toEqual({ ownerId: colleague.userId });
+    expect(await queued(asOther)).toEqual([request.id]);
+    expect(await queued(asHead)).toEqual([]);
   });
 
   it('lists a deal\'s requests and the approvers\' queue by status, newest first, page by page', async () => {

@@ -12,6 +12,8 @@ export interface ConcessionDoc extends HasOutbox {
   dealId: Types.ObjectId;
   /** The deal's company when requested (repointed on a merge); decisions read the deal's current one. */
   companyId: string;
+  /** The deal's owner, kept with the deal's owner changes: the row scope of the approvers' queue. */
+  dealOwnerId?: string | null;
   kind: ConcessionKind;
   discountPercent: number | null;
   creditDays: number | null;
@@ -30,6 +32,7 @@ const schema = new Schema<ConcessionDoc>(
     tenantId: { type: String, required: true },
     dealId: { type: Schema.Types.ObjectId, required: true },
     companyId: { type: String, required: true },
+    dealOwnerId: { type: String, default: null },
     kind: { type: String, enum: ['SPECIAL_PRICE', 'TRADE_CREDIT'], required: true },
     discountPercent: { type: Number, default: null },
     creditDays: { type: Number, default: null },
@@ -48,6 +51,8 @@ schema.index({ tenantId: 1, dealId: 1, _id: -1 });
 // The approvers' queue, by status, newest first; and every request of the tenant.
 schema.index({ tenantId: 1, status: 1, _id: -1 });
 schema.index({ tenantId: 1, _id: -1 });
+// The queue of an approver whose deal scope is OWN or TEAM: the requests on their owners' deals.
+schema.index({ tenantId: 1, dealOwnerId: 1, _id: -1 });
 // Repointed on a company merge.
 schema.index({ tenantId: 1, companyId: 1 });
 

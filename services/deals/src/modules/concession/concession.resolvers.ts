@@ -1,4 +1,4 @@
-import { requireCan } from '@crm/policy';
+import { requireCan, rowFilter } from '@crm/policy';
 import { hasRole } from '@crm/auth';
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
 import { conflict, decodeCursor, failedPrecondition, forbidden, listSize, notFound, parseInput, requireId, toConnection, type ListBound } from '@crm/service-kit';
@@ -34,7 +34,10 @@ export const concessionResolvers: Resolvers = {
     concessionRequests: async (_parent, { status, first, after }, ctx) => {
       requireApprover(ctx, 'see the concession requests');
       const size = listSize(first, CONCESSION_PAGE);
-      const filter = { tenantId: ctx.tenantId, ...(status && { status }) };
+      // Requests on the deals the approver may read, filtered in the store by the deal's owner.
+      const scope = rowFilter(await ctx.access(), 'deal', 'read', 'dealOwnerId');
+      if (!scope) throw forbidden('you may not read deals, nor their concession requests');
+      const filter = { tenantId: ctx.tenantId, ...(status && { status }), ...scope };
       const page = after ? { ...filter, _id: { $lt: new Types.ObjectId(requireId(decodeCursor(after), 'after')) } } : filter;
       const rows = await ConcessionModel.find(page).sort({ _id: -1 }).limit(size + 1).lean<ConcessionDoc[]>();
       return toConnection(rows, size, () => ConcessionModel.countDocuments(filter).exec(), Boolean(after));
@@ -53,6 +56,7 @@ export const concessionResolvers: Resolvers = {
         tenantId: ctx.tenantId,
         dealId: deal._id,
         companyId: deal.companyId,
+        dealOwnerId: deal.ownerId,
         ...fields,
         requestedBy: ctx.userId,
         status: 'PENDING',
@@ -69,6 +73,9 @@ export const concessionResolvers: Resolvers = {
       const { rationale: reason } = parseInput(decisionInput, { rationale });
       const request = await ConcessionModel.findOne({ _id: id, tenantId: ctx.tenantId }).lean<ConcessionDoc>();
       if (!request) throw notFound('ConcessionRequest', id);
+      // Deciding is working on the deal: an approver decides on the deals in their update scope.
+      const deal = await ctx.loaders.dealById.load(request.dealId.toString());
+      if (deal) await requireCan(ctx, 'deal', 'update', deal);
       const decided = () => conflict(`concession request ${id} was already ${request.status.toLowerCase()}`);
       if (request.status !== 'PENDING') throw decided();
       if (approve) {

@@ -16,6 +16,7 @@ import { completeKeyStep, moveDeal, pipelineOf, recordStageResult, reopenDeal, r
 import { amountOf, fieldChanges, lineTotal } from './deal.rules';
 import { staleDeals } from './deal.stale';
 import { DEFAULT_LOST_REASONS, LostReasonsModel, lostReasonsOf } from './lost-reasons.model';
+import { ConcessionModel } from '../concession/concession.model';
 
 /**
  * Deal.stageHistory: as in deal.graphql. The history is part of the deal's document (already
@@ -57,6 +58,10 @@ const updatable = (deal: DealDoc) => ({
  * whole request before any resolver, which the gateway can only report as an internal error.
  */
 const JSONObject = new GraphQLScalarType({ ...GraphQLJSON.toConfig(), name: 'JSONObject' });
+
+/** The approvers' queue follows the deal's owner: its concession requests carry it (their row scope). */
+const ownerOfConcessions = (deal: Pick<DealDoc, '_id' | 'tenantId' | 'ownerId'>) =>
+  ConcessionModel.updateMany({ tenantId: deal.tenantId, dealId: deal._id, dealOwnerId: { $ne: deal.ownerId } }, { $set: { dealOwnerId: deal.ownerId } });
 
 export const dealResolvers: Resolvers = {
   JSON: GraphQLJSON,
@@ -114,7 +119,11 @@ export const dealResolvers: Resolvers = {
       const items = given.lineItems ?? before.lineItems;
       const after = { ...before, ...given, amount: dealAmount(given.amount, items, before.amount) };
       const changes = fieldChanges(before, after);
-      if (changes.length === 0) return deal;
+      if (changes.length === 0) {
+        // A repeat of an owner change that stopped before its concessions were moved moves them now.
+        if (given.ownerId) await ownerOfConcessions(deal);
+        return deal;
+      }
       // The deal as read is the one written (the write is conditional on its version).
       authorizeChange(await ctx.access(), 'deal', deal, after);
 
@@ -130,6 +139,7 @@ export const dealResolvers: Resolvers = {
         dealUpdated({ ...deal, ...after } as DealDoc, changes, ctx),
       );
       if (!updated) throw conflict(`deal ${id} was changed by someone else meanwhile; reload and try again`);
+      if (changes.some(({ field }) => field === 'ownerId')) await ownerOfConcessions(updated);
       return updated;
     },
 
