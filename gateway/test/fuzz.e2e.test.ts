@@ -28,10 +28,11 @@ const tokens = new Map<string, string>();
 beforeAll(async () => {
   stack = await startStack();
   const url = process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017';
-  hasher = await storeHasher(url, (service) => stack.databases.find((name) => name.endsWith(`_${service}`))!);
   const foreign = testIdentity(undefined, ['admin']);
   const queries = testIdentity(undefined, ['admin']);
   const mutations = testIdentity(undefined, ['admin']);
+  const tenants = [foreign, queries, mutations].map(({ tenantId }) => tenantId);
+  hasher = await storeHasher(url, (service) => stack.databases.find((name) => name.endsWith(`_${service}`))!, tenants);
   foreignMarker = uniqueId('SECRETA').replace('-', '');
   const [foreignIds, queryIds, mutationIds] = await Promise.all([
     seedTenant(stack.gatewayUrl, foreign, foreignMarker),

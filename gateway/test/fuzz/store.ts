@@ -110,12 +110,15 @@ export interface StoreHasher {
 }
 
 /**
- * Reads the stack's databases directly, every document of every collection a mutation writes.
+ * Reads the stack's databases directly, every document of the fuzz's tenants in every collection
+ * a mutation writes. Other tenants' documents are left out: the stack's consumers also take in
+ * what other tests publish on the shared broker (an inbound lead of another tenant, say). A
+ * document without a tenant is read too.
  * The stage-task consumer also inserts activities (a deal moved by an earlier mutation): those
  * carry the event's id as `sourceEventId`, never their own id as one entered by hand does, and
  * are left out.
  */
-export async function storeHasher(url: string, databaseOf: (service: string) => string): Promise<StoreHasher> {
+export async function storeHasher(url: string, databaseOf: (service: string) => string, tenants: string[]): Promise<StoreHasher> {
   const connection = await mongoose.createConnection(url).asPromise();
   const targets = [...new Map(Object.values(mutationWrites).map((target) => [`${target.service}.${target.collection}`, target])).values()];
   const seen = new Map<string, Record<string, unknown>>(); // the last version of each record read
@@ -135,7 +138,11 @@ export async function storeHasher(url: string, databaseOf: (service: string) => 
       const wanted = collections ? targets.filter((target) => collections.includes(`${target.service}.${target.collection}`)) : targets;
       await Promise.all(
         wanted.map(async ({ service, collection }) => {
-          const docs = await connection.useDb(databaseOf(service)).collection(collection).find({}, { projection: { ...RELAY_FIELDS, ...DERIVED_FIELDS[collection] } }).toArray();
+          const docs = await connection
+            .useDb(databaseOf(service))
+            .collection(collection)
+            .find({ tenantId: { $in: [...tenants, null] } }, { projection: { ...RELAY_FIELDS, ...DERIVED_FIELDS[collection] } })
+            .toArray();
           const hashes = new Map<string, string>();
           for (const doc of docs) {
             const id = String(doc._id);
