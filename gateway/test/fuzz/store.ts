@@ -15,7 +15,8 @@ export const mutationWrites: Record<string, { service: string; collection: strin
   setTenantDefaultCountry: { service: 'contacts', collection: 'tenant_settings', keyedByTenant: true },
   setRolePermissions: { service: 'contacts', collection: 'role_permissions' },
   // Its recomputation changes companies' completeness only (a derived field, left out below).
-  setRequiredFields: { service: 'contacts', collection: 'tenant_settings', keyedByTenant: true },
+  // A new required set recomputes every company's completeness in the background (through the write path).
+  setRequiredFields: { service: 'contacts', collection: 'tenant_settings', keyedByTenant: true, effects: ['contacts.companies'] },
   defineCustomField: { service: 'contacts', collection: 'custom_field_definitions' },
   updateCustomField: { service: 'contacts', collection: 'custom_field_definitions' },
   archiveCustomField: { service: 'contacts', collection: 'custom_field_definitions' },
@@ -96,6 +97,8 @@ const DERIVED_FIELDS: Record<string, Record<string, 0>> = {
   companies: { abcClass: 0, abcUpdatedAt: 0, completeness: 0, completenessVersion: 0, revision: 0, outboxVersion: 0 },
   // The escalation worker hands a lead not accepted in time to the next person, minutes after its creation.
   leads: { assigneeId: 0, slaState: 0, escalatedAt: 0, assignments: 0, outboxVersion: 0 },
+  // The background recompute of a required set keeps its progress on the tenant's settings.
+  tenant_settings: { recomputePending: 0, recompute: 0 },
 };
 
 /** A collection's documents as id → hash of their content (relay fields left out). */
