@@ -41,6 +41,13 @@ async function recordFieldChange(tenantId: string, userId: string, companyId: st
 }
 
 describe('the client timeline through the gateway', () => {
+  /**
+   * The timeline without activities of other stacks: any activities service on the shared broker
+   * (another test's) answers this deal's stage change with a stage task of its own, which lands on
+   * this company's timeline too; this stack's activities subgraph does not know those ids.
+   */
+  const own = (timeline: { edges: { node: any }[] }) => ({ ...timeline, edges: timeline.edges.filter(({ node }) => !node.kind.startsWith('ACTIVITY_') || node.activity) });
+
   it("merges the company's field changes, contacts, deals and activities newest first, with entities from their own subgraphs", async () => {
     const head = testIdentity(undefined, ['head_of_sales']);
     const manager = testIdentity(head.tenantId, ['manager']);
@@ -69,14 +76,14 @@ describe('the client timeline through the gateway', () => {
     });
     const { createActivity: call } = dataOf(await asManager(`mutation ($d: ID) { createActivity(input: { kind: CALL, subject: "Site visit agreed", dealId: $d }) { id } }`, { d: deal.id }));
     await waitFor(
-      async () => dataOf(await asManager(TIMELINE, { id: company.id })).company.timeline.edges.length === 7,
+      async () => own(dataOf(await asManager(TIMELINE, { id: company.id })).company.timeline).edges.length === 7,
       { what: 'the call on the timeline before it is completed', timeoutMs: CONSUMER_WAIT_MS },
     );
     dataOf(await asManager(`mutation ($id: ID!) { completeActivity(id: $id) { status } }`, { id: call.id }));
 
     const timeline = await waitFor(
       async () => {
-        const seen = dataOf(await asManager(TIMELINE, { id: company.id })).company.timeline;
+        const seen = own(dataOf(await asManager(TIMELINE, { id: company.id })).company.timeline);
         return seen.edges.length === 8 ? seen : undefined;
       },
       { what: 'the timeline to hold the company, contact, change, deal, move, task, call and its completion', timeoutMs: CONSUMER_WAIT_MS },
@@ -102,7 +109,7 @@ describe('the client timeline through the gateway', () => {
     const paged: string[] = [];
     for (let after: string | undefined, more = true; more; ) {
       const page = dataOf(await asManager(TIMELINE, { id: company.id, first: 3, after })).company.timeline;
-      paged.push(...page.edges.map((edge: { node: { id: string } }) => edge.node.id));
+      paged.push(...own(page).edges.map((edge: { node: { id: string } }) => edge.node.id));
       more = page.pageInfo.hasNextPage;
       after = page.pageInfo.endCursor;
     }
