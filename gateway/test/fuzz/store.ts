@@ -147,9 +147,11 @@ export async function storeHasher(url: string, databaseOf: (service: string) => 
             .find({ tenantId: { $in: [...tenants, null] } }, { projection: { ...RELAY_FIELDS, ...DERIVED_FIELDS[collection] } })
             .toArray();
           const hashes = new Map<string, string>();
-          for (const doc of docs) {
-            const id = String(doc._id);
-            if (collection === 'activities' && doc.sourceEventId !== id) continue;
+          for (const stored of docs) {
+            const id = String(stored._id);
+            if (collection === 'activities' && stored.sourceEventId !== id) continue;
+            // A field stored as null reads as one never written (a rewrite through the write path stores the nulls).
+            const doc = Object.fromEntries(Object.entries(stored).filter(([, value]) => value !== null));
             hashes.set(id, createHash('sha256').update(mongoose.mongo.BSON.serialize(doc)).digest('base64'));
             remember(`${service}.${collection}:${id}`, doc);
           }
