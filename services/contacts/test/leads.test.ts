@@ -129,6 +129,16 @@ describe('leads', () => {
     expect(await LeadModel.countDocuments({ tenantId: admin.tenantId })).toBe(0);
   });
 
+  it('keeps a raw payload whose keys look like store operators or paths as data, and answers it as sent', async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const raw = { $ne: null, 'a.b': { $gt: 1 }, '': [1, { $where: 'x' }], nested: { '$set': { tenantId: 'other' } } };
+    const lead = dataOf(await call(admin, `mutation($input: CreateLeadInput!) { createLead(input: $input) { id raw } }`, { input: { source: 'WEB_FORM', name: 'Odd Keys', raw } })).createLead;
+    expect(lead.raw).toEqual(raw);
+    const stored = (await LeadModel.findOne({ _id: lead.id, tenantId: admin.tenantId }).lean())!;
+    expect(stored).toMatchObject({ tenantId: admin.tenantId, name: 'Odd Keys' });
+    expect(JSON.parse(stored.raw!)).toEqual(raw);
+  });
+
   it('lists leads by status, source, assignee, team and campaign, newest first, in pages, within the tenant only', async () => {
     const { admin, members, teamId } = await tenantWithTeam(2);
     await createRule(admin, { name: 'web forms', match: { sources: ['WEB_FORM'] }, teamId, method: 'ROUND_ROBIN' });
@@ -400,7 +410,8 @@ describe('webhook route', () => {
     const again = await post(webhook, { 'x-api-key': key.secret }, body);
     expect(again).toEqual({ status: 200, body: { leadId: first.body.leadId, status: 'ASSIGNED', created: false } });
     const stored = (await LeadModel.findById(first.body.leadId).lean())!;
-    expect(stored).toMatchObject({ source: 'WEB_FORM', name: 'Ida Berg', raw: { externalId: 'wf-1', name: 'Ida Berg', email: 'ida@example.com', utm: 'x' } });
+    expect(stored).toMatchObject({ source: 'WEB_FORM', name: 'Ida Berg' });
+    expect(JSON.parse(stored.raw!)).toEqual({ externalId: 'wf-1', name: 'Ida Berg', email: 'ida@example.com', utm: 'x' });
 
     expect((await post(webhook, {}, body)).status).toBe(401);
     expect((await post(webhook, { 'x-api-key': key.secret.slice(0, -2) + 'xx' }, body)).status).toBe(401);

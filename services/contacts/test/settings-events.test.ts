@@ -37,6 +37,23 @@ describe('settings events of the contacts service', () => {
     expect(events.every((event) => event.actorId === admin.userId)).toBe(true);
   });
 
+  it('concurrent first changes of a new tenant\'s settings are chained: every change answered is published once, each replacing the one before', async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const SET = `mutation ($country: String!) { setTenantDefaultCountry(country: $country) { defaultCountry } }`;
+    const countries = ['DE', 'AT', 'CH', 'FR', 'IT', 'ES'];
+    const answers = await Promise.all(countries.map((country) => call(admin, SET, { country })));
+    const done = countries.filter((_country, i) => !answers[i]!.errors);
+    // A change that lost every retry is CONFLICT, and wrote nothing; at least one change got in.
+    expect(answers.flatMap((answer) => errorCodes(answer)).every((code) => code === 'CONFLICT')).toBe(true);
+    expect(done.length).toBeGreaterThan(0);
+    const events = await eventsOf(admin.tenantId, 'DefaultCountryChanged', done.length);
+    expect(events).toHaveLength(done.length);
+    expect(events.map((event) => (event.data as any).previousCountry)).toEqual([null, ...events.slice(0, -1).map((event) => (event.data as any).country)]);
+    expect(new Set(events.map((event) => (event.data as any).country))).toEqual(new Set(done));
+    const stored = dataOf(await call(admin, `{ tenantSettings { defaultCountry } }`)).tenantSettings.defaultCountry;
+    expect(stored).toBe((events.at(-1)!.data as any).country);
+  });
+
   it('custom field definitions and required fields publish each change, with the definition after it', async () => {
     const admin = testIdentity(undefined, ['admin']);
     const DEFINE = `mutation ($input: DefineCustomFieldInput!) { defineCustomField(input: $input) { id } }`;

@@ -103,7 +103,11 @@ describe('purchases from the ERP', () => {
     const ids = ['2025-01-10', '2025-03-10', '2025-02-10'].map((day) => ({ id: `SO-${new Types.ObjectId()}`, at: `${day}T08:00:00.000Z` }));
     await producer.send(...ids.map(({ id, at }) => order(owner.tenantId, companyId, id, at, 1000 + 1463)));
     await producer.send(payment(owner.tenantId, companyId, ids[1]!.id, 'P-1', 100), shipment(owner.tenantId, companyId, ids[1]!.id, 'S-1', 1463));
-    await waitFor(async () => (await purchasesOf(owner, companyId, { first: 3 })).edges[0]?.node.paidAmount === 100, { what: 'three orders and a payment' });
+    // Payments and shipments come on topics of their own, consumed independently: wait for both.
+    await waitFor(async () => {
+      const newest = (await purchasesOf(owner, companyId, { first: 3 })).edges[0]?.node;
+      return newest?.paidAmount === 100 && newest.shippedAmount === 1463;
+    }, { what: 'three orders, a payment and a shipment' });
 
     const first = await purchasesOf(owner, companyId, { first: 2 });
     expect(first.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([ids[1]!.id, ids[2]!.id]);

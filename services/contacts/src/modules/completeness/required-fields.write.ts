@@ -1,12 +1,11 @@
 import type { BaseContext } from '@crm/service-kit';
 import { createEvent, eventMeta, RequiredFieldsChanged } from '@crm/events';
-import { updateWithEvents } from '@crm/messaging';
-import { badInput, conflict } from '@crm/service-kit';
+import { badInput } from '@crm/service-kit';
 import type { Logger } from 'pino';
 import { CompanyModel, type CompanyDoc } from '../company/company.model';
 import { changeCompany } from '../company/company.write';
 import { definitionsOf } from '../custom-field/custom-field.model';
-import { SETTINGS_ATTEMPTS, settingsOf, storedSettingsOf, TenantSettingsModel, type TenantSettingsDoc } from '../tenant-settings/tenant-settings.model';
+import { changeSettings, settingsOf, TenantSettingsModel, type TenantSettingsDoc } from '../tenant-settings/tenant-settings.model';
 import { COMPANY_FIELDS, DEFAULT_REQUIRED_COMPANY_FIELDS, MAX_REQUIRED_FIELDS, sameCompleteness } from './required-fields';
 
 /** Companies recomputed per step; the lease a run holds, renewed at every step. */
@@ -49,14 +48,16 @@ export async function changeRequiredFields(ctx: Pick<BaseContext, 'tenantId' | '
 }
 
 /** Stores the required set under the next version with its RequiredFieldsChanged, conditional on the version read. */
-async function publishRequiredFields(ctx: Pick<BaseContext, 'tenantId' | 'userId' | 'correlationId'>, fields: string[]): Promise<TenantSettingsDoc> {
-  for (let attempt = 0; attempt < SETTINGS_ATTEMPTS; attempt++) {
-    const { requiredVersion } = await storedSettingsOf(ctx.tenantId);
-    const event = createEvent(RequiredFieldsChanged, eventMeta(ctx, ctx.tenantId), { fields, requiredVersion: requiredVersion + 1 });
-    const settings = await updateWithEvents(TenantSettingsModel, { _id: ctx.tenantId, requiredVersion }, { $set: { requiredCompanyFields: fields, requiredVersion: requiredVersion + 1 } }, event);
-    if (settings) return settings as TenantSettingsDoc;
-  }
-  throw conflict('the required fields were changed meanwhile; try again', {});
+function publishRequiredFields(ctx: Pick<BaseContext, 'tenantId' | 'userId' | 'correlationId'>, fields: string[]): Promise<TenantSettingsDoc> {
+  return changeSettings(
+    ctx.tenantId,
+    ({ requiredVersion }) => ({
+      read: { requiredVersion },
+      set: { requiredCompanyFields: fields, requiredVersion: requiredVersion + 1 },
+      event: createEvent(RequiredFieldsChanged, eventMeta(ctx, ctx.tenantId), { fields, requiredVersion: requiredVersion + 1 }),
+    }),
+    'the required fields were changed meanwhile; try again',
+  );
 }
 
 /**

@@ -52,11 +52,13 @@ export const leadInput = z
         return z.NEVER;
       }
     }
-    if (lead.raw && Buffer.byteLength(JSON.stringify(lead.raw)) > MAX_RAW_BYTES) {
+    // Kept as JSON text: a sender's keys (`$ne`, `a.b`, '') are data, never store operators or paths.
+    const raw = lead.raw ? JSON.stringify(lead.raw) : null;
+    if (raw && Buffer.byteLength(raw) > MAX_RAW_BYTES) {
       ctx.addIssue({ code: 'custom', path: ['raw'], message: `raw is larger than ${MAX_RAW_BYTES} bytes as JSON` });
       return z.NEVER;
     }
-    return { ...lead, phone };
+    return { ...lead, phone, raw };
   });
 export type LeadInput = z.output<typeof leadInput>;
 

@@ -62,7 +62,8 @@ export interface LeadDoc extends HasOutbox {
   externalId: string | null;
   /** `source:externalId`, or `id:<_id>` without an external id: unique per tenant (the idempotency key). */
   dedupeKey: string;
-  raw: Record<string, unknown> | null;
+  /** The sender's payload as JSON text (its keys may be anything, `$` and `.` included). */
+  raw: string | null;
   name: string | null;
   email: string | null;
   /** E.164, as contacts store phones. */
@@ -116,7 +117,7 @@ const schema = new Schema<LeadDoc>(
     campaignId: { type: String, default: null },
     externalId: { type: String, default: null },
     dedupeKey: { type: String, required: true },
-    raw: { type: Schema.Types.Mixed, default: null },
+    raw: { type: String, default: null },
     name: { type: String, default: null },
     email: { type: String, default: null },
     phone: { type: String, default: null },

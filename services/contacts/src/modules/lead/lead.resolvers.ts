@@ -154,6 +154,7 @@ export const leadResolvers: Resolvers = {
     __resolveReference: async (reference, ctx) =>
       leadInScope(ctx, await LeadModel.findOne({ _id: requireId(reference.id, 'id'), tenantId: ctx.tenantId }).lean<LeadDoc>().exec(), 'null'),
     id: (lead) => lead._id.toString(),
+    raw: (lead) => (lead.raw ? JSON.parse(lead.raw) : null),
     assignments: (lead) =>
       (lead.assignments ?? []).map((assignment) => ({ ...assignment, fromUserId: assignment.from, toUserId: assignment.to })),
   },

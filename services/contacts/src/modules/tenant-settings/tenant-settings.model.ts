@@ -1,4 +1,6 @@
-import { outboxPlugin, type HasOutbox } from '@crm/messaging';
+import type { Envelope } from '@crm/events';
+import { insertOnceWithEvents, outboxPlugin, updateWithEvents, type HasOutbox } from '@crm/messaging';
+import { conflict } from '@crm/service-kit';
 import { model, Schema } from 'mongoose';
 
 /** Where the recomputation of every company's completeness stands after the required set changed. */
@@ -75,15 +77,42 @@ export const TenantSettingsModel = model<TenantSettingsDoc>('TenantSettings', sc
 
 /** A tenant's settings, or the defaults (nothing stored yet). */
 export async function settingsOf(tenantId: string): Promise<TenantSettingsDoc> {
-  const stored = await TenantSettingsModel.findOne({ _id: tenantId }).lean<TenantSettingsDoc>().exec();
-  return stored ?? { _id: tenantId, tenantId, defaultCountry: null, requiredCompanyFields: null, requiredVersion: 0, recompute: null, outbox: [] };
+  return (await storedSettings(tenantId)) ?? defaultSettings(tenantId);
 }
 
-/** The tenant's stored settings, created with the defaults (and no event) when absent: what a change is made against. */
-export async function storedSettingsOf(tenantId: string): Promise<TenantSettingsDoc> {
-  const settings = await TenantSettingsModel.findOneAndUpdate({ _id: tenantId }, { $setOnInsert: { tenantId } }, { upsert: true, returnDocument: 'after' }).lean<TenantSettingsDoc>().exec();
-  return settings!;
-}
+const defaultSettings = (tenantId: string): TenantSettingsDoc => ({ _id: tenantId, tenantId, defaultCountry: null, requiredCompanyFields: null, requiredVersion: 0, recompute: null, outbox: [] });
+
+const storedSettings = (tenantId: string) => TenantSettingsModel.findOne({ _id: tenantId }).lean<TenantSettingsDoc>().exec();
 
 /** How often a settings change is tried again when another change got in between. */
-export const SETTINGS_ATTEMPTS = 5;
+const SETTINGS_ATTEMPTS = 5;
+
+/** A change of the settings read: the fields it read (the write's condition), the fields it sets, and its event. */
+export interface SettingsChange {
+  read: Partial<Pick<TenantSettingsDoc, 'defaultCountry' | 'requiredVersion'>>;
+  set: Partial<TenantSettingsDoc>;
+  event: Envelope;
+}
+
+/**
+ * Changes a tenant's settings against the ones read (the defaults when none are stored): `change`
+ * answers what to write, or null when nothing changes. The write is conditional on what was read,
+ * so a change made in between is tried again, never lost; the first change inserts the document,
+ * so a refused change leaves nothing behind.
+ */
+export async function changeSettings(tenantId: string, change: (current: TenantSettingsDoc) => SettingsChange | null, conflictMessage: string): Promise<TenantSettingsDoc> {
+  for (let attempt = 0; attempt < SETTINGS_ATTEMPTS; attempt++) {
+    const stored = await storedSettings(tenantId);
+    const current = stored ?? defaultSettings(tenantId);
+    const decided = change(current);
+    if (!decided) return current;
+    if (!stored) {
+      // Refused as a duplicate when another change created the settings meanwhile: read them again.
+      if (await insertOnceWithEvents(TenantSettingsModel, { _id: tenantId, tenantId, ...decided.set }, decided.event)) return (await storedSettings(tenantId))!;
+      continue;
+    }
+    const written = await updateWithEvents(TenantSettingsModel, { _id: tenantId, ...decided.read }, { $set: decided.set }, decided.event);
+    if (written) return written as TenantSettingsDoc;
+  }
+  throw conflict(conflictMessage, {});
+}

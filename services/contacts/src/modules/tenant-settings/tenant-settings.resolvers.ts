@@ -1,12 +1,11 @@
 import { hasRole } from '@crm/auth';
 import { createEvent, DefaultCountryChanged, eventMeta } from '@crm/events';
-import { updateWithEvents } from '@crm/messaging';
-import { conflict, forbidden, parseInput } from '@crm/service-kit';
+import { forbidden, parseInput } from '@crm/service-kit';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import type { Resolvers } from '../../generated/graphql';
 import { countryCode } from '../shared/channels.input';
-import { SETTINGS_ATTEMPTS, settingsOf, storedSettingsOf, TenantSettingsModel, type TenantSettingsDoc } from './tenant-settings.model';
+import { changeSettings, settingsOf } from './tenant-settings.model';
 
 const countryInput = z.object({ country: countryCode('country').refine(isSupportedCountry, 'country is not a country with a phone numbering plan') });
 
@@ -19,15 +18,15 @@ export const tenantSettingsResolvers: Resolvers = {
       if (!hasRole(ctx.identity, 'admin')) throw forbidden('only admins may set the default country');
       const { country } = parseInput(countryInput, args);
       // Conditional on the country read, so the event's previous country is the one replaced.
-      for (let attempt = 0; attempt < SETTINGS_ATTEMPTS; attempt++) {
-        const before = await storedSettingsOf(ctx.tenantId);
-        const previousCountry = before.defaultCountry ?? null;
-        if (previousCountry === country) return before;
-        const event = createEvent(DefaultCountryChanged, eventMeta(ctx, ctx.tenantId), { country, previousCountry });
-        const settings = await updateWithEvents(TenantSettingsModel, { _id: ctx.tenantId, defaultCountry: previousCountry }, { $set: { defaultCountry: country } }, event);
-        if (settings) return settings as TenantSettingsDoc;
-      }
-      throw conflict('the default country was changed meanwhile; try again', {});
+      return changeSettings(
+        ctx.tenantId,
+        ({ defaultCountry }) => {
+          const previousCountry = defaultCountry ?? null;
+          if (previousCountry === country) return null;
+          return { read: { defaultCountry: previousCountry }, set: { defaultCountry: country }, event: createEvent(DefaultCountryChanged, eventMeta(ctx, ctx.tenantId), { country, previousCountry }) };
+        },
+        'the default country was changed meanwhile; try again',
+      );
     },
   },
 };
