@@ -163,16 +163,15 @@ export const ActivityReminderDue = defineEvent({
   source: 'activities',
   topic: topics.activity,
   aggregateType: 'Activity',
-  data: z.object({
-    activityId: z.string().min(1),
-    kind: z.string().min(1),
-    subject: z.string().min(1),
-    assigneeId: z.string().min(1),
-    remindAt: iso,
-    /** The activity's start, or its due time when it has no start. */
-    startsAt: iso,
-    minutesBefore: z.number().int().nonnegative(),
-  }),
+  data: z
+    .object(activityFacts)
+    .pick({ activityId: true, kind: true, subject: true, assigneeId: true })
+    .extend({
+      remindAt: iso,
+      /** The activity's start, or its due time when it has no start. */
+      startsAt: iso,
+      minutesBefore: z.number().int().nonnegative(),
+    }),
   example: {
     activityId: '665f1e2a8b3e4a0012a4b5e1',
     kind: 'CALL',
@@ -191,16 +190,10 @@ export const TaskOverdue = defineEvent({
   source: 'activities',
   topic: topics.activity,
   aggregateType: 'Activity',
-  data: z.object({
-    activityId: z.string().min(1),
-    kind: z.string().min(1),
-    subject: z.string().min(1),
-    assigneeId: z.string().min(1),
-    dueAt: iso,
-    dealId: z.string().nullish(),
-    companyId: z.string().nullish(),
-    teamId: z.string().nullish(),
-  }),
+  data: z
+    .object(activityFacts)
+    .pick({ activityId: true, kind: true, subject: true, assigneeId: true, dealId: true, companyId: true, teamId: true })
+    .extend({ dueAt: iso }),
   example: {
     activityId: '665f1f208b3e4a0012a4b601',
     kind: 'TASK',

@@ -20,6 +20,21 @@ export const routingMethods = ['ROUND_ROBIN', 'LEAST_LOADED', 'FIXED'] as const;
 const assignmentMethod = z.enum([...routingMethods, 'ESCALATION']);
 const text = (max: number) => z.string().min(1).max(max);
 
+/** What a lead says of its sender: LeadReceived brings them in, LeadCreated publishes them as taken in. */
+const senderFields = {
+  campaignId: text(100),
+  name: text(200),
+  email: z.string().max(254),
+  companyName: text(200),
+  industry: text(100),
+  companySize: z.number().int().nonnegative().max(10_000_000),
+  language: z.string().min(2).max(10),
+  territoryId: id,
+};
+type Shape = Record<string, z.ZodType>;
+const nullable = <T extends Shape>(shape: T) => Object.fromEntries(Object.entries(shape).map(([key, type]) => [key, type.nullable()])) as { [K in keyof T]: z.ZodNullable<T[K]> };
+const nullish = <T extends Shape>(shape: T) => Object.fromEntries(Object.entries(shape).map(([key, type]) => [key, type.nullish()])) as { [K in keyof T]: z.ZodOptional<z.ZodNullable<T[K]>> };
+
 /** A lead was taken in (by createLead, the webhook or a LeadReceived event). */
 export const LeadCreated = defineEvent({
   type: 'LeadCreated',
@@ -27,19 +42,7 @@ export const LeadCreated = defineEvent({
   source: 'contacts',
   topic: topics.lead,
   aggregateType: 'Lead',
-  data: z.object({
-    leadId: id,
-    source,
-    campaignId: text(100).nullable(),
-    externalId: text(200).nullable(),
-    name: text(200).nullable(),
-    email: z.string().max(254).nullable(),
-    companyName: text(200).nullable(),
-    industry: text(100).nullable(),
-    companySize: z.number().int().nonnegative().nullable(),
-    language: z.string().min(2).max(10).nullable(),
-    territoryId: id.nullable(),
-  }),
+  data: z.object({ leadId: id, source, externalId: text(200).nullable(), ...nullable(senderFields) }),
   example: {
     leadId: '6660a1b28b3e4a0012a4d001',
     source: 'WEB_FORM',
@@ -202,18 +205,11 @@ export const LeadReceived = defineEvent({
     source,
     /** The sending system's id of the lead: a repeat with the same id is the same lead. */
     externalId: text(200),
-    campaignId: text(100).nullish(),
-    name: text(200).nullish(),
-    email: z.string().max(254).nullish(),
+    ...nullish(senderFields),
     phone: z.string().max(32).nullish(),
-    companyName: text(200).nullish(),
-    industry: text(100).nullish(),
-    companySize: z.number().int().nonnegative().max(10_000_000).nullish(),
-    language: z.string().min(2).max(10).nullish(),
     country: z.string().regex(/^[A-Z]{2}$/).nullish(),
     region: text(100).nullish(),
     city: text(100).nullish(),
-    territoryId: id.nullish(),
     /** The sender's whole payload, kept with the lead (at most 16 KB as JSON). */
     raw: z.record(z.string(), z.unknown()).nullish(),
   }),
