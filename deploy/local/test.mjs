@@ -53,6 +53,7 @@ const workspaces = ['packages', 'services']
   .filter((pkg) => pkg.scripts?.test)
   .map((pkg) => pkg.name.replace(/^@crm\//, ''));
 mkdirSync(resultsDir, { recursive: true });
+const failures = [];
 let passed = 0;
 let failed = composed === 0 ? 0 : 1; // a stale supergraph counts as a failed check
 for (const name of workspaces) {
@@ -65,7 +66,10 @@ for (const name of workspaces) {
   const result = JSON.parse(readFileSync(file, 'utf8'));
   passed += result.numPassedTests;
   failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
+  failures.push(...(result.failures ?? []).map((failure) => `${name} ${failure}`));
 }
+// Named again at the end, where a CI log's tail shows them.
+for (const failure of failures) console.error(`[test] failed: ${failure}`);
 leaveInfra();
 const summary = `${passed} passed, ${failed} failed`;
 writeFileSync(join(resultsDir, 'summary.txt'), `${summary}\n`);

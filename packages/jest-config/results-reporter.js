@@ -19,8 +19,26 @@ class ResultsReporter {
       numFailedTestSuites: results.numFailedTestSuites,
       numRuntimeErrorTestSuites: results.numRuntimeErrorTestSuites,
       success: results.success,
+      failures: failuresOf(results),
     };
     fs.writeFileSync(path.join(dir, `${this.name}.json`), JSON.stringify(summary, null, 2));
   }
 }
+/** One line per failed test (or suite that did not run): file, name and the error's first line. */
+function failuresOf(results) {
+  return results.testResults.flatMap((suite) => {
+    const file = path.relative(process.cwd(), suite.testFilePath);
+    const failed = suite.testResults.filter((test) => test.status === 'failed');
+    if (failed.length === 0 && (suite.testExecError || suite.numFailingTests > 0 || suite.failureMessage)) return [`${file}: ${firstLine(suite.testExecError?.message ?? suite.failureMessage)}`];
+    return failed.map((test) => `${file} › ${test.fullName}: ${firstLine(test.failureMessages.join('\n'))}`);
+  });
+}
+const firstLine = (text = '') =>
+  text
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line && !line.startsWith('●'))
+    ?.slice(0, 300) ?? '';
+
 module.exports = ResultsReporter;
