@@ -1,7 +1,7 @@
 import type { BaseContext } from '@crm/service-kit';
 import type { Express, Request } from 'express';
 import { Types } from 'mongoose';
-import { isUnauthenticated, sendError } from '../http/json-error';
+import { routeError, signedInRoute } from '../http/signed-in-route';
 import { contentTypes, writeCompaniesFile } from './export-file';
 import { ExportModel, type ExportDoc } from './export.model';
 import { findCompanies } from './find-companies';
@@ -13,32 +13,28 @@ import { loadAccess, rowFilter } from '@crm/policy';
  */
 export function downloadRoutes() {
   return (app: Express, identify: (req: Request) => Promise<BaseContext>) => {
-    app.get('/downloads/:id', async (req, res) => {
-      let ctx: BaseContext;
-      try {
-        ctx = await identify(req);
-      } catch (error) {
-        if (isUnauthenticated(error)) return sendError(res, 401, 'UNAUTHENTICATED', (error as Error).message);
-        throw error;
-      }
-      const id = String(req.params.id);
-      const found = Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id) ? await ExportModel.findOne({ _id: id, tenantId: ctx.tenantId }).lean<ExportDoc>() : null;
-      if (!found || found.expiresAt <= new Date()) return sendError(res, 404, 'NOT_FOUND', `Download ${id} not found`);
-      // The rights as they are now: the file holds only the companies the caller may export.
-      const scope = rowFilter(await loadAccess(ctx.identity), 'company', 'export');
-      if (!scope) return sendError(res, 403, 'FORBIDDEN', 'you may not export companies');
-      const extension = found.format === 'XLSX' ? 'xlsx' : 'csv';
-      res.status(200);
-      res.setHeader('content-type', contentTypes[found.format]);
-      res.setHeader('content-disposition', `attachment; filename="companies-${found.day}.${extension}"`);
-      res.setHeader('cache-control', 'no-store');
-      try {
-        await writeCompaniesFile(findCompanies(ctx.tenantId, found.filter, scope), found.format, res);
-      } catch (error) {
-        // Headers are gone: the cut connection tells the client the file is incomplete.
-        ctx.logger.error({ err: error, exportId: id }, 'export failed while being sent');
-        res.destroy();
-      }
-    });
+    app.get(
+      '/downloads/:id',
+      signedInRoute(identify, async (ctx, req, res) => {
+        const id = String(req.params.id);
+        const found = Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id) ? await ExportModel.findOne({ _id: id, tenantId: ctx.tenantId }).lean<ExportDoc>() : null;
+        if (!found || found.expiresAt <= new Date()) throw routeError('NOT_FOUND', `Download ${id} not found`);
+        // The rights as they are now: the file holds only the companies the caller may export.
+        const scope = rowFilter(await loadAccess(ctx.identity), 'company', 'export');
+        if (!scope) throw routeError('FORBIDDEN', 'you may not export companies');
+        const extension = found.format === 'XLSX' ? 'xlsx' : 'csv';
+        res.status(200);
+        res.setHeader('content-type', contentTypes[found.format]);
+        res.setHeader('content-disposition', `attachment; filename="companies-${found.day}.${extension}"`);
+        res.setHeader('cache-control', 'no-store');
+        try {
+          await writeCompaniesFile(findCompanies(ctx.tenantId, found.filter, scope), found.format, res);
+        } catch (error) {
+          // Headers are gone: the cut connection tells the client the file is incomplete.
+          ctx.logger.error({ err: error, exportId: id }, 'export failed while being sent');
+          res.destroy();
+        }
+      }),
+    );
   };
 }

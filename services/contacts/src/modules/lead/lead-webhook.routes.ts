@@ -1,7 +1,6 @@
 import type { BaseContext } from '@crm/service-kit';
-import type { Express, Request, Response } from 'express';
-import { GraphQLError } from 'graphql';
-import { isUnauthenticated, sendError } from '../http/json-error';
+import type { Express, Request } from 'express';
+import { routeError, signedInRoute } from '../http/signed-in-route';
 import { LeadApiKeyModel, parseKey, secretMatches, type LeadApiKeyDoc } from './lead-api-key.model';
 import { takeInLead } from './lead.write';
 
@@ -9,15 +8,13 @@ import { takeInLead } from './lead.write';
 export const WEBHOOK_MAX_BYTES = 64 * 1024;
 export const API_KEY_HEADER = 'x-api-key';
 
-class BodyTooLarge extends Error {}
-
-/** The body as JSON, read up to WEBHOOK_MAX_BYTES (beyond: BodyTooLarge); undefined when it is not JSON. */
+/** The body as JSON, read up to WEBHOOK_MAX_BYTES (beyond: PAYLOAD_TOO_LARGE); undefined when it is not JSON. */
 async function jsonBody(req: Request): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > WEBHOOK_MAX_BYTES) throw new BodyTooLarge();
+    if (size > WEBHOOK_MAX_BYTES) throw tooLarge();
     chunks.push(chunk);
   }
   try {
@@ -36,10 +33,7 @@ async function keyOf(req: Request, tenantId: string): Promise<LeadApiKeyDoc | nu
   return key && !key.revokedAt && secretMatches(key, parsed.secret) ? key : null;
 }
 
-function tooLarge(res: Response): void {
-  res.setHeader('connection', 'close');
-  sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${WEBHOOK_MAX_BYTES} bytes`);
-}
+const tooLarge = () => routeError('PAYLOAD_TOO_LARGE', `the body is larger than ${WEBHOOK_MAX_BYTES} bytes`);
 
 /**
  * POST /webhooks/leads: forwarded by the gateway's webhook with a signed identity for the tenant
@@ -48,34 +42,18 @@ function tooLarge(res: Response): void {
  */
 export function leadWebhookRoutes() {
   return (app: Express, identify: (req: Request) => Promise<BaseContext>) => {
-    app.post('/webhooks/leads', async (req, res) => {
-      let ctx: BaseContext;
-      try {
-        ctx = await identify(req);
-      } catch (error) {
-        if (isUnauthenticated(error)) return sendError(res, 401, 'UNAUTHENTICATED', (error as Error).message);
-        throw error;
-      }
-      const key = await keyOf(req, ctx.tenantId);
-      if (!key) return sendError(res, 401, 'UNAUTHENTICATED', 'missing, unknown or revoked API key');
-      if (Number(req.headers['content-length']) > WEBHOOK_MAX_BYTES) return tooLarge(res);
-      let body: unknown;
-      try {
-        body = await jsonBody(req);
-      } catch (error) {
-        if (error instanceof BodyTooLarge) return tooLarge(res);
-        return; // the caller went away mid-body
-      }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return sendError(res, 400, 'BAD_USER_INPUT', 'the body must be a JSON object');
-      const { raw, ...fields } = body as Record<string, unknown>;
-      try {
+    app.post(
+      '/webhooks/leads',
+      signedInRoute(identify, async (ctx, req, res) => {
+        const key = await keyOf(req, ctx.tenantId);
+        if (!key) throw routeError('UNAUTHENTICATED', 'missing, unknown or revoked API key');
+        if (Number(req.headers['content-length']) > WEBHOOK_MAX_BYTES) throw tooLarge();
+        const body = await jsonBody(req);
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw routeError('BAD_USER_INPUT', 'the body must be a JSON object');
+        const { raw, ...fields } = body as Record<string, unknown>;
         const { lead, created } = await takeInLead(ctx, { ...fields, raw: raw ?? body, source: key.channel }, `webhook:${key._id.toString()}`);
         res.status(created ? 201 : 200).json({ leadId: lead._id.toString(), status: lead.status, created });
-      } catch (error) {
-        if (error instanceof GraphQLError && error.extensions.code === 'BAD_USER_INPUT') return sendError(res, 400, 'BAD_USER_INPUT', error.message);
-        ctx.logger.error({ err: error }, 'lead webhook failed');
-        sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      }
-    });
+      }),
+    );
   };
 }

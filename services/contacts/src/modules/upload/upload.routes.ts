@@ -1,6 +1,6 @@
 import type { BaseContext } from '@crm/service-kit';
 import type { Express, Request } from 'express';
-import { isUnauthenticated, sendError } from '../http/json-error';
+import { routeError, signedInRoute } from '../http/signed-in-route';
 import { EmptyUploadError, storeUpload, UploadTooLargeError } from './upload.store';
 
 export interface UploadRouteOptions {
@@ -28,33 +28,21 @@ function filenameOf(req: Request): string | null {
  */
 export function uploadRoutes(options: UploadRouteOptions) {
   return (app: Express, identify: (req: Request) => Promise<BaseContext>) => {
-    app.post('/uploads', async (req, res) => {
-      let ctx: BaseContext;
-      try {
-        ctx = await identify(req);
-      } catch (error) {
-        if (isUnauthenticated(error)) return sendError(res, 401, 'UNAUTHENTICATED', (error as Error).message);
-        throw error;
-      }
-      const declared = Number(req.headers['content-length']);
-      if (Number.isFinite(declared) && declared > options.maxBytes) {
-        res.setHeader('connection', 'close');
-        return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${options.maxBytes} bytes (UPLOAD_MAX_BYTES)`);
-      }
-      try {
-        const upload = await storeUpload(req, { tenantId: ctx.tenantId, userId: ctx.userId, filename: filenameOf(req), maxBytes: options.maxBytes, ttlHours: options.ttlHours });
-        res.status(201).json({ uploadId: upload._id.toString(), size: upload.size, format: upload.format });
-      } catch (error) {
-        if (error instanceof EmptyUploadError) return sendError(res, 400, 'BAD_USER_INPUT', 'The file is empty');
-        if (error instanceof UploadTooLargeError) {
-          res.setHeader('connection', 'close');
-          return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${options.maxBytes} bytes (UPLOAD_MAX_BYTES)`);
+    const tooLarge = () => routeError('PAYLOAD_TOO_LARGE', `The file is larger than ${options.maxBytes} bytes (UPLOAD_MAX_BYTES)`);
+    app.post(
+      '/uploads',
+      signedInRoute(identify, async (ctx, req, res) => {
+        const declared = Number(req.headers['content-length']);
+        if (Number.isFinite(declared) && declared > options.maxBytes) throw tooLarge();
+        try {
+          const upload = await storeUpload(req, { tenantId: ctx.tenantId, userId: ctx.userId, filename: filenameOf(req), maxBytes: options.maxBytes, ttlHours: options.ttlHours });
+          res.status(201).json({ uploadId: upload._id.toString(), size: upload.size, format: upload.format });
+        } catch (error) {
+          if (error instanceof EmptyUploadError) throw routeError('BAD_USER_INPUT', 'The file is empty');
+          if (error instanceof UploadTooLargeError) throw tooLarge();
+          throw error; // a caller gone mid-file leaves nothing (storeUpload deleted its chunks)
         }
-        // The caller went away mid-file: nothing is kept (storeUpload deleted its chunks).
-        if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET') return;
-        ctx.logger.error({ err: error }, 'upload failed');
-        sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      }
-    });
+      }),
+    );
   };
 }
