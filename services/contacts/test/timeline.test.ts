@@ -1,4 +1,4 @@
-import { ActivityCompleted, ActivityCreated, createEvent, DealCreated, DealLost, DealReopened, DealStageChanged, DealWon, type Envelope } from '@crm/events';
+import { ActivityCompleted, ActivityCreated, createEvent, DealCreated, DealLost, DealReopened, DealStageChanged, DealUpdated, DealWon, type Envelope } from '@crm/events';
 import { createTestProducer } from '@crm/messaging/testing';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
 import type { Identity } from '@crm/auth';
@@ -268,5 +268,68 @@ describe('Company.timeline and Contact.timeline', () => {
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
     }
+  });
+});
+
+describe('timeline rights', () => {
+  it("shows only the lines of deals and activities the reader may read, follows a deal's new owner, and withholds denied amounts and field values", async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const auditor = testIdentity(admin.tenantId, ['auditor']);
+    const other = testIdentity(admin.tenantId, ['manager']);
+    // An auditor reads every company, only their own deals and activities, and no potential nor deal amount.
+    const rights = [
+      { object: 'COMPANY', action: 'READ', scope: 'ALL' },
+      { object: 'DEAL', action: 'READ', scope: 'OWN' },
+      { object: 'ACTIVITY', action: 'READ', scope: 'OWN' },
+    ];
+    const SET = `mutation ($rights: [RightInput!]!, $d: [String!]!) { setRolePermissions(role: "auditor", rights: $rights, deniedFields: $d) { revision } }`;
+    dataOf(await call(admin, SET, { rights, d: ['Company.potential', 'Deal.amount'] }));
+    const companyId = await createCompany(admin, 'Rights Timeline GmbH');
+    dataOf(await call(admin, `mutation ($id: ID!) { updateCompany(id: $id, input: { potential: { amount: 90000, currency: "EUR" } }) { id } }`, { id: companyId }));
+    const [mine, theirs, theirActivity] = [newId(), newId(), newId()];
+    await producer.send(dealCreated(auditor, mine, companyId, later(1)), dealCreated(other, theirs, companyId, later(2)));
+    await producer.send(activityCreated(other, theirActivity, later(3), { companyId }));
+
+    const lines = (timeline: any) => timeline.edges.map((edge: any) => [edge.node.kind, edge.node.deal?.id ?? edge.node.activity?.id ?? edge.node.field ?? null, edge.node.summary]);
+    const all = await waitFor(async () => {
+      const seen = ownLines(await companyTimeline(admin, companyId), [theirActivity]);
+      return seen.edges.length === 5 ? seen : undefined;
+    }, { what: 'the three lines and the potential change', timeoutMs: EVENT_WAIT_MS });
+    expect(lines(all)).toEqual([
+      ['ACTIVITY_CREATED', theirActivity, 'Call done: Introductory call'],
+      ['DEAL_CREATED', theirs, 'Deal "Office cleaning 2027" opened in stage Prospect (48000 EUR)'],
+      ['DEAL_CREATED', mine, 'Deal "Office cleaning 2027" opened in stage Prospect (48000 EUR)'],
+      ['FIELD_CHANGED', 'potential', expect.stringContaining('90000')],
+      ['CREATED', null, 'Company "Rights Timeline GmbH" created'],
+    ]);
+
+    const asAuditor = () => call(auditor, COMPANY_TIMELINE, { id: companyId });
+    const seen = await waitFor(async () => {
+      const response = await asAuditor();
+      return response.data?.company?.timeline.edges.length === 3 ? response : undefined;
+    }, { what: 'contacts to apply the auditor\'s rights' });
+    expect(lines(seen.data!.company.timeline)).toEqual([
+      ['DEAL_CREATED', mine, 'Deal "Office cleaning 2027" opened in stage Prospect'],
+      ['FIELD_CHANGED', 'potential', 'potential changed'],
+      ['CREATED', null, 'Company "Rights Timeline GmbH" created'],
+    ]);
+    const potential = seen.data!.company.timeline.edges[1].node;
+    expect([potential.from, potential.to]).toEqual([null, null]);
+    expect(seen.errors!.map((error: any) => [error.path.slice(-2).join('.'), error.extensions.code])).toEqual([
+      ['node.from', 'FORBIDDEN'],
+      ['node.to', 'FORBIDDEN'],
+    ]);
+
+    // The other manager's deal is given to the auditor: its line now shows to them.
+    await producer.send(
+      createEvent(DealUpdated, { tenantId: admin.tenantId, aggregateId: theirs, actorId: admin.userId, occurredAt: later(4) }, {
+        dealId: theirs, title: 'Office cleaning 2027', pipelineId: newId(), ownerId: auditor.userId, changes: [{ field: 'ownerId', from: other.userId, to: auditor.userId }], updatedBy: admin.userId,
+      }),
+    );
+    const after = await waitFor(async () => {
+      const timeline = dataOf(await call(auditor, `query ($id: ID!) { company(id: $id) { timeline { edges { node { kind ... on DealEntry { deal { id } } } } } } }`, { id: companyId })).company.timeline;
+      return timeline.edges.length === 4 ? timeline : undefined;
+    }, { what: 'the reassigned deal\'s line', timeoutMs: EVENT_WAIT_MS });
+    expect(after.edges.map((edge: any) => edge.node.deal?.id ?? edge.node.kind)).toEqual([theirs, mine, 'FIELD_CHANGED', 'CREATED']);
   });
 });

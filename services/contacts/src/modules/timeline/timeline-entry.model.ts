@@ -19,6 +19,9 @@ export type TimelineKind = (typeof timelineKinds)[number];
 /** The records a timeline belongs to. `Deal` holds a deal's entries until its company is known. */
 export type TimelineEntity = 'Company' | 'Contact' | 'Deal';
 
+/** The objects whose read right gates a line: a deal's or an activity's line shows only to who may read the deal or activity. */
+export type LineScopeObject = 'deal' | 'activity';
+
 /** A snapshot of what the entry says, as it was then (the entity itself is resolved live). */
 export interface TimelineDetails {
   /** The record's name (CREATED, CONTACT_ADDED), a deal's title, an activity's subject. */
@@ -31,6 +34,8 @@ export interface TimelineDetails {
   reason?: string | null;
   /** MERGED: the ids merged into this record. */
   mergedIds?: string[];
+  /** The summary for a reader denied deal amounts (Deal.amount), when the summary names one. */
+  summaryWithoutAmount?: string | null;
 }
 
 /**
@@ -53,6 +58,14 @@ export interface TimelineEntryDoc {
   ref?: { typename: 'Deal' | 'Activity' | 'Contact' | 'Company' | 'Lead'; id: string } | null;
   details: TimelineDetails;
   eventId: string;
+  /**
+   * The record whose read right gates the line, and its owner (a deal's owner, an activity's
+   * assignee), kept current when it changes: lists filter on them in the store. Null for lines
+   * every reader of the timeline's record may see.
+   */
+  scopeObject?: LineScopeObject | null;
+  scopeId?: string | null;
+  scopeOwnerId?: string | null;
 }
 
 const schema = new Schema<TimelineEntryDoc>(
@@ -68,10 +81,16 @@ const schema = new Schema<TimelineEntryDoc>(
     ref: { type: new Schema({ typename: { type: String, required: true }, id: { type: String, required: true } }, { _id: false }), default: null },
     details: { type: Schema.Types.Mixed, default: () => ({}) },
     eventId: { type: String, required: true },
+    scopeObject: { type: String, default: null },
+    scopeId: { type: String, default: null },
+    scopeOwnerId: { type: String, default: null },
   },
   { versionKey: false, collection: 'timeline_entries', minimize: false },
 );
 // A record's lines newest first, ties by id: the timeline's order, read up to a page straight from the index.
 schema.index({ tenantId: 1, entity: 1, entityId: 1, at: -1, _id: -1 });
+
+// A new owner of a deal or assignee of an activity is written on its lines.
+schema.index({ tenantId: 1, scopeId: 1 });
 
 export const TimelineEntryModel = model<TimelineEntryDoc>('TimelineEntry', schema);

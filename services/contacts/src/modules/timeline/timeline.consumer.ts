@@ -1,4 +1,5 @@
 import {
+  ActivityCancelled,
   ActivityCompleted,
   ActivityCreated,
   CompaniesMerged,
@@ -9,6 +10,7 @@ import {
   DealLost,
   DealReopened,
   DealStageChanged,
+  DealUpdated,
   DealWon,
   LeadConverted,
   type Envelope,
@@ -31,7 +33,7 @@ import {
   type TimelineContent,
   type TimelineSubject,
 } from './timeline.entries';
-import { registerDeal, writeDealLines, writeLines } from './timeline.writer';
+import { registerDeal, rescopeLines, writeDealLines, writeLines } from './timeline.writer';
 
 export const TIMELINE_GROUP = 'contacts.timeline';
 
@@ -66,8 +68,16 @@ export const timelineConsumer: ConsumerSpec = {
     on(DealWon, (data, event) => writeDealLines(event, data.dealId, dealWonContent(data))),
     on(DealLost, (data, event) => writeDealLines(event, data.dealId, dealLostContent(data))),
     on(DealReopened, (data, event) => writeDealLines(event, data.dealId, dealReopenedContent(data))),
+    // Every line of a deal or an activity shows to who may read it: its current owner or assignee.
+    on(DealUpdated, async (data, event) => {
+      if (data.changes.some(({ field }) => field === 'ownerId')) await rescopeLines(event.tenantId, 'deal', data.dealId, data.ownerId);
+    }),
     on(ActivityCreated, (data, event) => writeActivityLines(event, data, activityCreatedContent(data))),
-    on(ActivityCompleted, (data, event) => writeActivityLines(event, data, activityCompletedContent(data))),
+    on(ActivityCompleted, async (data, event) => {
+      await writeActivityLines(event, data, activityCompletedContent(data));
+      await rescopeLines(event.tenantId, 'activity', data.activityId, data.assigneeId);
+    }),
+    on(ActivityCancelled, (data, event) => rescopeLines(event.tenantId, 'activity', data.activityId, data.assigneeId)),
     on(LeadConverted, (data, event) =>
       writeLines(event, leadConvertedContent(data), [
         { entity: 'Company', id: data.companyId },

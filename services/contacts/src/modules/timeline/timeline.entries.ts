@@ -1,5 +1,5 @@
 import type { ActivityCompleted, ActivityCreated, CompanyCreated, ContactCreated, DealCreated, DealLost, DealReopened, DealStageChanged, DealWon, Envelope, EventData, LeadConverted } from '@crm/events';
-import type { TimelineDetails, TimelineEntity, TimelineEntryDoc, TimelineKind } from './timeline-entry.model';
+import type { LineScopeObject, TimelineDetails, TimelineEntity, TimelineEntryDoc, TimelineKind } from './timeline-entry.model';
 
 /** What one event says on a timeline, whichever record's timeline shows it. */
 export interface TimelineContent {
@@ -7,7 +7,14 @@ export interface TimelineContent {
   summary: string;
   ref: TimelineEntryDoc['ref'];
   details: TimelineDetails;
+  scopeObject?: LineScopeObject;
+  scopeId?: string;
+  scopeOwnerId?: string;
 }
+
+/** A deal's line shows to who may read the deal, an activity's to who may read the activity. */
+const dealScope = (data: { dealId: string; ownerId: string }) => ({ scopeObject: 'deal' as const, scopeId: data.dealId, scopeOwnerId: data.ownerId });
+const activityScope = (data: { activityId: string; assigneeId: string }) => ({ scopeObject: 'activity' as const, scopeId: data.activityId, scopeOwnerId: data.assigneeId });
 
 /** A record whose timeline shows an event. */
 export interface TimelineSubject {
@@ -70,7 +77,8 @@ export const dealCreatedContent = (data: EventData<typeof DealCreated>): Timelin
   kind: 'DEAL_CREATED',
   summary: `Deal "${data.title}" opened in stage ${data.stage.name} (${data.amount} ${data.currency})`,
   ref: { typename: 'Deal', id: data.dealId },
-  details: { title: data.title, toStage: data.stage.name, status: data.status },
+  details: { title: data.title, toStage: data.stage.name, status: data.status, summaryWithoutAmount: `Deal "${data.title}" opened in stage ${data.stage.name}` },
+  ...dealScope(data),
 });
 
 export const dealStageChangedContent = (data: EventData<typeof DealStageChanged>): TimelineContent => ({
@@ -78,13 +86,15 @@ export const dealStageChangedContent = (data: EventData<typeof DealStageChanged>
   summary: `Deal "${data.title}" moved from ${data.fromStage.name} to ${data.toStage.name}`,
   ref: { typename: 'Deal', id: data.dealId },
   details: { title: data.title, fromStage: data.fromStage.name, toStage: data.toStage.name },
+  ...dealScope(data),
 });
 
 export const dealWonContent = (data: EventData<typeof DealWon>): TimelineContent => ({
   kind: 'DEAL_WON',
   summary: `Deal "${data.title}" won (${data.amount} ${data.currency})`,
   ref: { typename: 'Deal', id: data.dealId },
-  details: { title: data.title, toStage: data.stage.name, status: 'WON' },
+  details: { title: data.title, toStage: data.stage.name, status: 'WON', summaryWithoutAmount: `Deal "${data.title}" won` },
+  ...dealScope(data),
 });
 
 export const dealLostContent = (data: EventData<typeof DealLost>): TimelineContent => ({
@@ -92,6 +102,7 @@ export const dealLostContent = (data: EventData<typeof DealLost>): TimelineConte
   summary: `Deal "${data.title}" lost: ${data.lostReason}`,
   ref: { typename: 'Deal', id: data.dealId },
   details: { title: data.title, toStage: data.stage.name, status: 'LOST', type: data.lostReason },
+  ...dealScope(data),
 });
 
 export const dealReopenedContent = (data: EventData<typeof DealReopened>): TimelineContent => ({
@@ -99,6 +110,7 @@ export const dealReopenedContent = (data: EventData<typeof DealReopened>): Timel
   summary: `Deal "${data.title}" reopened (was ${data.previousStatus.toLowerCase()}) in stage ${data.toStage.name}`,
   ref: { typename: 'Deal', id: data.dealId },
   details: { title: data.title, fromStage: data.fromStage.name, toStage: data.toStage.name, status: 'OPEN' },
+  ...dealScope(data),
 });
 
 const activityVerb = { PLANNED: 'planned', DONE: 'done', CANCELLED: 'cancelled' } as const;
@@ -108,6 +120,7 @@ export const activityCompletedContent = (data: EventData<typeof ActivityComplete
   summary: `${sentenceCase(data.kind)} done: ${data.subject}`,
   ref: { typename: 'Activity', id: data.activityId },
   details: { title: data.subject, type: data.kind, status: 'DONE' },
+  ...activityScope(data),
 });
 
 export const activityCreatedContent = (data: EventData<typeof ActivityCreated>): TimelineContent => ({
@@ -115,6 +128,7 @@ export const activityCreatedContent = (data: EventData<typeof ActivityCreated>):
   summary: `${sentenceCase(data.kind)} ${activityVerb[data.status]}: ${data.subject}`,
   ref: { typename: 'Activity', id: data.activityId },
   details: { title: data.subject, type: data.kind, status: data.status },
+  ...activityScope(data),
 });
 
 /** On the company's and the contact's timelines: they came from a lead (its history stays on the lead, `ref`). */

@@ -62,14 +62,26 @@ function afterFilter(source: Position['source'], after: Position | undefined): R
  * nodes of each source after the cursor, both read newest first from their index, merged. Each
  * read has the page's size plus one as its limit, so the page is exact and the extra node says
  * whether there is a next one. No gap and no repeat between pages: the cursor is a position in a
- * total order, and each source is read strictly after it.
+ * total order, and each source is read strictly after it. `linesReadable` (a store filter) leaves
+ * out the lines of deals and activities the reader may not read.
  */
-export async function timelinePage(tenantId: string, entity: 'Company' | 'Contact', ids: string[], size: number, after?: string | null): Promise<TimelineConnectionView> {
+export async function timelinePage(
+  tenantId: string,
+  entity: 'Company' | 'Contact',
+  ids: string[],
+  size: number,
+  after: string | null | undefined,
+  linesReadable: Record<string, unknown>,
+): Promise<TimelineConnectionView> {
   const from = after ? positionAfter(after) : undefined;
   const record = { tenantId, entity, entityId: ids.length === 1 ? ids[0] : { $in: ids } };
+  const lineConditions = [afterFilter('t', from), linesReadable].filter((part) => Object.keys(part).length > 0);
   const [changes, lines] = await Promise.all([
     FieldChangeModel.find({ ...record, ...afterFilter('f', from) }).sort({ at: -1, _id: -1 }).limit(size + 1).lean<FieldChangeDoc[]>(),
-    TimelineEntryModel.find({ ...record, ...afterFilter('t', from) }).sort({ at: -1, _id: -1 }).limit(size + 1).lean<TimelineEntryDoc[]>(),
+    TimelineEntryModel.find({ ...record, ...(lineConditions.length > 0 && { $and: lineConditions }) })
+      .sort({ at: -1, _id: -1 })
+      .limit(size + 1)
+      .lean<TimelineEntryDoc[]>(),
   ]);
   const nodes = [...changes, ...lines]
     .map((node) => ({ node, position: positionOf(node) }))

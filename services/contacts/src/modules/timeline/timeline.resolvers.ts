@@ -1,7 +1,8 @@
-import { listSize } from '@crm/service-kit';
+import { deniedFields, isFieldDenied, readable, rowFilter, type HasAccess } from '@crm/policy';
+import { forbidden, listSize } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import type { FieldChangeDoc } from '../history/field-change.model';
-import type { TimelineEntryDoc, TimelineKind } from './timeline-entry.model';
+import type { LineScopeObject, TimelineEntryDoc, TimelineKind } from './timeline-entry.model';
 import { isFieldChange, TIMELINE, timelinePage } from './timeline.page';
 
 /** An entity of another subgraph, named by its key only: the gateway fetches the rest from its owner. */
@@ -40,14 +41,35 @@ const line = {
 
 const refId = (entry: TimelineEntryDoc) => entry.ref?.id;
 
+/** The lines the reader may see: every line not about a deal or an activity, and those of the deals and activities in the reader's read scope. */
+async function linesReadable(ctx: HasAccess): Promise<Record<string, unknown>> {
+  const access = await ctx.access();
+  const scoped = lineScopeObjects.flatMap((object) => {
+    const filter = rowFilter(access, object, 'read', 'scopeOwnerId');
+    return filter ? [{ scopeObject: object, ...filter }] : [];
+  });
+  return { $or: [{ scopeObject: null }, ...scoped] };
+}
+const lineScopeObjects: LineScopeObject[] = ['deal', 'activity'];
+
+/** A field change's values, unless the reader is denied the field (`Company.potential`, `Company.profile.solvency`). */
+const fieldDenied = async (change: FieldChangeDoc, ctx: HasAccess) => {
+  const access = await ctx.access();
+  return deniedFields(access, change.entity).some((path) => change.field === path || change.field.startsWith(`${path}.`));
+};
+const changedValue = (pick: (change: FieldChangeDoc) => unknown) => async (change: FieldChangeDoc, _args: unknown, ctx: HasAccess) => {
+  if (await fieldDenied(change, ctx)) throw forbidden(`you may not read ${change.entity}.${change.field}`);
+  return pick(change) ?? null;
+};
+
 export const timelineResolvers: Resolvers = {
   Company: {
-    timeline: (company, { first, after }, ctx) =>
-      timelinePage(ctx.tenantId, 'Company', [company._id.toString(), ...company.mergedIds], listSize(first, TIMELINE), after),
+    timeline: async (company, { first, after }, ctx) =>
+      timelinePage(ctx.tenantId, 'Company', [company._id.toString(), ...company.mergedIds], listSize(first, TIMELINE), after, await linesReadable(ctx)),
   },
   Contact: {
-    timeline: (contact, { first, after }, ctx) =>
-      timelinePage(ctx.tenantId, 'Contact', [contact._id.toString(), ...contact.mergedIds], listSize(first, TIMELINE), after),
+    timeline: async (contact, { first, after }, ctx) =>
+      timelinePage(ctx.tenantId, 'Contact', [contact._id.toString(), ...contact.mergedIds], listSize(first, TIMELINE), after, await linesReadable(ctx)),
   },
   TimelineEntry: {
     __resolveType: (node) => (isFieldChange(node) ? 'FieldChangeEntry' : typeOfKind[node.kind]),
@@ -55,7 +77,10 @@ export const timelineResolvers: Resolvers = {
   FieldChangeEntry: {
     id: (change) => change._id,
     kind: () => 'FIELD_CHANGED',
-    summary: fieldChangeSummary,
+    // A denied field's change is still shown to have happened, without its values.
+    summary: async (change, _args, ctx) => ((await fieldDenied(change, ctx)) ? `${change.field} changed` : fieldChangeSummary(change)),
+    from: changedValue((change) => change.from),
+    to: changedValue((change) => change.to),
   },
   RecordEntry: {
     ...line,
@@ -63,11 +88,13 @@ export const timelineResolvers: Resolvers = {
   },
   ContactEntry: {
     ...line,
-    contact: (entry, _args, ctx) => ctx.loaders.contactById.load(refId(entry) ?? ''),
+    contact: async (entry, _args, ctx) => readable(ctx, 'contact', await ctx.loaders.contactById.load(refId(entry) ?? '')),
     name: (entry) => entry.details.title ?? '',
   },
   DealEntry: {
     ...line,
+    summary: async (entry, _args, ctx) =>
+      entry.details.summaryWithoutAmount && isFieldDenied(await ctx.access(), 'Deal', 'amount') ? entry.details.summaryWithoutAmount : entry.summary,
     deal: (entry) => (refId(entry) ? { id: refId(entry)! } : null),
     title: (entry) => entry.details.title ?? '',
     fromStage: (entry) => entry.details.fromStage ?? null,

@@ -2,7 +2,7 @@ import type { Envelope } from '@crm/events';
 import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { lineId, linesOf, type TimelineContent, type TimelineSubject } from './timeline.entries';
 import { TimelineDealModel, type TimelineDealDoc } from './timeline-deal.model';
-import { TimelineEntryModel, type TimelineEntryDoc } from './timeline-entry.model';
+import { TimelineEntryModel, type LineScopeObject, type TimelineEntryDoc } from './timeline-entry.model';
 
 /** How many of a deal's lines are copied at a time once its company becomes known. */
 const COPY_BATCH = 200;
@@ -13,6 +13,11 @@ export async function insertLines(lines: TimelineEntryDoc[]): Promise<void> {
   await TimelineEntryModel.insertMany(lines, { ordered: false }).catch((error: unknown) => {
     if (!isDuplicateKey(error)) throw error;
   });
+}
+
+/** A deal got a new owner, or an activity a new assignee: its lines now show to who may read it as it is. */
+export async function rescopeLines(tenantId: string, scopeObject: LineScopeObject, scopeId: string, scopeOwnerId: string): Promise<void> {
+  await TimelineEntryModel.updateMany({ tenantId, scopeId, scopeObject, scopeOwnerId: { $ne: scopeOwnerId } }, { $set: { scopeOwnerId } });
 }
 
 export const writeLines = (event: Envelope<unknown>, content: TimelineContent, subjects: TimelineSubject[]) => insertLines(linesOf(event, content, subjects));
