@@ -112,6 +112,48 @@ describe('import from an uploaded spreadsheet', () => {
     expect(await CompanyModel.countDocuments({ tenantId: dave.tenantId, nameKey: 'cobalt ltd' })).toBe(2);
   });
 
+  it('imports company addresses and places each company in the territory its address names, unless the row names one', async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const TERRITORY = `mutation ($input: CreateTerritoryInput!) { createTerritory(input: $input) { id } }`;
+    const add = async (kind: string, code: string, name: string, parentId?: string) =>
+      dataOf(await subgraphRequest(service.url, admin, TERRITORY, { input: { kind, code, name, parentId } })).createTerritory.id as string;
+    const de = await add('COUNTRY', 'DE', 'Germany');
+    const bavaria = await add('REGION', 'DE-BY', 'Bavaria', de);
+    const munich = await add('CITY', 'DE-BY-MUC', 'Munich', bavaria);
+    const hamburg = await add('CITY', 'DE-HH-HAM', 'Hamburg', await add('REGION', 'DE-HH', 'Hamburg', de));
+    const rows = [
+      ['Name', 'Street', 'Zip', 'City', 'Country', 'Territory'],
+      ['Isar Clean GmbH', 'Leopoldstr. 1', '80802', 'Munich', 'de', null],
+      ['Alster Facility GmbH', null, null, 'hamburg', 'DE', null],
+      ['Named Territory GmbH', null, null, 'Munich', 'DE', hamburg],
+      ['Nowhere GmbH', null, null, 'Paris', 'FR', null],
+      ['Bad Country GmbH', null, null, 'Berlin', 'Germany!', null],
+    ];
+    const upload = await uploadToService(service.url, admin, csvOf(rows));
+    const mapping = [
+      { column: 'Name', field: 'name' },
+      { column: 'Street', field: 'address.street' },
+      { column: 'Zip', field: 'address.postalCode' },
+      { column: 'City', field: 'address.city' },
+      { column: 'Country', field: 'address.country' },
+      { column: 'Territory', field: 'territoryId' },
+    ];
+    const started = dataOf(await startImport(service.url, admin, { uploadId: upload.body.uploadId, mapping })).startImport;
+    const job = await finishedJob(service.url, admin, started.id);
+    expect(job).toMatchObject({ status: 'DONE', created: 4, failed: 1 });
+    expect(job.errors).toEqual([{ row: 6, column: 'Country', message: expect.stringContaining('address.country') }]);
+    const placed = await CompanyModel.find({ tenantId: admin.tenantId }).sort({ name: 1 }).lean();
+    expect(placed.map((company) => [company.name, company.territoryId, company.territoryFromAddress])).toEqual([
+      ['Alster Facility GmbH', hamburg, true],
+      ['Isar Clean GmbH', munich, true],
+      ['Named Territory GmbH', hamburg, false],
+      ['Nowhere GmbH', null, false],
+    ]);
+    expect(placed[1]!.addresses).toEqual([expect.objectContaining({ type: 'OFFICE', street: 'Leopoldstr. 1', postalCode: '80802', city: 'Munich', country: 'DE', primary: true })]);
+    const { company } = dataOf(await subgraphRequest(service.url, admin, `query ($id: ID!) { company(id: $id) { territory { id } } }`, { id: String(placed[1]!._id) }));
+    expect(company.territory).toEqual({ id: munich });
+  });
+
   it('refuses rows naming an owner outside the importer\'s assign scope; an admin may name anyone', async () => {
     const erin = testIdentity(undefined, ['manager']);
     const rows = [

@@ -8,6 +8,7 @@ import { companyCreated } from '../company/company.events';
 import { CompanyModel, type CompanyDoc } from '../company/company.model';
 import { contactCreated } from '../contact/contact.events';
 import { ContactModel, type ContactDoc } from '../contact/contact.model';
+import { placingAddress, territoryOfAddress } from '../territory/address-territory';
 import { CompanyIndex, type KnownCompany } from './company-index';
 import type { ImportIds } from './import-ids';
 import type { ColumnMapping, ImportCounts, ImportRowError } from './import-job.model';
@@ -98,11 +99,31 @@ const companyFields = (candidate: CompanyCandidate, ownerId: string) => ({
   ownerId: candidate.ownerId ?? ownerId,
   teamId: candidate.teamId ?? null,
   territoryId: candidate.territoryId ?? null,
+  ...(candidate.territoryFromAddress && { territoryFromAddress: true }),
+  addresses: candidate.addresses ?? [],
   tags: candidate.tags,
   customFields: candidate.customFields,
   ...channelFields(candidate.phone, candidate.email),
   source: 'IMPORT',
 });
+
+/**
+ * Places each company row that names no territory by its address, as createCompany does: one
+ * look-up per distinct (country, region, city) of the batch.
+ */
+async function placeByAddress(tenantId: string, candidates: CompanyCandidate[]): Promise<void> {
+  const placed = new Map<string, Promise<string | null>>();
+  await Promise.all(
+    candidates.map(async (candidate) => {
+      const address = placingAddress(candidate.addresses);
+      if (candidate.territoryId || !address) return;
+      const key = JSON.stringify([address.country, address.region, address.city]);
+      if (!placed.has(key)) placed.set(key, territoryOfAddress(tenantId, address));
+      const territoryId = await placed.get(key)!;
+      if (territoryId) Object.assign(candidate, { territoryId, territoryFromAddress: true });
+    }),
+  );
+}
 
 /** `ownerId`: a new person's owner when the row names none (the importer, as for companies). */
 const contactFields = (candidate: ContactCandidate, companyId: Types.ObjectId | null, ownerId: string | null = null) => ({
@@ -145,6 +166,7 @@ export async function importBatch(records: RowRecord[], job: BatchJob): Promise<
 
   // ---- the tenant's records the batch's keys name: three indexed look-ups per batch.
   const candidates = records.flatMap((record) => (record.kind === 'invalid' || !record.company ? [] : [record.company]));
+  await placeByAddress(tenantId, candidates);
   const taxIds = [...new Set(candidates.flatMap((company) => (company.taxId ? [company.taxId] : [])))];
   const nameKeys = [...new Set(candidates.map((company) => company.nameKey))];
   const emails = [...new Set(records.flatMap((record) => (record.kind === 'contact' && record.contact.email ? [record.contact.email] : [])))];
@@ -179,10 +201,11 @@ export async function importBatch(records: RowRecord[], job: BatchJob): Promise<
     return known;
   };
   const companyUpdate = (row: number, existing: CompanyDoc, candidate: CompanyCandidate) => {
-    const { nameKey: _key, name: _name, domain, source: _source, ...proposed } = { ...companyFields(candidate, ''), ownerId: candidate.ownerId ?? null };
+    const { nameKey: _key, name: _name, domain, source: _source, territoryFromAddress, ...proposed } = { ...companyFields(candidate, ''), ownerId: candidate.ownerId ?? null };
     const blanks = fillBlanks(existing as unknown as Record<string, unknown>, proposed);
     if (blanks.changes.length === 0) return false;
     if (blanks.set.website) blanks.set.domain = domain; // the web domain follows the website
+    if (blanks.set.territoryId && territoryFromAddress) blanks.set.territoryFromAddress = true; // placed by the address: moves with it
     updates.push({
       model: CompanyModel,
       row,

@@ -5,10 +5,13 @@ const CUSTOM_FIELD = /^customFields\.([A-Za-z][A-Za-z0-9_]{0,63})$/;
 
 const shared = ['ownerId', 'teamId', 'territoryId', 'tags', 'phone', 'email'] as const;
 
+/** A company row's address (its primary one): the company is placed in a territory by it unless the row names one. */
+export const ADDRESS_FIELDS = ['address.street', 'address.postalCode', 'address.city', 'address.region', 'address.country'] as const;
+
 /** The fields a column may fill, by what the rows are (API names; see import.graphql). */
 export const importFields: Record<ImportEntity, readonly string[]> = {
   CONTACT: [...shared, 'fullName', 'firstName', 'lastName', 'position', 'department', 'company.name', 'company.website', 'company.taxId', 'company.industry'],
-  COMPANY: [...shared, 'name', 'website', 'industry', 'taxId'],
+  COMPANY: [...shared, 'name', 'website', 'industry', 'taxId', ...ADDRESS_FIELDS],
 };
 
 export const isImportField = (entity: ImportEntity, field: string) => importFields[entity].includes(field) || CUSTOM_FIELD.test(field);
@@ -34,6 +37,8 @@ const HEADINGS: Record<ImportEntity, Record<string, string>> = {
   COMPANY: {
     name: 'name', company: 'name', companyname: 'name', website: 'website', url: 'website', industry: 'industry',
     taxid: 'taxId', vat: 'taxId', vatid: 'taxId', email: 'email', phone: 'phone', telephone: 'phone', owner: 'ownerId', ownerid: 'ownerId', tags: 'tags',
+    street: 'address.street', address: 'address.street', zip: 'address.postalCode', zipcode: 'address.postalCode', postalcode: 'address.postalCode', postcode: 'address.postalCode',
+    city: 'address.city', town: 'address.city', region: 'address.region', state: 'address.region', province: 'address.region', country: 'address.country',
   },
 };
 

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { createCompanyInput, domainOf } from '../company/company.input';
 import { createContactInput } from '../contact/contact.input';
 import { nameKey } from '../shared/name-key';
-import { customFieldKey } from './import-fields';
+import { ADDRESS_FIELDS, customFieldKey } from './import-fields';
 import type { ColumnMapping, ImportRowError } from './import-job.model';
 
 /** Limits of the values the create path has no schema for yet (tags, team, territory, custom fields). */
@@ -17,6 +17,8 @@ export type CompanyFields = z.infer<typeof createCompanyInput>;
 /** A company a row names: created, or matched to an existing one by tax id or by name plus web domain. */
 export interface CompanyCandidate extends CompanyFields {
   nameKey: string;
+  /** True when `territoryId` was found from the address (the batch places companies), not named by the row. */
+  territoryFromAddress?: boolean;
   domain: string | null;
   phone?: string | null;
   email?: string | null;
@@ -60,6 +62,12 @@ export function mappedValues(cells: string[], mapping: ColumnMapping[], columnIn
   return values;
 }
 
+/** A company row's address columns, as the address input reads them; null when the row gives none. */
+function addressOf(values: Map<string, string>) {
+  const parts = Object.fromEntries(ADDRESS_FIELDS.flatMap((field) => (values.has(field) ? [[field.slice('address.'.length), values.get(field)!]] : [])));
+  return Object.keys(parts).length > 0 ? parts : null;
+}
+
 /** "Maria Ortega" and "Ortega, Maria" -> Maria / Ortega; "Ana de la Cruz" -> Ana / de la Cruz (first word, then the rest). */
 export function splitFullName(fullName: string): { firstName: string; lastName: string } | null {
   const comma = fullName.indexOf(',');
@@ -85,7 +93,7 @@ export function readRow(row: number, values: Map<string, string>, mapping: Colum
   /** A schema's issues, each on the column its field came from (`fields` maps schema paths to import fields). */
   const report = (issues: z.core.$ZodIssue[], fields: Record<string, string>) => {
     for (const issue of issues) {
-      const path = String(issue.path[0] ?? '');
+      const path = issue.path[0] === 'addresses' ? `address.${String(issue.path[2] ?? 'street')}` : String(issue.path[0] ?? '');
       const field = fields[path] ?? path;
       fail(field, `${field}: ${issue.message}`);
     }
@@ -128,7 +136,8 @@ export function readRow(row: number, values: Map<string, string>, mapping: Colum
       return null;
     }
     const ownerId = prefix === '' ? text('ownerId', MAX_ID) : null;
-    const parsed = createCompanyInput.safeParse({ name, website, taxId, industry, ownerId });
+    const address = prefix === '' ? addressOf(values) : null;
+    const parsed = createCompanyInput.safeParse({ name, website, taxId, industry, ownerId, ...(address && { addresses: [{ ...address, primary: true }] }) });
     if (!parsed.success) {
       report(parsed.error.issues, { name: `${prefix}name`, website: `${prefix}website`, taxId: `${prefix}taxId`, industry: `${prefix}industry`, ownerId: 'ownerId' });
       return null;
