@@ -780,7 +780,10 @@ const deadLetter = accessLines.find((l) => l[0] === 'dead-letter-topic')?.[1];
 check(deadLetter && deadLetter === topicNames.deadLetter, `the dead-letter topic is packages/events' (${deadLetter})`);
 const declaredTopics = accessLines.find((l) => l[0] === 'topics')?.slice(1) ?? [];
 check(sameSet([...declaredTopics].sort(), Object.values(topicNames).sort()), `every topic of packages/events is created up front (${declaredTopics.join(' ')})`);
-const principals = new Map(accessLines.filter((l) => !['dead-letter-topic', 'topics'].includes(l[0])).map(([service, owns, consumes, groups]) => [service, { owns, consumes, groups }]));
+const declaredCompacted = accessLines.find((l) => l[0] === 'compacted')?.slice(1) ?? [];
+const compactedNames = [...(topicsSource.match(/compactedTopics: readonly Topic\[\] = \[([^\]]*)\]/)?.[1] ?? '').matchAll(/topics\.(\w+)/g)].map((m) => topicNames[m[1]]);
+check(sameSet([...declaredCompacted].sort(), [...compactedNames].sort()), `the compacted topics are packages/events' (${declaredCompacted.join(' ')})`);
+const principals = new Map(accessLines.filter((l) => !['dead-letter-topic', 'topics', 'compacted'].includes(l[0])).map(([service, owns, consumes, groups]) => [service, { owns, consumes, groups }]));
 // Each event's topic, from its definition in packages/events (export const X = defineEvent({ ... topic: topics.y ...).
 const eventTopics = Object.fromEntries(
   readdirSync(abs('packages/events/src'))

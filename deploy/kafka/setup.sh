@@ -25,7 +25,11 @@ acl() { # acl <principal> <operation> <resource flag> <name> [prefixed]
 
 dead_letter=$(awk '$1 == "dead-letter-topic" { print $2 }' "$HERE/access.conf")
 for name in $(awk '$1 == "topics" { $1 = ""; print }' "$HERE/access.conf"); do topic "$name"; done
-grep -Ev '^\s*(#|$|dead-letter-topic|topics)' "$HERE/access.conf" | while read -r service owns consumes groups; do
+# Compacted also when the topic was created before (altering the policy is idempotent).
+for name in $(awk '$1 == "compacted" { $1 = ""; print }' "$HERE/access.conf"); do
+  "$KAFKA_BIN/kafka-configs.sh" "${admin[@]}" --alter --entity-type topics --entity-name "$name" --add-config cleanup.policy=compact >/dev/null
+done
+grep -Ev '^\s*(#|$|dead-letter-topic|topics|compacted)' "$HERE/access.conf" | while read -r service owns consumes groups; do
   principal=crm-$service
   password_var=KAFKA_PASSWORD_${service^^}
   if [[ -n ${!password_var:-} ]]; then

@@ -32,6 +32,17 @@ export const topics = {
 export type Topic = (typeof topics)[keyof typeof topics];
 export const allTopics: Topic[] = Object.values(topics);
 
+/**
+ * Topics kept by key (`cleanup.policy=compact`): each event on them carries the whole state of its
+ * record, so the last one per key is all a consumer starting from the beginning needs, however
+ * old. Their keys are `<tenant id>:<aggregate id>` (a role name or a user id repeats across tenants).
+ */
+export const compactedTopics: readonly Topic[] = [topics.directory];
+
+/** The Kafka message key of an event on `topic`: its aggregate id, tenant-qualified on compacted topics. */
+export const messageKey = (topic: string, event: { tenantId: string; aggregateId: string }) =>
+  (compactedTopics as readonly string[]).includes(topic) ? `${event.tenantId}:${event.aggregateId}` : event.aggregateId;
+
 /** The service that alone may publish on a topic (`crm.<service>.<aggregate>`, the ERP's `erp.<what>`); undefined for others. */
 export function topicOwner(topic: string): string | undefined {
   if (/^erp\.[a-z0-9-]+$/.test(topic)) return 'erp';

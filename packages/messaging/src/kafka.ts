@@ -1,4 +1,5 @@
 import { LOCAL_KAFKA_SASL } from '@crm/auth';
+import { compactedTopics } from '@crm/events';
 import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 
@@ -48,8 +49,8 @@ export function createKafka({ brokers, clientId, logger, ssl, sasl }: KafkaSetti
   });
 }
 
-/** Creates missing topics up front: auto-creation on KRaft races with the first produce. */
-export async function ensureTopics(kafka: Kafka, topics: readonly string[], partitions = 3, replicationFactor = 1): Promise<void> {
+/** Creates missing topics up front (auto-creation on KRaft races with the first produce), the compacted ones compacted. */
+export async function ensureTopics(kafka: Kafka, topics: readonly string[], partitions = 3, replicationFactor = 1, compacted: readonly string[] = compactedTopics): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
@@ -58,7 +59,12 @@ export async function ensureTopics(kafka: Kafka, topics: readonly string[], part
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: partitions,
+          replicationFactor,
+          ...(compacted.includes(topic) && { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }),
+        })),
       });
     }
   } finally {

@@ -1,4 +1,4 @@
-import { findDefinition, type Envelope } from '@crm/events';
+import { findDefinition, messageKey, type Envelope } from '@crm/events';
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 
 export interface EventPublisher {
@@ -15,7 +15,7 @@ export function topicOf(event: Envelope): string {
 
 export function toMessage(event: Envelope): Message {
   return {
-    key: event.aggregateId,
+    key: messageKey(topicOf(event), event),
     value: JSON.stringify(event),
     headers: {
       'event-type': event.type,
