@@ -469,3 +469,22 @@ describe('leads: the assignee is the owner', () => {
     expectForbidden(await asDesk(CREATE_LEAD, { c: uniqueId('campaign') }));
   });
 });
+
+describe('timelines', () => {
+  it("show a deal's lines only to who may read the deal", async () => {
+    const admin = as('admin');
+    const companyId = dataOf(await admin(`mutation ($o: ID) { createCompany(input: { name: "Timeline ${uniqueId('c')}", ownerId: $o }) { id } }`, { o: who.m1.userId })).createCompany.id;
+    const CREATE_DEAL = `mutation ($input: CreateDealInput!) { createDeal(input: $input) { id } }`;
+    const dealOf = (owner: Owner) => ({ title: `Timeline deal ${owner}`, companyId, pipelineId: pipeline.id, amount: 7000, currency: 'EUR', ownerId: who[owner].userId });
+    const own = await waitFor(async () => (await admin(CREATE_DEAL, { input: dealOf('m1') })).data?.createDeal?.id, { what: 'deals to know the company' });
+    const southern = dataOf(await admin(CREATE_DEAL, { input: dealOf('m3') })).createDeal.id;
+    const TIMELINE = `query ($id: ID!) { company(id: $id) { timeline(first: 50) { edges { node { kind ... on DealEntry { deal { id } } } } } } }`;
+    const dealsOn = async (user: Who) =>
+      [...new Set<string>(dataOf(await as(user)(TIMELINE, { id: companyId })).company.timeline.edges.flatMap((edge: any) => (edge.node.deal ? [edge.node.deal.id] : [])))].sort();
+    await waitFor(async () => ((await dealsOn('admin')).length === 2 ? true : undefined), { what: 'both deals on the timeline' });
+    expect(await dealsOn('admin')).toEqual([own, southern].sort());
+    // m1 reads their own and their team's deals, the head of North the team's: neither reads m3's (South).
+    expect(await dealsOn('m1')).toEqual([own]);
+    expect(await dealsOn('head')).toEqual([own]);
+  });
+});

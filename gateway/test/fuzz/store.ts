@@ -31,7 +31,8 @@ export const mutationWrites: Record<string, { service: string; collection: strin
   moveDealToStage: { service: 'deals', collection: 'deals' },
   updatePipeline: { service: 'deals', collection: 'pipelines' },
   createPipelineFromTemplate: { service: 'deals', collection: 'pipelines' },
-  updateDeal: { service: 'deals', collection: 'deals' },
+  // A new owner moves the deal's concession requests (their row scope), also on a repeated call.
+  updateDeal: { service: 'deals', collection: 'deals', effects: ['deals.concession_requests'] },
   reopenDeal: { service: 'deals', collection: 'deals' },
   completeKeyStep: { service: 'deals', collection: 'deals' },
   recordStageResult: { service: 'deals', collection: 'deals' },

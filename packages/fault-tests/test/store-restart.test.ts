@@ -50,7 +50,12 @@ describe('a store restart under load', () => {
     // Each service answers ready again by itself (the store is all its readiness needs).
     await Promise.all(
       stackServices.map((service) =>
-        waitFor(async () => (await fetch(readyUrl(service)).catch(() => undefined))?.ok, { timeoutMs: 60_000, intervalMs: 250, what: `${service} to be ready again` }).then(
+        // Each probe has its own timeout: one request left hanging must not outlast the wait.
+        waitFor(async () => (await fetch(readyUrl(service), { signal: AbortSignal.timeout(2_000) }).catch(() => undefined))?.ok, {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+          what: `${service} to be ready again`,
+        }).then(
           () => (readyAfter[service] = Date.now() - backAt),
         ),
       ),

@@ -21,7 +21,8 @@ const valueBearingErrorFields = new Set(['keyValue', 'errorResponse', 'writeErro
 
 const textPatterns: [RegExp, string][] = [
   [/Bearer\s+\S+/gi, 'Bearer [redacted]'],
-  [/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[redacted jwt]'], // a compact JWS
+  // A compact JWS: its header is base64url JSON, so it starts `eyJ` (a consumer group or host name with two dots is not one).
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{8,}/g, '[redacted jwt]'],
   [/[^\s"'<>(),;:@/]+@[^\s"'<>(),;:@/]+\.[A-Za-z]{2,}/g, '[redacted email]'],
   [/\+\d[\d\s().-]{6,}\d/g, '[redacted phone]'],
   [/dup key: \{.*?\}/g, 'dup key: { [redacted] }'], // MongoDB E11000 names the duplicate values

@@ -45,6 +45,8 @@ describe('logs carry no email, phone or token', () => {
   it('leaves ordinary text alone', () => {
     const text = 'connect ECONNREFUSED 127.0.0.1:27017 at node_modules/@apollo/server/dist/index.js:12:3 on 2026-11-30T22:48:01.818Z';
     expect(scrubText(text)).toBe(text);
+    for (const name of ['activities.reminders.test-a7b9c61ecd', 'crm-contacts.internal.example.svc']) expect(scrubText(`group ${name} joined`)).toBe(`group ${name} joined`);
+    expect(scrubText(`token ${jwt} refused`)).toBe('token [redacted jwt] refused');
     expect(scrubText(`mail ${email}, call ${phone} or +34 612 345 678, Bearer ${jwt}`)).toBe('mail [redacted email], call [redacted phone] or [redacted phone], Bearer [redacted]');
   });
 });

@@ -109,10 +109,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return launch(name, `services/${service}`, port, { MONGODB_DB: database, KAFKA_GROUP_SUFFIX: groupSuffix, KAFKA_CONSUMER_START: 'latest' }, database);
   };
 
-  const answersOk = async (url: string) => (await fetch(url).catch(() => undefined))?.ok === true;
+  // Each probe with its own timeout: a request left hanging must not outlast the wait around it.
+  const probe = (url: string) => fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+  const answersOk = async (url: string) => (await probe(url))?.ok === true;
   // A subgraph's readiness is its store only; tests also need its consumers joined (the broker `ok` on /health).
   const brokerOk = async (url: string) =>
-    ((await (await fetch(url).catch(() => undefined))?.json().catch(() => undefined)) as { broker?: string } | undefined)?.broker === 'ok';
+    ((await (await probe(url))?.json().catch(() => undefined)) as { broker?: string } | undefined)?.broker === 'ok';
   const isReady = async (url: string) =>
     url.endsWith('/ready') ? (await answersOk(url)) && (await brokerOk(url.replace(/\/ready$/, '/health'))) : answersOk(url);
   /** Waits until every one of `list` answers ready; one that dies meanwhile fails the wait at once. */

@@ -178,6 +178,26 @@ describe('concession requests', () => {
     expect(await queued(asHead)).toEqual([]);
   });
 
+  it("requests made while the deal changes owner follow the deal's owner, whichever write comes first", async () => {
+    const { head, deal } = await setUp({ percent: 100, missing: [] });
+    const admin = testIdentity(head.tenantId, ['admin']);
+    const asAdmin = (query: string, variables?: object) => subgraphRequest(service.url, admin, query, variables);
+    const UPDATE = `mutation ($id: ID!, $input: UpdateDealInput!) { updateDeal(id: $id, input: $input) { ownerId } }`;
+    let ownerId = '';
+    for (let round = 0; round < 4; round++) {
+      ownerId = testIdentity(head.tenantId, ['manager']).userId;
+      const answers = await Promise.all([
+        ...Array.from({ length: 3 }, () => asAdmin(REQUEST, { dealId: deal.id, input: discount })),
+        asAdmin(UPDATE, { id: deal.id, input: { ownerId } }),
+        ...Array.from({ length: 3 }, () => asAdmin(REQUEST, { dealId: deal.id, input: discount })),
+      ]);
+      expect(answers.flatMap((answer) => errorCodes(answer))).toEqual([]);
+    }
+    const requests = await ConcessionModel.find({ tenantId: head.tenantId, dealId: deal.id }).lean();
+    expect(requests).toHaveLength(24);
+    expect(new Set(requests.map((request) => request.dealOwnerId))).toEqual(new Set([ownerId]));
+  });
+
   it('lists a deal\'s requests and the approvers\' queue by status, newest first, page by page', async () => {
     const { deal, asHead, asManager } = await setUp({ percent: 100, missing: [] });
     const ids: string[] = [];

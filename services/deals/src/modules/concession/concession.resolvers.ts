@@ -6,6 +6,7 @@ import { Types } from 'mongoose';
 import type { DealsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
 import { resolveMerged } from '../company/known-companies';
+import { DealModel, type DealDoc } from '../deal/deal.model';
 import { concessionDecided, concessionRequested } from './concession.events';
 import { approvalBlockers, blockersMessage, missingOf } from './concession.gate';
 import { concessionInput, decisionInput } from './concession.input';
@@ -64,7 +65,13 @@ export const concessionResolvers: Resolvers = {
         decisionRationale: null,
         decidedAt: null,
       };
-      return insertWithEvents(ConcessionModel, request, (created) => concessionRequested(created, ctx));
+      const created = await insertWithEvents(ConcessionModel, request, (created) => concessionRequested(created, ctx));
+      // An owner change that ran meanwhile moved the deal's requests before this one existed: follow it
+      // (it writes the deal, then moves the requests; this writes the request, then reads the deal).
+      const now = await DealModel.findOne({ _id: deal._id, tenantId: ctx.tenantId }, { ownerId: 1 }).lean<Pick<DealDoc, 'ownerId'>>();
+      if (!now || now.ownerId === created.dealOwnerId) return created;
+      await ConcessionModel.updateOne({ _id: created._id, tenantId: ctx.tenantId, dealOwnerId: created.dealOwnerId }, { $set: { dealOwnerId: now.ownerId } });
+      return { ...created, dealOwnerId: now.ownerId };
     },
 
     decideConcession: async (_parent, { id, approve, rationale }, ctx) => {
