@@ -51,7 +51,12 @@ describe('a store restart under load', () => {
     await Promise.all(
       stackServices.map((service) =>
         // Each probe has its own timeout: one request left hanging must not outlast the wait.
-        waitFor(async () => (await fetch(readyUrl(service), { signal: AbortSignal.timeout(2_000) }).catch(() => undefined))?.ok, {
+        waitFor(async () => {
+          // Not ready says why when the wait gives up: the last answer, or the request's error.
+          const answer = await fetch(readyUrl(service), { signal: AbortSignal.timeout(2_000) });
+          if (!answer.ok) throw new Error(`the last answer was ${answer.status} ${await answer.text()}`);
+          return true;
+        }, {
           timeoutMs: 60_000,
           intervalMs: 250,
           what: `${service} to be ready again`,
