@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from './define';
+import { fieldChanges } from './field-change';
 import { topics } from './topics';
 
 const iso = z.iso.datetime({ offset: true });
@@ -85,6 +86,45 @@ export const ActivityCreated = defineEvent({
     userIds: ['user-bob'],
     campaignId: null,
     teamId: 'team-north',
+  },
+});
+
+/**
+ * A planned activity was changed (`updateActivity`): rescheduled, given to someone else, renamed,
+ * relinked. Carries the activity's facts after the change and the fields that changed.
+ */
+export const ActivityUpdated = defineEvent({
+  type: 'ActivityUpdated',
+  version: 1,
+  source: 'activities',
+  topic: topics.activity,
+  aggregateType: 'Activity',
+  data: z.object({
+    ...activityFacts,
+    endAt: iso.nullish(),
+    changes: fieldChanges(50),
+    /** The user who changed it. */
+    updatedBy: z.string().min(1),
+  }),
+  example: {
+    activityId: '665f1f208b3e4a0012a4b601',
+    kind: 'MEETING',
+    subject: 'Walk the warehouse with the facility manager',
+    dueAt: null,
+    assigneeId: 'user-bob',
+    dealId: '665f1e108b3e4a0012a4b5f0',
+    companyId: '665f1c2e8b3e4a0012a4b5c6',
+    contactIds: ['665f1c4a8b3e4a0012a4b5c9'],
+    place: 'ON_SITE',
+    startAt: '2026-12-04T09:00:00.000Z',
+    endAt: '2026-12-04T11:30:00.000Z',
+    campaignId: null,
+    teamId: 'team-north',
+    changes: [
+      { field: 'assigneeId', from: 'user-anna', to: 'user-bob' },
+      { field: 'startAt', from: '2026-12-03T09:00:00.000Z', to: '2026-12-04T09:00:00.000Z' },
+    ],
+    updatedBy: 'user-anna',
   },
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from './define';
+import { fieldChanges } from './field-change';
 import { topics } from './topics';
 
 export const CompanyCreated = defineEvent({
@@ -37,9 +38,7 @@ export const ContactCreated = defineEvent({
   example: { contactId: '665f1c4a8b3e4a0012a4b5c9', companyId: '665f1c2e8b3e4a0012a4b5c6', firstName: 'Jonas', lastName: 'Weber', email: 'j.weber@nordwind-logistik.de', phone: '+4940123456780', position: 'Head of purchasing' },
 });
 
-/** One changed field of a record: the field's API name and its value before and after (JSON). */
-const fieldChange = z.object({ field: z.string().min(1).max(200), from: z.unknown(), to: z.unknown() });
-const changes = z.array(fieldChange).min(1).max(200);
+const changes = fieldChanges(200);
 const ids = z.array(z.string().min(1)).min(1).max(50);
 /** Why the record changed when it was not a plain edit (absent for one): recorded with the field changes. */
 const reason = z.enum(['MERGE', 'SEGMENT_ASSIGNMENT', 'IMPORT', 'ANALYTICS']).nullish();

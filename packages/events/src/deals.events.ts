@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from './define';
+import { fieldChanges } from './field-change';
 import { topics } from './topics';
 
 export const stageKinds = ['OPEN', 'WON', 'LOST', 'POST_SALE'] as const;
@@ -289,7 +290,6 @@ export const DealReopened = defineEvent({
 });
 
 /** One changed field of a deal: its API name and its value before and after (JSON). */
-const fieldChange = z.object({ field: z.string().min(1).max(200), from: z.unknown(), to: z.unknown() });
 
 /** Fields of a deal changed by updateDeal (stage and status changes have their own events). */
 export const DealUpdated = defineEvent({
@@ -298,7 +298,7 @@ export const DealUpdated = defineEvent({
   source: 'deals',
   topic: topics.deal,
   aggregateType: 'Deal',
-  data: z.object({ ...dealFields, changes: z.array(fieldChange).min(1).max(50), updatedBy: id }),
+  data: z.object({ ...dealFields, changes: fieldChanges(50), updatedBy: id }),
   example: {
     ...exampleDeal,
     changes: [

@@ -131,6 +131,39 @@ describe('activities', () => {
     }
   });
 
+  it('publishes ActivityUpdated with the fields that changed, and nothing for an update that changes nothing', async () => {
+    const reader = await readTopics([topics.activity]);
+    try {
+      const { createActivity } = dataOf(await call(CREATE, { input: { kind: 'CALL', subject: 'Call about the renewal', dueAt: '2030-04-01T09:00:00Z' } }));
+      const UPDATE = `mutation ($id: ID!, $input: UpdateActivityInput!) { updateActivity(id: $id, input: $input) { id subject assigneeId } }`;
+      const colleague = testIdentity(carol.tenantId, ['manager']).userId;
+      const admin = testIdentity(carol.tenantId, ['admin']);
+      // The same values again: a write without an event.
+      dataOf(await call(UPDATE, { id: createActivity.id, input: { subject: 'Call about the renewal' } }));
+      dataOf(await call(UPDATE, { id: createActivity.id, input: { dueAt: '2030-04-02T09:00:00Z', assigneeId: colleague } }, admin));
+      const message = await reader.waitFor((m) => m.key === createActivity.id && m.event?.type === 'ActivityUpdated');
+      expect(parseEvent(JSON.parse(message.value!))).toMatchObject({
+        type: 'ActivityUpdated',
+        actorId: admin.userId,
+        data: {
+          activityId: createActivity.id,
+          kind: 'CALL',
+          subject: 'Call about the renewal',
+          assigneeId: colleague,
+          dueAt: '2030-04-02T09:00:00.000Z',
+          changes: [
+            { field: 'dueAt', from: '2030-04-01T09:00:00.000Z', to: '2030-04-02T09:00:00.000Z' },
+            { field: 'assigneeId', from: carol.userId, to: colleague },
+          ],
+          updatedBy: admin.userId,
+        },
+      });
+      expect(reader.messages.filter((m) => m.key === createActivity.id && m.event?.type === 'ActivityUpdated')).toHaveLength(1);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('completes a planned activity once, publishing ActivityCompleted, and refuses what it cannot complete', async () => {
     const reader = await readTopics([topics.activity]);
     try {

@@ -1,4 +1,4 @@
-import { ActivityCompleted, ActivityCreated, createEvent, DealCreated, DealLost, DealReopened, DealStageChanged, DealUpdated, DealWon, type Envelope } from '@crm/events';
+import { ActivityCompleted, ActivityCreated, ActivityUpdated, createEvent, DealCreated, DealLost, DealReopened, DealStageChanged, DealUpdated, DealWon, type Envelope } from '@crm/events';
 import { createTestProducer } from '@crm/messaging/testing';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
 import type { Identity } from '@crm/auth';
@@ -272,7 +272,7 @@ describe('Company.timeline and Contact.timeline', () => {
 });
 
 describe('timeline rights', () => {
-  it("shows only the lines of deals and activities the reader may read, follows a deal's new owner, and withholds denied amounts and field values", async () => {
+  it("shows only the lines of deals and activities the reader may read, follows a new owner or assignee, and withholds denied amounts and field values", async () => {
     const admin = testIdentity(undefined, ['admin']);
     const auditor = testIdentity(admin.tenantId, ['auditor']);
     const other = testIdentity(admin.tenantId, ['manager']);
@@ -326,10 +326,17 @@ describe('timeline rights', () => {
         dealId: theirs, title: 'Office cleaning 2027', pipelineId: newId(), ownerId: auditor.userId, changes: [{ field: 'ownerId', from: other.userId, to: auditor.userId }], updatedBy: admin.userId,
       }),
     );
+    // And so is the other manager's activity, while still planned.
+    await producer.send(
+      createEvent(ActivityUpdated, { tenantId: admin.tenantId, aggregateId: theirActivity, actorId: admin.userId, occurredAt: later(5) }, {
+        activityId: theirActivity, kind: 'CALL', subject: 'Introductory call', assigneeId: auditor.userId, dueAt: null, dealId: null, companyId,
+        changes: [{ field: 'assigneeId', from: other.userId, to: auditor.userId }], updatedBy: admin.userId,
+      }),
+    );
     const after = await waitFor(async () => {
-      const timeline = dataOf(await call(auditor, `query ($id: ID!) { company(id: $id) { timeline { edges { node { kind ... on DealEntry { deal { id } } } } } } }`, { id: companyId })).company.timeline;
-      return timeline.edges.length === 4 ? timeline : undefined;
-    }, { what: 'the reassigned deal\'s line', timeoutMs: EVENT_WAIT_MS });
-    expect(after.edges.map((edge: any) => edge.node.deal?.id ?? edge.node.kind)).toEqual([theirs, mine, 'FIELD_CHANGED', 'CREATED']);
+      const timeline = dataOf(await call(auditor, `query ($id: ID!) { company(id: $id) { timeline { edges { node { kind ... on DealEntry { deal { id } } ... on ActivityEntry { activity { id } } } } } } }`, { id: companyId })).company.timeline;
+      return timeline.edges.length === 5 ? timeline : undefined;
+    }, { what: 'the reassigned deal\'s and activity\'s lines', timeoutMs: EVENT_WAIT_MS });
+    expect(after.edges.map((edge: any) => edge.node.deal?.id ?? edge.node.activity?.id ?? edge.node.kind)).toEqual([theirActivity, theirs, mine, 'FIELD_CHANGED', 'CREATED']);
   });
 });

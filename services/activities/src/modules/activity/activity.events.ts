@@ -1,4 +1,4 @@
-import { ActivityCancelled, ActivityCompleted, ActivityCreated, createEvent, eventMeta, type EventCause } from '@crm/events';
+import { ActivityCancelled, ActivityCompleted, ActivityCreated, ActivityUpdated, createEvent, eventMeta, type EventCause } from '@crm/events';
 import type { ActivityDoc } from './activity.model';
 
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
@@ -55,4 +55,36 @@ export const activityCancelled = (activity: ActivityDoc, cause: EventCause & { u
     dealId: activity.dealId ?? null,
     companyId: activity.companyId ?? null,
     campaignId: activity.campaignId ?? null,
+  });
+
+/** A field's value as an event carries it: JSON (dates as ISO text, ids as text). */
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
+
+/** The fields among `fields` whose value differs between `before` and `after`, with both values. */
+export function activityChanges(before: ActivityDoc, after: ActivityDoc, fields: string[]) {
+  return fields.flatMap((field) => {
+    const from = asJson(before[field as keyof ActivityDoc]);
+    const to = asJson(after[field as keyof ActivityDoc]);
+    return JSON.stringify(from) === JSON.stringify(to) ? [] : [{ field, from, to }];
+  });
+}
+
+/** `activity` as it is after the change; `changes` from activityChanges (at least one). */
+export const activityUpdated = (activity: ActivityDoc, changes: { field: string; from: unknown; to: unknown }[], cause: EventCause & { userId: string }) =>
+  createEvent(ActivityUpdated, eventMeta(cause, activity._id.toString()), {
+    activityId: activity._id.toString(),
+    kind: activity.kind,
+    subject: activity.subject,
+    assigneeId: activity.assigneeId,
+    dueAt: iso(activity.dueAt),
+    dealId: activity.dealId ?? null,
+    companyId: activity.companyId ?? null,
+    contactIds: activity.contactIds ?? [],
+    place: activity.place ?? null,
+    startAt: iso(activity.startAt),
+    endAt: iso(activity.endAt),
+    campaignId: activity.campaignId ?? null,
+    teamId: activity.teamId ?? null,
+    changes,
+    updatedBy: cause.userId,
   });

@@ -4,7 +4,7 @@ import { conflict, listSize, notFound, parseInput, requireId, requireUserId } fr
 import type { Resolvers } from '../../generated/graphql';
 import type { ActivitiesContext } from '../../context';
 import { syncReminders } from '../reminder/reminder.claims';
-import { activityCancelled, activityCompleted, activityCreated } from './activity.events';
+import { activityCancelled, activityChanges, activityCompleted, activityCreated, activityUpdated } from './activity.events';
 import { cancelActivityArgs, completeActivityArgs, createActivityInput, updateActivityInput } from './activity.input';
 import { activityFilter, activityPage } from './activity.list';
 import { ActivityModel, type ActivityDoc } from './activity.model';
@@ -69,12 +69,14 @@ export const activityResolvers: Resolvers = {
       checkShape(next);
       authorizeChange(await ctx.access(), 'activity', owned(activity), owned(next));
       const set = { ...changes, ...calendarFields(next) };
+      const changed = activityChanges(activity, next, Object.keys(changes));
       // Conditional on the version read: a concurrent edit is refused, not silently overwritten.
-      const updated = await ActivityModel.findOneAndUpdate(
+      const updated = await updateWithEvents(
+        ActivityModel,
         { _id: activity._id, tenantId: ctx.tenantId, status: 'PLANNED', revision: activity.revision ?? null },
         { $set: set, $inc: { revision: 1 } },
-        { returnDocument: 'after' },
-      ).lean<ActivityDoc>();
+        ...(changed.length > 0 ? [activityUpdated(next, changed, ctx)] : []),
+      );
       if (!updated) return changedMeanwhile(activity, ctx);
       await syncReminders(updated);
       return updated;

@@ -2,6 +2,7 @@ import {
   ActivityCancelled,
   ActivityCompleted,
   ActivityCreated,
+  ActivityUpdated,
   CompaniesMerged,
   CompanyCreated,
   ContactCreated,
@@ -76,6 +77,9 @@ export const timelineConsumer: ConsumerSpec = {
     on(ActivityCompleted, async (data, event) => {
       await writeActivityLines(event, data, activityCompletedContent(data));
       await rescopeLines(event.tenantId, 'activity', data.activityId, data.assigneeId);
+    }),
+    on(ActivityUpdated, async (data, event) => {
+      if (data.changes.some(({ field }) => field === 'assigneeId')) await rescopeLines(event.tenantId, 'activity', data.activityId, data.assigneeId);
     }),
     on(ActivityCancelled, (data, event) => rescopeLines(event.tenantId, 'activity', data.activityId, data.assigneeId)),
     on(LeadConverted, (data, event) =>
