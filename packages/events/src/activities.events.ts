@@ -57,6 +57,23 @@ const activityFacts = {
   teamId: z.string().nullish(),
 };
 
+/** The activity the examples speak of. */
+const exampleMeeting = {
+  activityId: '665f1f208b3e4a0012a4b601',
+  kind: 'MEETING',
+  subject: 'Walk the warehouse with the facility manager',
+  dueAt: null,
+  assigneeId: 'user-anna',
+  dealId: '665f1e108b3e4a0012a4b5f0',
+  companyId: '665f1c2e8b3e4a0012a4b5c6',
+  contactIds: ['665f1c4a8b3e4a0012a4b5c9'],
+  place: 'ON_SITE' as const,
+  startAt: '2026-12-03T09:00:00.000Z',
+  endAt: '2026-12-03T11:30:00.000Z',
+  campaignId: null,
+  teamId: 'team-north',
+};
+
 export const ActivityCreated = defineEvent({
   type: 'ActivityCreated',
   version: 1,
@@ -70,23 +87,7 @@ export const ActivityCreated = defineEvent({
     /** Participant users besides the assignee. */
     userIds: z.array(z.string().min(1)).max(20).optional(),
   }),
-  example: {
-    activityId: '665f1f208b3e4a0012a4b601',
-    kind: 'MEETING',
-    subject: 'Walk the warehouse with the facility manager',
-    status: 'PLANNED',
-    dueAt: null,
-    assigneeId: 'user-anna',
-    dealId: '665f1e108b3e4a0012a4b5f0',
-    companyId: '665f1c2e8b3e4a0012a4b5c6',
-    contactIds: ['665f1c4a8b3e4a0012a4b5c9'],
-    place: 'ON_SITE',
-    startAt: '2026-12-03T09:00:00.000Z',
-    endAt: '2026-12-03T11:30:00.000Z',
-    userIds: ['user-bob'],
-    campaignId: null,
-    teamId: 'team-north',
-  },
+  example: { ...exampleMeeting, status: 'PLANNED', userIds: ['user-bob'] },
 });
 
 /**
@@ -107,19 +108,10 @@ export const ActivityUpdated = defineEvent({
     updatedBy: z.string().min(1),
   }),
   example: {
-    activityId: '665f1f208b3e4a0012a4b601',
-    kind: 'MEETING',
-    subject: 'Walk the warehouse with the facility manager',
-    dueAt: null,
+    ...exampleMeeting,
     assigneeId: 'user-bob',
-    dealId: '665f1e108b3e4a0012a4b5f0',
-    companyId: '665f1c2e8b3e4a0012a4b5c6',
-    contactIds: ['665f1c4a8b3e4a0012a4b5c9'],
-    place: 'ON_SITE',
     startAt: '2026-12-04T09:00:00.000Z',
     endAt: '2026-12-04T11:30:00.000Z',
-    campaignId: null,
-    teamId: 'team-north',
     changes: [
       { field: 'assigneeId', from: 'user-anna', to: 'user-bob' },
       { field: 'startAt', from: '2026-12-03T09:00:00.000Z', to: '2026-12-04T09:00:00.000Z' },

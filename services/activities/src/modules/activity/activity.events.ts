@@ -3,46 +3,36 @@ import type { ActivityDoc } from './activity.model';
 
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
 
+/** What the activity events say of the activity itself (its kind, subject, assignee, links and timing). */
+const factsOf = (activity: ActivityDoc) => ({
+  activityId: activity._id.toString(),
+  kind: activity.kind,
+  subject: activity.subject,
+  assigneeId: activity.assigneeId,
+  dueAt: iso(activity.dueAt),
+  dealId: activity.dealId ?? null,
+  companyId: activity.companyId ?? null,
+  contactIds: activity.contactIds ?? [],
+  place: activity.place ?? null,
+  startAt: iso(activity.startAt),
+  endAt: iso(activity.endAt),
+  campaignId: activity.campaignId ?? null,
+  teamId: activity.teamId ?? null,
+});
+
 /** Shared by the mutation (meta from the request) and the consumers (meta from the causing event). */
 export const activityCreated = (activity: ActivityDoc, cause: EventCause) =>
-  createEvent(ActivityCreated, eventMeta(cause, activity._id.toString()), {
-    activityId: activity._id.toString(),
-    kind: activity.kind,
-    subject: activity.subject,
-    status: activity.status,
-    dueAt: iso(activity.dueAt),
-    assigneeId: activity.assigneeId,
-    dealId: activity.dealId ?? null,
-    companyId: activity.companyId ?? null,
-    contactIds: activity.contactIds ?? [],
-    place: activity.place ?? null,
-    startAt: iso(activity.startAt),
-    endAt: iso(activity.endAt),
-    userIds: activity.userIds ?? [],
-    campaignId: activity.campaignId ?? null,
-    teamId: activity.teamId ?? null,
-  });
+  createEvent(ActivityCreated, eventMeta(cause, activity._id.toString()), { ...factsOf(activity), status: activity.status, userIds: activity.userIds ?? [] });
 
 /** `activity` as it is once done; `completedBy`: the request's user. */
 export const activityCompleted = (activity: ActivityDoc, cause: EventCause & { userId: string }) =>
   createEvent(ActivityCompleted, eventMeta(cause, activity._id.toString()), {
-    activityId: activity._id.toString(),
-    kind: activity.kind,
-    subject: activity.subject,
-    assigneeId: activity.assigneeId,
+    ...factsOf(activity),
     completedBy: cause.userId,
-    dealId: activity.dealId ?? null,
-    companyId: activity.companyId ?? null,
     outcome: activity.outcome ?? null,
     durationMinutes: activity.durationMinutes ?? null,
     completedAt: (activity.completedAt ?? new Date()).toISOString(),
-    place: activity.place ?? null,
-    dueAt: iso(activity.dueAt),
-    startAt: iso(activity.startAt),
-    campaignId: activity.campaignId ?? null,
     response: activity.response ?? null,
-    teamId: activity.teamId ?? null,
-    contactIds: activity.contactIds ?? [],
   });
 
 export const activityCancelled = (activity: ActivityDoc, cause: EventCause & { userId: string }) =>
@@ -71,20 +61,4 @@ export function activityChanges(before: ActivityDoc, after: ActivityDoc, fields:
 
 /** `activity` as it is after the change; `changes` from activityChanges (at least one). */
 export const activityUpdated = (activity: ActivityDoc, changes: { field: string; from: unknown; to: unknown }[], cause: EventCause & { userId: string }) =>
-  createEvent(ActivityUpdated, eventMeta(cause, activity._id.toString()), {
-    activityId: activity._id.toString(),
-    kind: activity.kind,
-    subject: activity.subject,
-    assigneeId: activity.assigneeId,
-    dueAt: iso(activity.dueAt),
-    dealId: activity.dealId ?? null,
-    companyId: activity.companyId ?? null,
-    contactIds: activity.contactIds ?? [],
-    place: activity.place ?? null,
-    startAt: iso(activity.startAt),
-    endAt: iso(activity.endAt),
-    campaignId: activity.campaignId ?? null,
-    teamId: activity.teamId ?? null,
-    changes,
-    updatedBy: cause.userId,
-  });
+  createEvent(ActivityUpdated, eventMeta(cause, activity._id.toString()), { ...factsOf(activity), changes, updatedBy: cause.userId });
