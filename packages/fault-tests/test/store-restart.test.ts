@@ -5,7 +5,9 @@ import { startAgain, stopPart } from '../src/private-infra';
 import { countBy, ReadModels } from '../src/read-models';
 import { mutationStream, Writes } from '../src/workload';
 
-const STORE_DOWN_MS = 5000;
+// Longer than the gateway's subgraph timeout (10 s): a mutation the store cannot serve still
+// answers SERVICE_UNAVAILABLE, since a service waits for its store only STORE_WAIT_MS (4 s).
+const STORE_DOWN_MS = 12_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let stack: Stack;

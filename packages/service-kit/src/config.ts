@@ -52,6 +52,11 @@ export function serviceEnvSchema(defaults: { port: number; database: string }, e
     INTERNAL_SECRET: secretSetting('INTERNAL_SECRET', LOCAL_INTERNAL_SECRET, env),
     /** maxTimeMS of every store query and aggregate. */
     STORE_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+    /**
+     * How long an operation waits for an unreachable store before it fails (SERVICE_UNAVAILABLE,
+     * retryable): below the gateway's SUBGRAPH_TIMEOUT_MS, so the client gets that answer, not a timeout.
+     */
+    STORE_WAIT_MS: z.coerce.number().int().positive().default(4_000),
     /** A failing event handler runs this many times, with backoff up to the delay, before its event is parked. */
     CONSUMER_RETRY_ATTEMPTS: z.coerce.number().int().positive().default(8),
     CONSUMER_RETRY_MAX_DELAY_MS: z.coerce.number().int().positive().default(10_000),

@@ -6,10 +6,28 @@ import type { Logger } from 'pino';
  * findOne, count, findOneAndUpdate and aggregate carries `maxTimeMS: queryTimeoutMs` (mongoose's
  * global option): the store gives up on a query that runs longer (STORE_TIMEOUT to the client).
  */
-export async function connectMongo(url: string, dbName: string, logger: Logger, { queryTimeoutMs = 5_000 }: { queryTimeoutMs?: number } = {}): Promise<typeof mongoose> {
+export async function connectMongo(
+  url: string,
+  dbName: string,
+  logger: Logger,
+  { queryTimeoutMs = 5_000, storeWaitMs = 4_000, connectWithinMs = 30_000 }: { queryTimeoutMs?: number; storeWaitMs?: number; connectWithinMs?: number } = {},
+): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
   mongoose.set('maxTimeMS', queryTimeoutMs);
-  await mongoose.connect(url, { dbName, serverSelectionTimeoutMS: 10_000, autoIndex: false });
+  // While the store is unreachable an operation waits this long (for a server, or in mongoose's
+  // buffer while disconnected), then fails as unavailable.
+  mongoose.set('bufferTimeoutMS', storeWaitMs);
+  // At start the store may come up a little later than the service: keep trying for a while.
+  const deadline = Date.now() + connectWithinMs;
+  for (;;) {
+    try {
+      await mongoose.connect(url, { dbName, serverSelectionTimeoutMS: storeWaitMs, autoIndex: false });
+      break;
+    } catch (error) {
+      if (Date.now() + storeWaitMs > deadline) throw error;
+      logger.warn({ err: error }, 'the store is not reachable yet; trying again');
+    }
+  }
   await Promise.all(Object.values(mongoose.models).map((model) => model.createIndexes()));
   logger.info({ dbName }, 'connected to MongoDB');
   return mongoose;

@@ -79,7 +79,7 @@ export interface ServiceHealth {
  */
 export async function startService<TContext extends BaseContext>(spec: ServiceSpec<TContext>): Promise<RunningService> {
   const { config, logger } = spec;
-  await connectMongo(config.MONGODB_URL, config.MONGODB_DB, logger, { queryTimeoutMs: config.STORE_QUERY_TIMEOUT_MS });
+  await connectMongo(config.MONGODB_URL, config.MONGODB_DB, logger, { queryTimeoutMs: config.STORE_QUERY_TIMEOUT_MS, storeWaitMs: config.STORE_WAIT_MS });
   // Before any write: documents marked the former way (an outboxAt date) join the relay's mark.
   await migrateOutboxMarks(spec.outboxModels ?? []);
 
