@@ -1,10 +1,11 @@
+import { isStoreConnectionError } from '@crm/messaging';
 import type { BaseContext } from '@crm/service-kit';
 import type { Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { sendError } from './json-error';
 
 /** The HTTP status of each error code a route answers with; any other error is a 500. */
-const STATUS_OF = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, PAYLOAD_TOO_LARGE: 413 } as const;
+const STATUS_OF = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, PAYLOAD_TOO_LARGE: 413, SERVICE_UNAVAILABLE: 503, STORE_TIMEOUT: 504 } as const;
 export type RouteErrorCode = keyof typeof STATUS_OF;
 
 /** An error a route throws to answer with its code's status (the same codes as the GraphQL errors). */
@@ -26,6 +27,9 @@ export function signedInRoute(
     } catch (error) {
       const code = error instanceof GraphQLError ? (error.extensions.code as RouteErrorCode) : undefined;
       if (code && code in STATUS_OF) return sendError(res, STATUS_OF[code], code, (error as Error).message);
+      // The store's troubles are answered as GraphQL answers them: the sender may retry.
+      if (isStoreConnectionError(error)) return sendError(res, 503, 'SERVICE_UNAVAILABLE', 'The store is unavailable; try again shortly');
+      if ((error as { codeName?: unknown }).codeName === 'MaxTimeMSExpired') return sendError(res, 504, 'STORE_TIMEOUT', 'The store did not answer in time');
       // The caller went away mid-body: nobody is left to answer.
       if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET') return;
       ctx?.logger.error({ err: error, path: req.path }, 'route failed');
