@@ -16,7 +16,7 @@ export async function loadRoleOverrides(tenantId: string, roles?: readonly strin
   );
 }
 
-/** The caller's access from the read models: two index-served reads (teams of the user, overrides of their roles). */
+/** The caller's access from the read models: three index-served reads (teams the user is in, teams they lead, overrides of their roles). */
 export async function loadAccess(identity: Identity): Promise<Access> {
   const { tenantId, userId, roles } = identity;
   const [memberOf, leads, overrides] = await Promise.all([

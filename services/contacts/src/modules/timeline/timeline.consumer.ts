@@ -1,5 +1,4 @@
 import {
-  ActivityCancelled,
   ActivityCompleted,
   ActivityCreated,
   ActivityUpdated,
@@ -74,14 +73,10 @@ export const timelineConsumer: ConsumerSpec = {
       if (data.changes.some(({ field }) => field === 'ownerId')) await rescopeLines(event.tenantId, 'deal', data.dealId, data.ownerId);
     }),
     on(ActivityCreated, (data, event) => writeActivityLines(event, data, activityCreatedContent(data))),
-    on(ActivityCompleted, async (data, event) => {
-      await writeActivityLines(event, data, activityCompletedContent(data));
-      await rescopeLines(event.tenantId, 'activity', data.activityId, data.assigneeId);
-    }),
+    on(ActivityCompleted, (data, event) => writeActivityLines(event, data, activityCompletedContent(data))),
     on(ActivityUpdated, async (data, event) => {
       if (data.changes.some(({ field }) => field === 'assigneeId')) await rescopeLines(event.tenantId, 'activity', data.activityId, data.assigneeId);
     }),
-    on(ActivityCancelled, (data, event) => rescopeLines(event.tenantId, 'activity', data.activityId, data.assigneeId)),
     on(LeadConverted, (data, event) =>
       writeLines(event, leadConvertedContent(data), [
         { entity: 'Company', id: data.companyId },
