@@ -21,10 +21,21 @@ export function isDuplicateKey(error: unknown): boolean {
 const UNAVAILABLE = new Set(['MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoServerSelectionError', 'MongoNotConnectedError', 'PoolClearedError', 'MongoPoolClearedError']);
 
 /**
+ * Socket errors the driver (mongodb 7) can let through unwrapped, for instance a write to a
+ * connection the restarting store has just closed (EPIPE, "This socket has been ended by the
+ * other party"). A resolver opens no socket of its own, so one of these is the store's.
+ */
+const SOCKET_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+/**
  * The error itself says the store could not be reached (the driver's network and selection
- * errors, or mongoose's buffering timeout while disconnected).
+ * errors, a closed socket, or mongoose's buffering timeout while disconnected).
  */
 export function isStoreConnectionError(error: unknown): boolean {
-  const { name, message } = (error ?? {}) as Partial<Error>;
-  return UNAVAILABLE.has(name ?? '') || (name === 'MongooseError' && /buffering timed out/.test(message ?? ''));
+  const { name, message, code } = (error ?? {}) as Partial<Error> & { code?: unknown };
+  return (
+    UNAVAILABLE.has(name ?? '') ||
+    (typeof code === 'string' && SOCKET_CODES.has(code)) ||
+    (name === 'MongooseError' && /buffering timed out/.test(message ?? ''))
+  );
 }

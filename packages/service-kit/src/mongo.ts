@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import type { Logger } from 'pino';
+import { guardDriverSocketWrites } from './driver-socket-guard';
 
 /**
  * Connects and builds every registered model's indexes (each begins with tenantId). Every find,
@@ -12,6 +13,7 @@ export async function connectMongo(
   logger: Logger,
   { queryTimeoutMs = 5_000, storeWaitMs = 4_000, connectWithinMs = 30_000 }: { queryTimeoutMs?: number; storeWaitMs?: number; connectWithinMs?: number } = {},
 ): Promise<typeof mongoose> {
+  if (!guardDriverSocketWrites()) logger.warn('the MongoDB driver changed shape: its socket write guard is not installed');
   mongoose.set('strictQuery', true);
   mongoose.set('maxTimeMS', queryTimeoutMs);
   // While the store is unreachable an operation waits this long (for a server, or in mongoose's
@@ -28,6 +30,9 @@ export async function connectMongo(
       logger.warn({ err: error }, 'the store is not reachable yet; trying again');
     }
   }
+  // The store's comings and goings, once each (operations meanwhile fail as unavailable).
+  mongoose.connection.on('disconnected', () => logger.warn('lost the store; operations wait for it at most STORE_WAIT_MS'));
+  mongoose.connection.on('reconnected', () => logger.info('the store answers again'));
   await Promise.all(Object.values(mongoose.models).map((model) => model.createIndexes()));
   logger.info({ dbName }, 'connected to MongoDB');
   return mongoose;
