@@ -36,6 +36,13 @@ export interface ConsumerOptions {
    * `latest` (tests, which must not replay every earlier run's events).
    */
   startFrom?: 'earliest' | 'latest';
+  /**
+   * How many message keys (aggregates) are handled at once, per partition, partitions being
+   * consumed concurrently too. The events of one key stay in order, as Kafka guarantees them;
+   * two keys are ordered only when they happen to share a partition, so handlers that are right
+   * with several instances of the service are right here. Default 1: one message at a time.
+   */
+  parallelKeys?: number;
 }
 
 export interface ConsumerRunner {
@@ -57,6 +64,18 @@ class Parked {
 export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
   const { kafka, groupId, logger, catalogue = defaultCatalogue, deadLetterTopic = crmTopics.deadLetter } = options;
   const { attempts = 8, initialDelayMs = 200, maxDelayMs = 10_000 } = options.retry ?? {};
+  const parallelKeys = Math.max(1, Math.floor(options.parallelKeys ?? 1));
+  // Handlers in flight across all the partitions consumed at once: never more than parallelKeys.
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async () => {
+    while (inFlight >= parallelKeys) await new Promise<void>((resolve) => waiting.push(resolve));
+    inFlight += 1;
+  };
+  const release = () => {
+    inFlight -= 1;
+    waiting.shift()?.();
+  };
   const log = logger.child({ consumer: groupId });
   const byType = new Map<string, Subscription<any>>();
   for (const subscription of options.handlers) {
@@ -206,23 +225,52 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
   }
 
   /**
-   * A fetched batch: one processed-events lookup for all its messages, the handlers one after
-   * another in order, then one insert of the new records. Offsets are resolved as messages
-   * are handled or parked (effects are idempotent: a crash before the records are written only
-   * means they run again), and the records are written before the batch returns and kafkajs commits.
+   * A fetched batch: one processed-events lookup for all its messages, the handlers (in order per
+   * key, up to `parallelKeys` keys at once), then one insert of the new records. Offsets are
+   * resolved up to the last message before which every message is handled or parked (effects are
+   * idempotent: a crash before the records are written only means they run again), and the
+   * records are written before the batch returns and kafkajs commits.
    */
   async function handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const done = await processedAmong(batch.messages);
     const records: ProcessedEvent[] = [];
-    try {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
-        const processed = await handle(message, payload, done);
-        if (processed) records.push(processed);
-        resolveOffset(message.offset);
-        await heartbeat();
+    const finished = new Set<number>(); // indexes of handled or parked messages
+    let resolved = 0; // messages before this index are resolved
+    let failure: unknown;
+    // One lane per key (one lane for all when keys are not handled in parallel: the batch's order).
+    const lanes = new Map<string, number[]>();
+    batch.messages.forEach((message, index) => {
+      const key = parallelKeys > 1 ? (message.key?.toString('utf8') ?? '') : '';
+      const lane = lanes.get(key);
+      if (lane) lane.push(index);
+      else lanes.set(key, [index]);
+    });
+    const queue = [...lanes.values()];
+    const runLane = async (): Promise<void> => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) {
+        for (const index of lane) {
+          if (failure !== undefined || !isRunning() || isStale()) return;
+          await slot();
+          const processed = await handle(batch.messages[index]!, payload, done).finally(release);
+          if (processed) records.push(processed);
+          finished.add(index);
+          while (finished.has(resolved)) resolved += 1;
+          if (resolved > 0) resolveOffset(batch.messages[resolved - 1]!.offset);
+          await heartbeat();
+        }
       }
+    };
+    try {
+      const workers = Math.min(parallelKeys, lanes.size);
+      await Promise.all(
+        Array.from({ length: workers }, () =>
+          runLane().catch((error: unknown) => {
+            failure ??= error;
+          }),
+        ),
+      );
+      if (failure !== undefined) throw failure;
     } finally {
       await record(records);
     }
@@ -258,7 +306,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-    await consumer.run({ eachBatchAutoResolve: false, eachBatch: handleBatch });
+    await consumer.run({ eachBatchAutoResolve: false, eachBatch: handleBatch, partitionsConsumedConcurrently: parallelKeys });
     await joinedNow;
   }
 

@@ -26,6 +26,8 @@ import { createSubgraphApp, type SubgraphAppOptions } from './subgraph-app';
 export interface ConsumerSpec {
   groupId: string;
   handlers: readonly Subscription<any>[];
+  /** Keys (aggregates) handled at once: see ConsumerOptions.parallelKeys. Default 1. */
+  parallelKeys?: number;
 }
 
 export interface ServiceSpec<TContext extends BaseContext> {
@@ -112,6 +114,7 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
       logger,
       groupId: consumer.groupId + config.KAFKA_GROUP_SUFFIX,
       handlers: consumer.handlers,
+      parallelKeys: consumer.parallelKeys,
       startFrom: config.KAFKA_CONSUMER_START,
       retry: { attempts: config.CONSUMER_RETRY_ATTEMPTS, maxDelayMs: config.CONSUMER_RETRY_MAX_DELAY_MS },
     }),

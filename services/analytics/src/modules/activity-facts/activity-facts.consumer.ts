@@ -36,6 +36,8 @@ function applyActivityEvent(event: Envelope, activityId: string, change: Change)
 
 export const activityFactsConsumer: ConsumerSpec = {
   groupId: 'analytics.activity-facts',
+  // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
+  parallelKeys: 8,
   handlers: [
     on(ActivityCreated, (data, event) =>
       applyActivityEvent(event, data.activityId, {

@@ -9,6 +9,8 @@ const infoOf = (event: { id: string; tenantId: string; occurredAt: string }) => 
 /** Deal facts (and the funnel-by-dimension, results and forecast counters they move) and company facts. */
 export const factsConsumer: ConsumerSpec = {
   groupId: 'analytics.facts',
+  // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
+  parallelKeys: 8,
   handlers: [
     on(DealCreated, (data, event) => projectDealEvent({ type: 'DealCreated', data }, infoOf(event))),
     on(DealStageChanged, (data, event) => projectDealEvent({ type: 'DealStageChanged', data }, infoOf(event))),

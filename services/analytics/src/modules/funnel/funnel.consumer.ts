@@ -9,6 +9,8 @@ const funnelStages = ({ stages }: EventData<typeof PipelineCreated>) =>
 
 export const funnelConsumer: ConsumerSpec = {
   groupId: 'analytics.funnel',
+  // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
+  parallelKeys: 8,
   handlers: [
     // v1 events are upcast to v2 by the catalogue: their stages are all OPEN.
     on(PipelineCreated, async (data, event) => {

@@ -14,6 +14,8 @@ export const paymentContributions = (payment: PaymentFactState): Contribution[] 
 
 export const paymentFactsConsumer: ConsumerSpec = {
   groupId: 'analytics.payment-facts',
+  // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
+  parallelKeys: 8,
   handlers: [
     // The ERP may send a payment again (corrected): the fact takes the latest, its counters follow.
     on(ErpPaymentReceived, async ({ paymentId, companyId, paidAt, amount, currency }, event) => {

@@ -57,6 +57,8 @@ function updatedFields(changes: { field: string; to: unknown }[]): Partial<Sales
 
 export const salesFactsConsumer: ConsumerSpec = {
   groupId: 'analytics.sales-facts',
+  // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
+  parallelKeys: 8,
   handlers: [
     on(DealCreated, (data, event) =>
       applyDealEvent(event, data.dealId, {
