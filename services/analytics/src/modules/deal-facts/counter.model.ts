@@ -23,7 +23,8 @@ export const NONE = '(none)';
 /**
  * Counters moved only by changes of deal facts (deal-fact.projection.ts). `c` holds numbers
  * by path (`n.p3`, `m.p3.EUR`, `won`, `amt.USD`...). `applied` holds the tokens of moves
- * applied here whose fact is not confirmed yet (a handful at most).
+ * applied here whose fact is not confirmed yet, or confirmed since this document last moved
+ * (removed with its next move): one per deal at most.
  */
 export interface CounterDoc extends CounterKey {
   _id: string;

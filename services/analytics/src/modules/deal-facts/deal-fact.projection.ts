@@ -16,7 +16,8 @@ import { StageSpanModel } from './stage-span.model';
  * 2. Each counters document the move touches ($inc of the difference) is updated only where
  *    the move's token (`<deal>#<rev>`) is not in `applied`, setting it in the same update.
  *    The spans are upserted by their deterministic ids.
- * 3. The fact confirms (`counted` = the new contributions, `pending` = null); the tokens go.
+ * 3. The fact confirms (`counted` = the new contributions, `pending` = null); its tokens go
+ *    with the next move of each counters document (below).
  *
  * A crash after 1 leaves `pending`: the next event of the deal (or its redelivery) finishes it
  * first. A crash after 2 leaves tokens: re-applying matches nothing. The cost per event is a few
@@ -101,16 +102,36 @@ async function finish(fact: DealFactDoc): Promise<void> {
   const moves = movesBetween(fact.tenantId, loadContributions(fact.counted ?? []), loadContributions(to));
   await Promise.all([...moves.map((move) => applyMove(fact.tenantId, move, token)), writeSpans(fact, spans)]);
   await DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev }, { $set: { counted: to, pending: null } });
-  await Promise.all(moves.map((move) => CounterModel.updateOne({ _id: move.id, tenantId: fact.tenantId }, { $unset: { [`applied.${token}`]: '' } })));
+  // The fact is confirmed: its tokens may go, with the next move of each counter (one write less each).
+  const immediate = moves.filter((move) => !forgetLater(move.id, token));
+  await Promise.all(immediate.map((move) => CounterModel.updateOne({ _id: move.id, tenantId: fact.tenantId }, { $unset: { [`applied.${token}`]: '' } })));
+}
+
+/**
+ * Tokens of confirmed moves, per counters document, that this process's next move of that
+ * document removes ($unset beside its $inc). One a restart leaves behind is harmless: token ids
+ * never repeat. Past `MAX_WAITING_COUNTERS` documents a token is removed at once, as it was before.
+ */
+const confirmedTokens = new Map<string, string[]>();
+const MAX_WAITING_COUNTERS = 20_000;
+function forgetLater(counterId: string, token: string): boolean {
+  const waiting = confirmedTokens.get(counterId);
+  if (waiting) waiting.push(token);
+  else if (confirmedTokens.size < MAX_WAITING_COUNTERS) confirmedTokens.set(counterId, [token]);
+  else return false;
+  return true;
 }
 
 /** Applies one document's share of a move once: the token tells a repeat from a first time. */
 async function applyMove(tenantId: string, move: CounterMove, token: string): Promise<void> {
   const filter = { _id: move.id, tenantId, [`applied.${token}`]: { $exists: false } };
+  const confirmed = confirmedTokens.get(move.id) ?? [];
+  confirmedTokens.delete(move.id);
   const update = {
     $inc: Object.fromEntries(Object.entries(move.inc).map(([path, amount]) => [`c.${path}`, amount])),
     $set: { [`applied.${token}`]: true },
     $setOnInsert: { ...move.key },
+    ...(confirmed.length > 0 && { $unset: Object.fromEntries(confirmed.map((old) => [`applied.${old}`, ''])) }),
   };
   try {
     await CounterModel.updateOne(filter, update, { upsert: true });
