@@ -30,8 +30,12 @@ export async function connectMongo(
       logger.warn({ err: error }, 'the store is not reachable yet; trying again');
     }
   }
-  // The store's comings and goings, once each (operations meanwhile fail as unavailable).
-  mongoose.connection.on('disconnected', () => logger.warn('lost the store; operations wait for it at most STORE_WAIT_MS'));
+  // The store's comings and goings, once each (operations meanwhile fail as unavailable); our
+  // own close at shutdown passes through 'disconnecting' first and is not a loss.
+  let closing = false;
+  mongoose.connection.on('disconnecting', () => (closing = true));
+  mongoose.connection.on('connected', () => (closing = false));
+  mongoose.connection.on('disconnected', () => closing || logger.warn('lost the store; operations wait for it at most STORE_WAIT_MS'));
   mongoose.connection.on('reconnected', () => logger.info('the store answers again'));
   await Promise.all(Object.values(mongoose.models).map((model) => model.createIndexes()));
   logger.info({ dbName }, 'connected to MongoDB');
