@@ -1,6 +1,7 @@
 import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { CompanyFactModel } from '../company-facts/company-fact.model';
-import { fieldKey, loadContributions, movesBetween, storeContributions, type CounterMove } from './contributions';
+import { fieldKey, loadContributions, movesBetween, storeContributions } from './contributions';
+import { applyMove, forgetLater } from './counter-writes';
 import { CounterModel } from './counter.model';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
 import { reduceDealEvent, type DealEvent, type EventInfo, type FactState, type Lookups, type Reduced } from './deal-fact.reduce';
@@ -105,42 +106,6 @@ async function finish(fact: DealFactDoc): Promise<void> {
   // The fact is confirmed: its tokens may go, with the next move of each counter (one write less each).
   const immediate = moves.filter((move) => !forgetLater(move.id, token));
   await Promise.all(immediate.map((move) => CounterModel.updateOne({ _id: move.id, tenantId: fact.tenantId }, { $unset: { [`applied.${token}`]: '' } })));
-}
-
-/**
- * Tokens of confirmed moves, per counters document, that this process's next move of that
- * document removes ($unset beside its $inc). One a restart leaves behind is harmless: token ids
- * never repeat. Past `MAX_WAITING_COUNTERS` documents a token is removed at once, as it was before.
- */
-const confirmedTokens = new Map<string, string[]>();
-const MAX_WAITING_COUNTERS = 20_000;
-function forgetLater(counterId: string, token: string): boolean {
-  const waiting = confirmedTokens.get(counterId);
-  if (waiting) waiting.push(token);
-  else if (confirmedTokens.size < MAX_WAITING_COUNTERS) confirmedTokens.set(counterId, [token]);
-  else return false;
-  return true;
-}
-
-/** Applies one document's share of a move once: the token tells a repeat from a first time. */
-async function applyMove(tenantId: string, move: CounterMove, token: string): Promise<void> {
-  const filter = { _id: move.id, tenantId, [`applied.${token}`]: { $exists: false } };
-  const confirmed = confirmedTokens.get(move.id) ?? [];
-  confirmedTokens.delete(move.id);
-  const update = {
-    $inc: Object.fromEntries(Object.entries(move.inc).map(([path, amount]) => [`c.${path}`, amount])),
-    $set: { [`applied.${token}`]: true },
-    $setOnInsert: { ...move.key },
-    ...(confirmed.length > 0 && { $unset: Object.fromEntries(confirmed.map((old) => [`applied.${old}`, ''])) }),
-  };
-  try {
-    await CounterModel.updateOne(filter, update, { upsert: true });
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-    // Applied before (the filter excluded the document, the upsert tried to insert it), or two
-    // first moves raced to insert it: once more as a plain update, which matches only the latter.
-    await CounterModel.updateOne(filter, update);
-  }
 }
 
 async function writeSpans(fact: DealFactDoc, spans: SpanWrite[]): Promise<void> {

@@ -1,0 +1,63 @@
+import { serviceUnderTest, testIdentity } from '@crm/testing';
+import { counterId, CounterModel, type CounterKey } from '../src/modules/deal-facts/counter.model';
+import { applyMove } from '../src/modules/deal-facts/counter-writes';
+import { startAnalytics } from '../src/service';
+
+// Group commit of deal-fact counter moves against the real store: exact, once per token, fewer writes.
+serviceUnderTest('analytics', startAnalytics, {
+  allowedScans: [{ collection: 'deal_progress', keys: 'counted', why: "the funnel's one-time migration at start (settleUnsettledFacts)" }],
+});
+
+const key = (pipelineId: string): CounterKey => ({ kind: 'funnel', pipelineId, dim: '*', value: '*', month: '*' });
+const moveOf = (tenantId: string, pipelineId: string, inc: Record<string, number>) => ({ id: counterId(tenantId, key(pipelineId)), key: key(pipelineId), inc });
+const counter = async (tenantId: string, pipelineId: string) => CounterModel.findOne({ _id: counterId(tenantId, key(pipelineId)), tenantId }).lean();
+
+describe('counter moves written together', () => {
+  it('applies every one of many concurrent moves of one document exactly once, in fewer writes', async () => {
+    const { tenantId } = testIdentity();
+    const writes = jest.spyOn(CounterModel, 'updateOne');
+    try {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => applyMove(tenantId, moveOf(tenantId, 'p1', { 'n.p0': 1, 'm.p0.EUR': i }), `deal-${i}#1`)));
+      const doc = await counter(tenantId, 'p1');
+      expect(doc?.c).toEqual({ n: { p0: 40 }, m: { p0: { EUR: (39 * 40) / 2 } } });
+      expect(Object.keys(doc?.applied ?? {}).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `deal-${i}#1`).sort());
+      // The first move writes alone; the 39 that queued behind it go in groups.
+      expect(writes.mock.calls.length).toBeLessThan(40);
+    } finally {
+      writes.mockRestore();
+    }
+  });
+
+  it('skips a move applied before (a redelivery) and applies the rest of its group', async () => {
+    const { tenantId } = testIdentity();
+    await applyMove(tenantId, moveOf(tenantId, 'p2', { 'n.p1': 1 }), 'deal-a#1');
+    // deal-a's move again (redelivered after a crash), with new moves of other deals: together in flight.
+    await Promise.all([
+      applyMove(tenantId, moveOf(tenantId, 'p2', { 'n.p1': 5 }), 'deal-b#1'),
+      applyMove(tenantId, moveOf(tenantId, 'p2', { 'n.p1': 1 }), 'deal-a#1'),
+      applyMove(tenantId, moveOf(tenantId, 'p2', { 'n.p1': 7 }), 'deal-c#1'),
+      applyMove(tenantId, moveOf(tenantId, 'p2', { 'n.p1': 1 }), 'deal-a#1'),
+    ]);
+    const doc = await counter(tenantId, 'p2');
+    expect(doc?.c).toEqual({ n: { p1: 13 } });
+    expect(Object.keys(doc?.applied ?? {}).sort()).toEqual(['deal-a#1', 'deal-b#1', 'deal-c#1']);
+  });
+
+  it('writes a move that reaches a group twice (the same event twice) once', async () => {
+    const { tenantId } = testIdentity();
+    await Promise.all([
+      applyMove(tenantId, moveOf(tenantId, 'p4', { 'n.p0': 1 }), 'deal-x#1'),
+      applyMove(tenantId, moveOf(tenantId, 'p4', { 'n.p0': 2 }), 'deal-y#1'),
+      applyMove(tenantId, moveOf(tenantId, 'p4', { 'n.p0': 2 }), 'deal-y#1'),
+      applyMove(tenantId, moveOf(tenantId, 'p4', { 'n.p0': 4 }), 'deal-z#1'),
+    ]);
+    expect((await counter(tenantId, 'p4'))?.c).toEqual({ n: { p0: 7 } });
+  });
+
+  it('keeps tenants apart: the same pipeline id of two tenants is two documents', async () => {
+    const [one, two] = [testIdentity().tenantId, testIdentity().tenantId];
+    await Promise.all([applyMove(one, moveOf(one, 'p3', { 'n.p0': 2 }), 'd#1'), applyMove(two, moveOf(two, 'p3', { 'n.p0': 3 }), 'd#1')]);
+    expect((await counter(one, 'p3'))?.c).toEqual({ n: { p0: 2 } });
+    expect((await counter(two, 'p3'))?.c).toEqual({ n: { p0: 3 } });
+  });
+});
