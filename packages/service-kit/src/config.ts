@@ -60,6 +60,9 @@ export function serviceEnvSchema(defaults: { port: number; database: string }, e
     /** A failing event handler runs this many times, with backoff up to the delay, before its event is parked. */
     CONSUMER_RETRY_ATTEMPTS: z.coerce.number().int().positive().default(8),
     CONSUMER_RETRY_MAX_DELAY_MS: z.coerce.number().int().positive().default(10_000),
+    // Keys a consumer that allows it handles at once (its spec's parallelKeys is the most). 1: one
+    // message at a time, which keeps a store shared with interactive requests for them.
+    CONSUMER_PARALLEL_KEYS: z.coerce.number().int().min(1).max(64).default(1),
     /** Retention of consumers' processed-event records and of parked outbox events (see docs/architecture.md). */
     PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().default(14),
     PARKED_EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().default(30),

@@ -26,7 +26,10 @@ import { createSubgraphApp, type SubgraphAppOptions } from './subgraph-app';
 export interface ConsumerSpec {
   groupId: string;
   handlers: readonly Subscription<any>[];
-  /** Keys (aggregates) handled at once: see ConsumerOptions.parallelKeys. Default 1. */
+  /**
+   * The most keys (aggregates) this consumer's handlers may take at once (ConsumerOptions.parallelKeys):
+   * what they are safe with. The deployment's CONSUMER_PARALLEL_KEYS (default 1) caps it.
+   */
   parallelKeys?: number;
 }
 
@@ -114,7 +117,7 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
       logger,
       groupId: consumer.groupId + config.KAFKA_GROUP_SUFFIX,
       handlers: consumer.handlers,
-      parallelKeys: consumer.parallelKeys,
+      parallelKeys: Math.min(consumer.parallelKeys ?? 1, config.CONSUMER_PARALLEL_KEYS),
       startFrom: config.KAFKA_CONSUMER_START,
       retry: { attempts: config.CONSUMER_RETRY_ATTEMPTS, maxDelayMs: config.CONSUMER_RETRY_MAX_DELAY_MS },
     }),

@@ -59,6 +59,12 @@ describe('service config', () => {
     expect(() => parseConfig(schema(local), { ...local, PORT: 'http', MONGODB_URL: 'postgres://x' })).toThrow(/PORT[\s\S]*MONGODB_URL/);
   });
 
+  it('handles one message at a time unless the deployment allows more keys at once', () => {
+    expect(parseConfig(schema(local), local).CONSUMER_PARALLEL_KEYS).toBe(1);
+    expect(parseConfig(schema(local), { ...local, CONSUMER_PARALLEL_KEYS: '8' }).CONSUMER_PARALLEL_KEYS).toBe(8);
+    expect(() => parseConfig(schema(local), { ...local, CONSUMER_PARALLEL_KEYS: '0' })).toThrow(/CONSUMER_PARALLEL_KEYS/);
+  });
+
   it('outside a local run demands a real INTERNAL_SECRET, whatever NODE_ENV is', () => {
     for (const NODE_ENV of [undefined, 'development', 'test', 'production']) {
       const env = { NODE_ENV };
