@@ -37,8 +37,8 @@ export interface ConsumerOptions {
    */
   startFrom?: 'earliest' | 'latest';
   /**
-   * How many message keys (aggregates) are handled at once, per partition, partitions being
-   * consumed concurrently too. The events of one key stay in order, as Kafka guarantees them;
+   * How many message keys (aggregates) are handled at once, in all the partitions it consumes
+   * (concurrently). The events of one key stay in order, as Kafka guarantees them;
    * two keys are ordered only when they happen to share a partition, so handlers that are right
    * with several instances of the service are right here. Default 1: one message at a time.
    */

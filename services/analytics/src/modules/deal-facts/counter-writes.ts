@@ -51,15 +51,22 @@ async function writeFrom(id: string, group: Waiting[]): Promise<void> {
   }
 }
 
+/** One update for moves of one document: every token absent in its filter, set in the same write. */
+function updateFor(moves: Waiting[]) {
+  const { tenantId, move } = moves[0]!;
+  const inc: Record<string, number> = {};
+  for (const entry of moves) for (const [path, amount] of Object.entries(entry.move.inc)) inc[`c.${path}`] = (inc[`c.${path}`] ?? 0) + amount;
+  return {
+    filter: { _id: move.id, tenantId, ...Object.fromEntries(moves.map((entry) => [`applied.${entry.token}`, { $exists: false }])) },
+    update: { $inc: inc, $set: Object.fromEntries(moves.map((entry) => [`applied.${entry.token}`, true])), $setOnInsert: { ...move.key }, ...unsetConfirmed(move.id) },
+  };
+}
+
 async function writeGroup(group: Waiting[]): Promise<void> {
   // One token is one move: a repeat of it in the group (the same event twice) is written once.
   const moves = [...new Map(group.map((entry) => [entry.token, entry] as const)).values()];
   if (moves.length === 1) return writeOne(moves[0]!);
-  const { tenantId, move } = moves[0]!;
-  const inc: Record<string, number> = {};
-  for (const entry of moves) for (const [path, amount] of Object.entries(entry.move.inc)) inc[`c.${path}`] = (inc[`c.${path}`] ?? 0) + amount;
-  const filter = { _id: move.id, tenantId, ...Object.fromEntries(moves.map((entry) => [`applied.${entry.token}`, { $exists: false }])) };
-  const update = { $inc: inc, $set: Object.fromEntries(moves.map((entry) => [`applied.${entry.token}`, true])), $setOnInsert: { ...move.key }, ...unsetConfirmed(move.id) };
+  const { filter, update } = updateFor(moves);
   try {
     await CounterModel.updateOne(filter, update, { upsert: true });
   } catch (error) {
@@ -69,14 +76,8 @@ async function writeGroup(group: Waiting[]): Promise<void> {
   }
 }
 
-async function writeOne({ tenantId, move, token }: Waiting): Promise<void> {
-  const filter = { _id: move.id, tenantId, [`applied.${token}`]: { $exists: false } };
-  const update = {
-    $inc: Object.fromEntries(Object.entries(move.inc).map(([path, amount]) => [`c.${path}`, amount])),
-    $set: { [`applied.${token}`]: true },
-    $setOnInsert: { ...move.key },
-    ...unsetConfirmed(move.id),
-  };
+async function writeOne(entry: Waiting): Promise<void> {
+  const { filter, update } = updateFor([entry]);
   try {
     await CounterModel.updateOne(filter, update, { upsert: true });
   } catch (error) {
@@ -96,12 +97,18 @@ const confirmedTokens = new Map<string, string[]>();
 const MAX_WAITING_COUNTERS = 20_000;
 
 /** Remembers a confirmed move's token for the document's next write; false: remove it now. */
-export function forgetLater(counterId: string, token: string): boolean {
+function forgetLater(counterId: string, token: string): boolean {
   const tokens = confirmedTokens.get(counterId);
   if (tokens) tokens.push(token);
   else if (confirmedTokens.size < MAX_WAITING_COUNTERS) confirmedTokens.set(counterId, [token]);
   else return false;
   return true;
+}
+
+/** A confirmed fact's token on the documents its move touched: removed with their next write, or now. */
+export async function forgetToken(tenantId: string, moves: readonly CounterMove[], token: string): Promise<void> {
+  const now = moves.filter((move) => !forgetLater(move.id, token));
+  await Promise.all(now.map((move) => CounterModel.updateOne({ _id: move.id, tenantId }, { $unset: { [`applied.${token}`]: '' } })));
 }
 
 function unsetConfirmed(counterId: string): { $unset?: Record<string, ''> } {

@@ -1,8 +1,7 @@
 import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { CompanyFactModel } from '../company-facts/company-fact.model';
 import { fieldKey, loadContributions, movesBetween, storeContributions } from './contributions';
-import { applyMove, forgetLater } from './counter-writes';
-import { CounterModel } from './counter.model';
+import { applyMove, forgetToken } from './counter-writes';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
 import { reduceDealEvent, type DealEvent, type EventInfo, type FactState, type Lookups, type Reduced } from './deal-fact.reduce';
 import { contributionsOf } from './fact-contributions';
@@ -104,8 +103,7 @@ async function finish(fact: DealFactDoc): Promise<void> {
   await Promise.all([...moves.map((move) => applyMove(fact.tenantId, move, token)), writeSpans(fact, spans)]);
   await DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev }, { $set: { counted: to, pending: null } });
   // The fact is confirmed: its tokens may go, with the next move of each counter (one write less each).
-  const immediate = moves.filter((move) => !forgetLater(move.id, token));
-  await Promise.all(immediate.map((move) => CounterModel.updateOne({ _id: move.id, tenantId: fact.tenantId }, { $unset: { [`applied.${token}`]: '' } })));
+  await forgetToken(fact.tenantId, moves, token);
 }
 
 async function writeSpans(fact: DealFactDoc, spans: SpanWrite[]): Promise<void> {
