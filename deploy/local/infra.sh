@@ -116,7 +116,7 @@ rotate_log() { # keep each log under ~10 MB across many starts
 install_ferretdb() {
   # Rebuild when main.go/go.mod/go.sum or a patch change, not only when the version does.
   local src_sum
-  src_sum=$(cat "$HERE/ferretdb/main.go" "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" "$HERE"/ferretdb/patches/*.patch | sha256sum | cut -c1-16)
+  src_sum=$(cat "$HERE/ferretdb/main.go" "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" "$HERE"/ferretdb/patches/*.patch "$HERE"/ferretdb/patches/modernc-libc/*.patch | sha256sum | cut -c1-16)
   if [[ -x $FERRETDB_BIN && "$(cat "$FERRETDB_BIN.src" 2>/dev/null)" == "$src_sum" ]]; then
     say "FerretDB $FERRETDB_VERSION (patched): cached ($FERRETDB_BIN)"
     return
@@ -135,18 +135,33 @@ install_ferretdb() {
   say "FerretDB built in $((SECONDS - t0)) s -> $FERRETDB_BIN"
 }
 
-# Copies the FerretDB module from Go's module cache, applies deploy/local/ferretdb/patches/*.patch,
-# and prints the path of a go.mod (ours plus a `replace` onto the patched copy) for `go build -modfile`.
-ferretdb_patched_modfile() {
-  local mod work=$CACHE/src/ferretdb-$FERRETDB_VERSION patchfile
-  mod=$(cd "$HERE/ferretdb" && go mod download -json github.com/FerretDB/FerretDB | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  [[ -d $mod ]] || { echo "[infra] go mod download gave no module directory" >&2; return 1; }
-  rm -rf "$work" && mkdir -p "$work" && cp -r "$mod" "$work/FerretDB" && chmod -R u+w "$work/FerretDB"
-  for patchfile in "$HERE"/ferretdb/patches/*.patch; do
-    (cd "$work/FerretDB" && git apply -p1 "$patchfile") >&2 || return 1
+# Copies a module from Go's module cache into $CACHE/src and applies patches to it (git apply -p1).
+patched_module() { # <module path> <copy dir> <patch>...
+  local module=$1 copy=$2 mod patchfile
+  shift 2
+  mod=$(cd "$HERE/ferretdb" && go mod download -json "$module" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -d $mod ]] || { echo "[infra] go mod download gave no directory for $module" >&2; return 1; }
+  rm -rf "$copy" && mkdir -p "$(dirname "$copy")" && cp -r "$mod" "$copy" && chmod -R u+w "$copy"
+  for patchfile in "$@"; do
+    (cd "$copy" && git apply -p1 "$patchfile") >&2 || return 1
   done
+}
+
+# Copies FerretDB and modernc.org/libc (the C library its SQLite is transpiled against) from Go's
+# module cache, applies deploy/local/ferretdb/patches/*.patch and patches/modernc-libc/*.patch,
+# and prints the path of a go.mod (ours plus a `replace` onto each patched copy) for `go build -modfile`.
+ferretdb_patched_modfile() {
+  local work=$CACHE/src/ferretdb-$FERRETDB_VERSION libc
+  libc=$(sed -n 's/^\tmodernc.org\/libc \(v[^ ]*\).*/\1/p' "$HERE/ferretdb/go.mod")
+  [[ -n $libc ]] || { echo "[infra] deploy/local/ferretdb/go.mod names no modernc.org/libc version" >&2; return 1; }
+  patched_module github.com/FerretDB/FerretDB "$work/FerretDB" "$HERE"/ferretdb/patches/*.patch || return 1
+  patched_module "modernc.org/libc@$libc" "$work/libc" "$HERE"/ferretdb/patches/modernc-libc/*.patch || return 1
   cp "$HERE/ferretdb/go.sum" "$work/go.sum"
-  { cat "$HERE/ferretdb/go.mod"; echo "replace github.com/FerretDB/FerretDB => $work/FerretDB"; } >"$work/go.mod"
+  {
+    cat "$HERE/ferretdb/go.mod"
+    echo "replace github.com/FerretDB/FerretDB => $work/FerretDB"
+    echo "replace modernc.org/libc => $work/libc"
+  } >"$work/go.mod"
   echo "$work/go.mod"
 }
 
@@ -227,7 +242,7 @@ start_ferretdb() {
   say "starting FerretDB on 127.0.0.1:$FERRETDB_PORT (data: $where, log: .local/logs/ferretdb.log)"
   # setsid: own session, so a Ctrl-C in the terminal that ran `npm start` does not stop it.
   setsid nohup "$FERRETDB_BIN" -listen "127.0.0.1:$FERRETDB_PORT" "${backend[@]}" \
-    -log-level "$FERRETDB_LOG_LEVEL" >>"$LOGS/ferretdb.log" 2>&1 </dev/null 9>&- &
+    -log-level "$FERRETDB_LOG_LEVEL" ${FERRETDB_PPROF:+-pprof-listen "$FERRETDB_PPROF"} >>"$LOGS/ferretdb.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/ferretdb.pid"
   echo "$FERRETDB_PORT $FERRETDB_BACKEND" >"$RUN/ferretdb.conf"
 }

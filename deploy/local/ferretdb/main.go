@@ -12,6 +12,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only with -pprof-listen
 	"net/url"
 	"os"
 	"os/signal"
@@ -27,7 +29,12 @@ func main() {
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
 	synchronous := flag.String("sqlite-synchronous", "normal", "SQLite synchronous pragma: normal (our default) or full (SQLite's default in WAL mode)")
 	pgURL := flag.String("postgresql-url", "", "use the PostgreSQL backend at this URL instead of SQLite (fallback, see docs/local-infra.md)")
+	pprofListen := flag.String("pprof-listen", "", "serve Go's pprof on this loopback address (e.g. 127.0.0.1:6060), to profile the store; off by default")
 	flag.Parse()
+
+	if *pprofListen != "" {
+		go func() { fmt.Fprintln(os.Stderr, "ferretdb: pprof:", http.ListenAndServe(*pprofListen, nil)) }()
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
