@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -31,6 +32,12 @@ func main() {
 	pgURL := flag.String("postgresql-url", "", "use the PostgreSQL backend at this URL instead of SQLite (fallback, see docs/local-infra.md)")
 	pprofListen := flag.String("pprof-listen", "", "serve Go's pprof on this loopback address (e.g. 127.0.0.1:6060), to profile the store; off by default")
 	flag.Parse()
+
+	// Go's default GOGC (100) spent about a tenth of the store's CPU in GC under write load; its
+	// live heap is small (tens of MB), so collect less often unless GOGC is set. Import bench: +10%.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 
 	if *pprofListen != "" {
 		go func() { fmt.Fprintln(os.Stderr, "ferretdb: pprof:", http.ListenAndServe(*pprofListen, nil)) }()
