@@ -6,7 +6,7 @@ import { startNewGroupAtLatest } from './group-offsets';
 import { ProcessedEventModel, type ProcessedEvent } from './processed-event.model';
 import { isStoreUnavailable } from './store-availability';
 import { isDuplicateKey } from './store-errors';
-import { PermanentEventError, type Subscription } from './subscription';
+import { PermanentEventError, type BatchHandler, type Subscription } from './subscription';
 import { sleep, withTimeout } from './timeout';
 
 export interface RetryPolicy {
@@ -43,6 +43,12 @@ export interface ConsumerOptions {
    * with several instances of the service are right here. Default 1: one message at a time.
    */
   parallelKeys?: number;
+  /**
+   * Handles a fetched batch of these types at once (see BatchHandler); the per-event handlers
+   * run instead when it cannot, or when it fails. At most `batchSize` events per call (100).
+   */
+  batch?: BatchHandler;
+  batchSize?: number;
 }
 
 export interface ConsumerRunner {
@@ -85,6 +91,13 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     if (other) throw new Error(`consumer ${groupId} handles ${type} twice (v${other.definition.version} and v${version}): one version per type`);
     byType.set(type, subscription);
   }
+  const batchTypes = new Set((options.batch?.definitions ?? []).map((definition) => definition.type));
+  for (const definition of options.batch?.definitions ?? []) {
+    // The per-event handler is the fallback: it must read the same version.
+    const own = byType.get(definition.type)?.definition;
+    if (!own || own.version !== definition.version) throw new Error(`consumer ${groupId}: its batch handler takes ${definition.type} v${definition.version}, which needs a per-event handler of that version`);
+  }
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 100));
   const topics = options.topics ?? [...new Set(options.handlers.map((subscription) => subscription.definition.topic))];
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
@@ -195,8 +208,54 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     }
     if (parked) return deadLetter(topic, partition, message, parked).then(() => null);
     done.add(recordId);
+    return recordOf(event);
+  }
+
+  function recordOf(event: Envelope): ProcessedEvent {
     const processedAt = new Date();
-    return { _id: recordId, tenantId: event.tenantId, consumer: groupId, eventId: event.id, eventType: event.type, processedAt, day: dayOf(processedAt) };
+    return { _id: `${groupId}:${event.id}`, tenantId: event.tenantId, consumer: groupId, eventId: event.id, eventType: event.type, processedAt, day: dayOf(processedAt) };
+  }
+
+  /**
+   * The batch handler's way through a fetched batch, taken only when every message is readable
+   * and of its types (or already processed, or another consumer's type). Returns false when the
+   * per-message way must handle the batch instead: something to park, another type, or a
+   * failure of the batch handler (its effects are idempotent with the per-event handlers').
+   */
+  async function handledAsBatch(payload: EachBatchPayload, done: Set<string>): Promise<boolean> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const events: Envelope[] = [];
+    const seen = new Set<string>();
+    for (const message of batch.messages) {
+      const event = admit(batch.topic, message);
+      if (event instanceof Parked) return false;
+      const subscription = byType.get(event.type);
+      if (!subscription) continue; // another consumer's type
+      if (!batchTypes.has(event.type)) return false;
+      if (done.has(`${groupId}:${event.id}`) || seen.has(event.id)) continue;
+      seen.add(event.id);
+      try {
+        events.push({ ...event, data: catalogue.read(subscription.definition, event) });
+      } catch (error) {
+        if (error instanceof InvalidEventError) return false; // parked by the per-message way
+        throw error;
+      }
+    }
+    try {
+      for (let at = 0; at < events.length; at += batchSize) {
+        if (!isRunning() || isStale()) return false;
+        await options.batch!.handle(events.slice(at, at + batchSize), { logger: log, consumer: groupId });
+        await heartbeat();
+      }
+    } catch (error) {
+      if (!isRunning()) throw error; // stopping: redelivered, its offsets are not committed
+      log.warn({ err: error, events: events.length }, 'batch handler failed; handling the batch one event at a time');
+      return false;
+    }
+    await record(events.map(recordOf));
+    const last = batch.messages.at(-1);
+    if (last) resolveOffset(last.offset);
+    return true;
   }
 
   /** The records of already processed events among a batch's messages: one lookup by key for the whole batch. */
@@ -234,6 +293,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
   async function handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const done = await processedAmong(batch.messages);
+    if (options.batch && (await handledAsBatch(payload, done))) return;
     const records: ProcessedEvent[] = [];
     const finished = new Set<number>(); // indexes of handled or parked messages
     let resolved = 0; // messages before this index are resolved

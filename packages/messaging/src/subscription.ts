@@ -29,3 +29,21 @@ export function on<D extends EventDefinition>(definition: D, handle: Handler<D>)
 export class PermanentEventError extends Error {
   override name = 'PermanentEventError';
 }
+
+/**
+ * Events of several types handled a fetched batch at a time: a projection that folds a batch into
+ * fewer writes than one event at a time makes. Each type keeps its own handler (`on`), which the
+ * consumer uses instead whenever the batch handler cannot run or fails: a batch holding a message
+ * it must park, a type outside `definitions`, or an error (the batch is then handled again one
+ * event at a time, with the usual retries and parking). So the batch handler must be idempotent
+ * with its per-event handlers: any part of a batch may be applied again by them.
+ */
+export interface BatchHandler {
+  readonly definitions: readonly EventDefinition[];
+  /** The batch's new events of those types, in order, each read at its handler's version. */
+  readonly handle: (events: readonly Envelope<any>[], ctx: HandlerContext) => Promise<void>;
+}
+
+export function onBatch(definitions: readonly EventDefinition[], handle: BatchHandler['handle']): BatchHandler {
+  return { definitions, handle };
+}

@@ -10,6 +10,7 @@ import {
   migrateOutboxMarks,
   sleep,
   startRetention,
+  type BatchHandler,
   type ConsumerRunner,
   type Kafka,
   type OutboxRelay,
@@ -31,6 +32,8 @@ export interface ConsumerSpec {
    * what they are safe with. The deployment's CONSUMER_PARALLEL_KEYS (default 1) caps it.
    */
   parallelKeys?: number;
+  /** Types handled a fetched batch at a time (ConsumerOptions.batch); their per-event handlers stay the fallback. */
+  batch?: BatchHandler;
 }
 
 export interface ServiceSpec<TContext extends BaseContext> {
@@ -118,6 +121,7 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
       groupId: consumer.groupId + config.KAFKA_GROUP_SUFFIX,
       handlers: consumer.handlers,
       parallelKeys: Math.min(consumer.parallelKeys ?? 1, config.CONSUMER_PARALLEL_KEYS),
+      batch: consumer.batch,
       startFrom: config.KAFKA_CONSUMER_START,
       retry: { attempts: config.CONSUMER_RETRY_ATTEMPTS, maxDelayMs: config.CONSUMER_RETRY_MAX_DELAY_MS },
     }),

@@ -26,18 +26,18 @@ import { StageSpanModel } from './stage-span.model';
  */
 
 const queues = new Map<string, Promise<unknown>>();
-function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const result = previous.catch(() => undefined).then(work);
+/** Runs `work` once the work queued before on every one of `keys` is done; later work on them waits for it. */
+export function serializedAll<T>(keys: readonly string[], work: () => Promise<T>): Promise<T> {
+  const result = Promise.all(keys.map((key) => queues.get(key))).then(work);
   const tail = result.catch(() => undefined);
-  queues.set(key, tail);
+  for (const key of keys) queues.set(key, tail);
   void tail.then(() => {
-    if (queues.get(key) === tail) queues.delete(key);
+    for (const key of keys) if (queues.get(key) === tail) queues.delete(key);
   });
   return result;
 }
 
-const stateOf = ({ rev: _rev, counted: _counted, pending: _pending, ...state }: DealFactDoc): FactState => state;
+export const stateOf = ({ rev: _rev, counted: _counted, pending: _pending, ...state }: DealFactDoc): FactState => state;
 
 /** The company's industry, as far as its events were processed (a later change refreshes the fact). */
 async function lookupsFor(tenantId: string, companyId: string | null): Promise<Lookups> {
@@ -46,57 +46,69 @@ async function lookupsFor(tenantId: string, companyId: string | null): Promise<L
 }
 
 /** Applies one deals event to its deal's fact and the counters. */
-export function projectDealEvent(event: DealEvent, info: EventInfo): Promise<void> {
-  const { dealId } = event.data;
-  const companyId = 'companyId' in event.data ? event.data.companyId : null;
-  return changeFact(info.tenantId, dealId, async (fact) => {
+export const projectDealEvent = (event: DealEvent, info: EventInfo): Promise<void> => serializedAll([event.data.dealId], () => projectDealEventNow(event, info));
+
+/** projectDealEvent, for a caller that holds the deal's turn (serializedAll). */
+export function projectDealEventNow(event: DealEvent, info: EventInfo): Promise<void> {
+  const companyId = companyIdOf(event);
+  return changeFact(info.tenantId, event.data.dealId, async (fact) => {
     const lookups = await lookupsFor(info.tenantId, fact?.companyId ?? companyId);
     return reduceDealEvent(fact, event, info, lookups);
   });
 }
 
+export const companyIdOf = (event: DealEvent): string | null => ('companyId' in event.data ? (event.data.companyId ?? null) : null);
+
 /** Sets a deal's industry (its company's changed) and moves its counters. */
 export const refreshIndustry = (tenantId: string, dealId: string, industry: string | null) =>
-  changeFact(tenantId, dealId, async (fact) => (fact && fact.industry !== industry ? { state: { ...fact, industry }, spans: [] } : null));
+  serializedAll([dealId], () => changeFact(tenantId, dealId, async (fact) => (fact && fact.industry !== industry ? { state: { ...fact, industry }, spans: [] } : null)));
 
-/** Reads the fact, finishes a pending move, applies `change` with compare-and-set, moves the counters. */
-function changeFact(tenantId: string, dealId: string, change: (fact: FactState | null) => Promise<Reduced | null>): Promise<void> {
-  return serialized(dealId, async () => {
-    // Each round either writes or finds that a concurrent writer did: a few rounds at most.
-    for (let round = 0; round < 10; round += 1) {
-      const fact = await DealFactModel.findOne({ _id: dealId, tenantId }).lean<DealFactDoc>();
-      if (fact?.pending) {
-        await finish(fact);
-        continue;
-      }
-      const reduced = await change(fact ? stateOf(fact) : null);
-      if (!reduced) return;
-      const rev = (fact?.rev ?? 0) + 1;
-      const pending = { rev, to: storeContributions(contributionsOf(reduced.state)), spans: reduced.spans };
-      const next: DealFactDoc = { ...reduced.state, _id: dealId, tenantId, rev, counted: fact?.counted ?? [], pending };
-      if (!fact) {
-        try {
-          await DealFactModel.collection.insertOne(next as never);
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error;
-          if (await DealFactModel.exists({ _id: dealId, tenantId })) continue; // a concurrent first event: apply ours to it
-          throw new PermanentEventError(`deal ${dealId} belongs to another tenant`);
-        }
-      } else {
-        const { _id, ...fields } = next;
-        const written = await DealFactModel.updateOne({ _id, tenantId, rev: fact.rev, pending: null }, { $set: fields });
-        if (written.matchedCount === 0) continue;
-      }
-      await finish(next);
-      return;
+/** Reads the fact, finishes a pending move, applies `change` with compare-and-set, moves the counters (the caller holds the deal's turn). */
+async function changeFact(tenantId: string, dealId: string, change: (fact: FactState | null) => Promise<Reduced | null>): Promise<void> {
+  // Each round either writes or finds that a concurrent writer did: a few rounds at most.
+  for (let round = 0; round < 10; round += 1) {
+    const fact = await DealFactModel.findOne({ _id: dealId, tenantId }).lean<DealFactDoc>();
+    if (fact?.pending) {
+      await finish(fact);
+      continue;
     }
-    throw new Error(`deal ${dealId}: its fact did not settle`); // retried by the consumer
-  });
+    const reduced = await change(fact ? stateOf(fact) : null);
+    if (!reduced) return;
+    const next = await claim(tenantId, dealId, fact, reduced);
+    if (!next) continue;
+    await finish(next);
+    return;
+  }
+  throw new Error(`deal ${dealId}: its fact did not settle`); // retried by the consumer
 }
 
-const tokenOf = (dealId: string, rev: number) => fieldKey(`${dealId}#${rev}`);
+/**
+ * Writes the fact's new state and, in the same write, claims its counter move (`pending`): an
+ * insert for a new fact, else a compare-and-set on `rev` with nothing pending. Null when another
+ * writer came first (read the fact again); another tenant's id is a permanent error.
+ */
+export async function claim(tenantId: string, dealId: string, fact: DealFactDoc | null, reduced: Reduced): Promise<DealFactDoc | null> {
+  const rev = (fact?.rev ?? 0) + 1;
+  const pending = { rev, to: storeContributions(contributionsOf(reduced.state)), spans: reduced.spans };
+  const next: DealFactDoc = { ...reduced.state, _id: dealId, tenantId, rev, counted: fact?.counted ?? [], pending };
+  if (!fact) {
+    try {
+      await DealFactModel.collection.insertOne(next as never);
+      return next;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      if (await DealFactModel.exists({ _id: dealId, tenantId })) return null; // a concurrent first event: apply ours to it
+      throw new PermanentEventError(`deal ${dealId} belongs to another tenant`);
+    }
+  }
+  const { _id, ...fields } = next;
+  const written = await DealFactModel.updateOne({ _id, tenantId, rev: fact.rev, pending: null }, { $set: fields });
+  return written.matchedCount === 0 ? null : next;
+}
 
-async function finish(fact: DealFactDoc): Promise<void> {
+export const tokenOf = (dealId: string, rev: number) => fieldKey(`${dealId}#${rev}`);
+
+export async function finish(fact: DealFactDoc): Promise<void> {
   const { rev, to, spans } = fact.pending!;
   const token = tokenOf(fact._id, rev);
   const moves = movesBetween(fact.tenantId, loadContributions(fact.counted ?? []), loadContributions(to));

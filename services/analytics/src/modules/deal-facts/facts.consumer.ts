@@ -1,8 +1,10 @@
 import { CompanyAssigned, CompanyCreated, CompanyUpdated, DealCreated, DealLost, DealReopened, DealStageChanged, DealUpdated, DealWon } from '@crm/events';
-import { on } from '@crm/messaging';
+import { on, onBatch } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
 import { attributesOfChanges, recordCompany } from '../company-facts/company-fact.projection';
+import { projectDealEvents } from './deal-fact.batch';
 import { projectDealEvent } from './deal-fact.projection';
+import type { DealEvent } from './deal-fact.reduce';
 
 const infoOf = (event: { id: string; tenantId: string; occurredAt: string }) => ({ id: event.id, tenantId: event.tenantId, occurredAt: new Date(event.occurredAt) });
 
@@ -22,4 +24,8 @@ export const factsConsumer: ConsumerSpec = {
     on(CompanyUpdated, (data, event) => recordCompany(event.tenantId, data.companyId, new Date(event.occurredAt), attributesOfChanges(data.name, data.changes))),
     on(CompanyAssigned, (data, event) => recordCompany(event.tenantId, data.companyId, new Date(event.occurredAt), { ownerId: data.ownerId })),
   ],
+  // A fetched batch of the deals topic at once: one change per deal, counters moved together.
+  batch: onBatch([DealCreated, DealStageChanged, DealWon, DealLost, DealReopened, DealUpdated], (events) =>
+    projectDealEvents(events.map((event) => ({ event: { type: event.type, data: event.data } as DealEvent, info: infoOf(event) }))),
+  ),
 };
