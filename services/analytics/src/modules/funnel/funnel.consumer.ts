@@ -1,7 +1,7 @@
-import { DealCreated, DealReopened, DealStageChanged, PipelineCreated, PipelineUpdated, type EventData } from '@crm/events';
-import { on } from '@crm/messaging';
+import { DealCreated, DealReopened, DealStageChanged, PipelineCreated, PipelineUpdated, type Envelope, type EventData } from '@crm/events';
+import { on, onBatch } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
-import { recordProgress, savePipeline } from './funnel.projection';
+import { recordProgress, recordProgressBatch, savePipeline, type Progress } from './funnel.projection';
 
 // Tasks and key steps are the deals service's business; probabilities and durations serve the forecast and the sales cycle.
 const funnelStages = ({ stages }: EventData<typeof PipelineCreated>) =>
@@ -33,4 +33,18 @@ export const funnelConsumer: ConsumerSpec = {
       await recordProgress(event.tenantId, dealId, pipelineId, toStage.position);
     }),
   ],
+  // A fetched batch of the deals topic at once: each deal's furthest position claimed, one counters write per pipeline.
+  batch: onBatch([DealCreated, DealStageChanged, DealReopened], (events) => recordProgressBatch(events.flatMap(progressOf))),
 };
+
+/** The progress a deals event records, by the same rules as the handlers above. */
+function progressOf(event: Envelope<unknown>): Progress[] {
+  const { tenantId } = event;
+  if (event.type === DealCreated.type) {
+    const { dealId, pipelineId, stage } = event.data as EventData<typeof DealCreated>;
+    return [{ tenantId, dealId, pipelineId, position: stage.position, created: true }];
+  }
+  const { dealId, pipelineId, toStage } = event.data as EventData<typeof DealStageChanged> | EventData<typeof DealReopened>;
+  if (event.type === DealStageChanged.type && toStage.kind === 'LOST') return [];
+  return [{ tenantId, dealId, pipelineId, position: toStage.position, created: false }];
+}

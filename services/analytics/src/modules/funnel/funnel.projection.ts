@@ -78,30 +78,79 @@ type Fact = Pick<DealProgressDoc, '_id' | 'tenantId' | 'pipelineId' | 'maxPositi
  * is most likely new (a hint for the cheapest first write; either way the result is the same).
  */
 export function recordProgress(tenantId: string, dealId: string, pipelineId: string, position: number, created = false): Promise<void> {
-  return serialized(funnelId(tenantId, pipelineId), async () => {
-    if (!created) {
-      // A move further, with nothing pending: advance and claim in one write.
-      const before = await DealProgressModel.findOneAndUpdate(
-        { _id: dealId, tenantId, pendingTo: null, maxPosition: { $lt: position } },
-        { $set: { maxPosition: position, pendingTo: position } },
-        { returnDocument: 'before' },
-      ).lean<Fact>();
-      if (before) return settle({ ...before, maxPosition: position, pendingTo: position });
-    }
-    // A creation, or anything else: a duplicate, a move back, a move before its creation, a claim left by a crash.
-    const fact = await inOwnTenant(
-      // A deal stays in the pipeline it was created in: no event moves it to another one.
-      () =>
-        DealProgressModel.findOneAndUpdate(
-          { _id: dealId, tenantId },
-          { $max: { maxPosition: position }, $setOnInsert: { pipelineId, counted: null, pendingTo: position } },
-          { upsert: true, returnDocument: 'after' },
-        ).lean<Fact>(),
-      () => DealProgressModel.exists({ _id: dealId, tenantId }),
-      `deal ${dealId}`,
-    );
-    await settle(fact!);
-  });
+  return serialized(funnelId(tenantId, pipelineId), async () => settle(await claimProgress({ tenantId, dealId, pipelineId, position, created })));
+}
+
+/** That a deal reached a position (see recordProgress); `created`: the event is its creation. */
+export interface Progress {
+  tenantId: string;
+  dealId: string;
+  pipelineId: string;
+  position: number;
+  created: boolean;
+}
+
+/** Writes a deal's progress to its fact, claiming the counter move where it can; returns the fact to settle. */
+async function claimProgress({ tenantId, dealId, pipelineId, position, created }: Progress): Promise<Fact> {
+  if (!created) {
+    // A move further, with nothing pending: advance and claim in one write.
+    const before = await DealProgressModel.findOneAndUpdate(
+      { _id: dealId, tenantId, pendingTo: null, maxPosition: { $lt: position } },
+      { $set: { maxPosition: position, pendingTo: position } },
+      { returnDocument: 'before' },
+    ).lean<Fact>();
+    if (before) return { ...before, maxPosition: position, pendingTo: position };
+  }
+  // A creation, or anything else: a duplicate, a move back, a move before its creation, a claim left by a crash.
+  const fact = await inOwnTenant(
+    // A deal stays in the pipeline it was created in: no event moves it to another one.
+    () =>
+      DealProgressModel.findOneAndUpdate(
+        { _id: dealId, tenantId },
+        { $max: { maxPosition: position }, $setOnInsert: { pipelineId, counted: null, pendingTo: position } },
+        { upsert: true, returnDocument: 'after' },
+      ).lean<Fact>(),
+    () => DealProgressModel.exists({ _id: dealId, tenantId }),
+    `deal ${dealId}`,
+  );
+  return fact!;
+}
+
+/**
+ * A fetched batch of progress at once: per pipeline, each deal's furthest position in the batch
+ * is claimed on its fact, the claimed moves go to the pipeline's counters in one update (all their
+ * tokens, or one move at a time when one was applied before), and the facts confirm. The same
+ * claims, tokens and confirmations as one event at a time, so the counters end up the same.
+ */
+export async function recordProgressBatch(items: readonly Progress[]): Promise<void> {
+  const pipelines = new Map<string, Map<string, Progress>>();
+  for (const item of items) {
+    const key = funnelId(item.tenantId, item.pipelineId);
+    const deals = pipelines.get(key) ?? new Map<string, Progress>();
+    const seen = deals.get(item.dealId);
+    // Progress never lowers the furthest position: the batch's highest is the deal's claim.
+    deals.set(item.dealId, seen ? { ...seen, position: Math.max(seen.position, item.position), created: seen.created || item.created } : item);
+    pipelines.set(key, deals);
+  }
+  await Promise.all(
+    [...pipelines].map(([key, deals]) =>
+      serialized(key, async () => {
+        const facts = await Promise.all([...deals.values()].map(claimProgress));
+        const claimed = facts.flatMap((fact) => {
+          const step = nextStep(fact);
+          return step.kind === 'apply' ? [{ fact, move: step.move, token: moveToken(fact._id, step.move) }] : [];
+        });
+        await applyToCounters(claimed);
+        const confirmed = new Map<string, Fact | null>();
+        await Promise.all(claimed.map(async ({ fact, move, token }) => confirmed.set(fact._id, await confirm(fact, move, token))));
+        // Whatever is left (a claim to make after a crash, a concurrent consumer's move): one at a time.
+        for (const fact of facts) {
+          const latest = confirmed.has(fact._id) ? confirmed.get(fact._id) : fact;
+          if (latest) await settle(latest);
+        }
+      }),
+    ),
+  );
 }
 
 /** Brings the counters in line with one fact (serialized with the other moves of its pipeline). */
@@ -123,19 +172,24 @@ async function settle(start: Fact): Promise<void> {
         ).lean<Fact>()) ?? (await reloadFact(fact));
       continue;
     }
-    const counters = funnelId(fact.tenantId, fact.pipelineId);
     const token = moveToken(fact._id, step.move);
-    await applyToCounters(fact, step.move, token);
-    const confirmed: Fact | null = await DealProgressModel.findOneAndUpdate(
-      { _id: fact._id, tenantId: fact.tenantId, pendingTo: step.move.to },
-      { $set: { counted: step.move.to, pendingTo: null } },
-      { returnDocument: 'after' },
-    ).lean<Fact>();
-    // Confirmed (by us or by another consumer): the token may go with this process's next move of the pipeline.
-    confirmedTokens.set(counters, new Set(confirmedTokens.get(counters)).add(token));
-    fact = confirmed ?? (await reloadFact(fact));
+    await applyToCounters([{ fact, move: step.move, token }]);
+    fact = await confirm(fact, step.move, token);
   }
   if (fact) throw new Error(`deal ${fact._id}: its funnel counters did not settle`); // retried by the consumer
+}
+
+/** Confirms an applied move on its fact; returns the fact as it is now. */
+async function confirm(fact: Fact, move: CountMove, token: string): Promise<Fact | null> {
+  const confirmed: Fact | null = await DealProgressModel.findOneAndUpdate(
+    { _id: fact._id, tenantId: fact.tenantId, pendingTo: move.to },
+    { $set: { counted: move.to, pendingTo: null } },
+    { returnDocument: 'after' },
+  ).lean<Fact>();
+  // Confirmed (by us or by another consumer): the token may go with this process's next move of the pipeline.
+  const counters = funnelId(fact.tenantId, fact.pipelineId);
+  confirmedTokens.set(counters, new Set(confirmedTokens.get(counters)).add(token));
+  return confirmed ?? (await reloadFact(fact));
 }
 
 const reloadFact = (fact: Fact) => DealProgressModel.findOne({ _id: fact._id, tenantId: fact.tenantId }).lean<Fact>();
@@ -143,14 +197,34 @@ const reloadFact = (fact: Fact) => DealProgressModel.findOne({ _id: fact._id, te
 /** Per counters document: tokens of this process's confirmed moves, removed by its next move there (one, as a rule). */
 const confirmedTokens = new Map<string, Set<string>>();
 
-/** Applies a claimed move once: the token in `applied` tells a repeat from a first time. */
-async function applyToCounters(fact: Fact, move: CountMove, token: string): Promise<void> {
+/** Moves in one update of the counters, at most (its filter names each token). */
+const MAX_MOVES_PER_WRITE = 64;
+
+/**
+ * Applies claimed moves of one pipeline once: the tokens in `applied` tell a repeat from a first
+ * time. Several go as one update that applies all or none (its filter requires every token
+ * absent); when one of them was applied before (a redelivery after a crash), each goes alone.
+ */
+async function applyToCounters(moves: readonly { fact: Fact; move: CountMove; token: string }[]): Promise<void> {
+  for (let at = 0; at < moves.length; at += MAX_MOVES_PER_WRITE) {
+    const group = moves.slice(at, at + MAX_MOVES_PER_WRITE);
+    const applied = await applyTogether(group);
+    if (!applied) for (const one of group) await applyTogether([one]);
+  }
+}
+
+/** One update for the moves; false when it matched nothing because a token was there (only for several moves). */
+async function applyTogether(moves: readonly { fact: Fact; move: CountMove; token: string }[]): Promise<boolean> {
+  const { fact } = moves[0]!;
   const _id = funnelId(fact.tenantId, fact.pipelineId);
-  const previous = [...(confirmedTokens.get(_id) ?? [])].filter((old) => old !== token);
-  const filter = { _id, tenantId: fact.tenantId, [`applied.${token}`]: { $exists: false } };
+  const tokens = new Set(moves.map(({ token }) => token));
+  const previous = [...(confirmedTokens.get(_id) ?? [])].filter((old) => !tokens.has(old));
+  const inc: Record<string, number> = {};
+  for (const { move } of moves) for (const [path, amount] of Object.entries(incrementsOf(move))) inc[path] = (inc[path] ?? 0) + amount;
+  const filter = { _id, tenantId: fact.tenantId, ...Object.fromEntries([...tokens].map((token) => [`applied.${token}`, { $exists: false }])) };
   const update = {
-    $inc: incrementsOf(move),
-    $set: { [`applied.${token}`]: true, updatedAt: new Date() },
+    $inc: inc,
+    $set: { ...Object.fromEntries([...tokens].map((token) => [`applied.${token}`, true])), updatedAt: new Date() },
     $setOnInsert: { pipelineId: fact.pipelineId },
     ...(previous.length > 0 && { $unset: Object.fromEntries(previous.map((old) => [`applied.${old}`, ''])) }),
   };
@@ -159,6 +233,7 @@ async function applyToCounters(fact: Fact, move: CountMove, token: string): Prom
     written = await FunnelCountsModel.updateOne(filter, update, { upsert: true });
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
+    if (moves.length > 1) return false;
     // Either the token is there (applied before: the filter excluded the document, so the upsert
     // tried to insert it), or two first moves of the pipeline raced to insert: try once more as an update.
     written = await FunnelCountsModel.updateOne(filter, update);
@@ -169,6 +244,7 @@ async function applyToCounters(fact: Fact, move: CountMove, token: string): Prom
     for (const old of previous) left?.delete(old);
     if (left?.size === 0) confirmedTokens.delete(_id);
   }
+  return true;
 }
 
 /**
