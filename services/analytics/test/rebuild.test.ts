@@ -8,26 +8,13 @@ import { funnelId } from '../src/modules/funnel/funnel.model';
 import { startAnalytics } from '../src/service';
 import { connectProducer, newId, republished } from './events';
 import { dealStory, pipelineWith, waitAnalytics, waitProcessedBy } from './facts-events';
+import { countersOnly, without, type Doc } from './read-models';
 
 const service = serviceUnderTest('analytics', startAnalytics);
 const alice = testIdentity();
 const rebuildDb = () => `${service.env.MONGODB_DB}_rb`;
 let pipelineIds: string[] = [];
 let companyIds: string[] = [];
-
-type Doc = Record<string, unknown>;
-
-/** Counters with their zeros left out and float dust rounded: what they count, not how they got there. */
-function countersOnly(value: unknown): unknown {
-  if (typeof value === 'number') return Math.round(value * 1e6) / 1e6;
-  if (!value || typeof value !== 'object' || value instanceof Date || Array.isArray(value)) return value;
-  const kept = Object.entries(value as Doc)
-    .map(([key, inner]) => [key, countersOnly(inner)] as const)
-    .filter(([, inner]) => inner !== 0 && !(inner && typeof inner === 'object' && !(inner instanceof Date) && Object.keys(inner).length === 0));
-  return Object.fromEntries(kept);
-}
-
-const without = (doc: Doc, ...fields: string[]) => Object.fromEntries(Object.entries(doc).filter(([key]) => !fields.includes(key)));
 
 /** The tenant's read models in one database, by indexed or key queries, volatile fields left out. */
 async function readModels(dbName: string) {
