@@ -1,7 +1,8 @@
 // The analytics read models at scale, through the projection code and the built service
 // (`node services/analytics/dist/main.js`):
 // 1. fill: BENCH_ANALYTICS_DEALS deals (1,000,000) with their whole histories, handled by the
-//    service's own consumer handlers (facts, counters, funnel) in batches, into a bench database;
+//    service's own batch handlers (facts, counters, funnel) as the consumers take a fetched
+//    batch (100 events a call), into a bench database;
 //    stops at BENCH_ANALYTICS_FILL_MINUTES (60) and prints what was reached;
 // 2. queries through the subgraph: p50/p95 of funnel (unfiltered and filtered), forecast, win
 //    rate, revenue, sales cycle and ABC (when the service has it), BENCH_ANALYTICS_QUERIES each;
@@ -27,8 +28,11 @@ const FILL_MINUTES = Number(process.env.BENCH_ANALYTICS_FILL_MINUTES ?? 60);
 const QUERIES = Number(process.env.BENCH_ANALYTICS_QUERIES ?? 200);
 const STREAM_EVENTS = Number(process.env.BENCH_ANALYTICS_STREAM_EVENTS ?? 100_000);
 const RATE = Number(process.env.BENCH_ANALYTICS_RATE ?? 500);
-/** Deals projected at once (each deal's events one after another, as its partition delivers them). */
-const CONCURRENCY = 32;
+/** Batches projected at once, and the deals in each (a deal's events in order, as its partition delivers them). */
+const CONCURRENCY = 4;
+const DEALS_PER_BATCH = 50;
+/** Events per batch handler call: what the consumer runner passes (its batchSize). */
+const EVENTS_PER_CALL = 100;
 const root = resolve(__dirname, '../../../..');
 const silent = pino({ level: 'silent' });
 
@@ -44,6 +48,18 @@ async function project(event: Envelope): Promise<void> {
   }
 }
 
+/** What the consumer runner does with a fetched batch: each consumer's batch handler with the events of its types. */
+async function projectBatch(events: Envelope[]): Promise<void> {
+  for (const consumer of consumers) {
+    const types = new Set(consumer.batch!.definitions.map((definition) => definition.type));
+    const own = events.filter((event) => types.has(event.type));
+    for (let at = 0; at < own.length; at += EVENTS_PER_CALL) {
+      const call = own.slice(at, at + EVENTS_PER_CALL).map((event) => ({ ...event, data: catalogue.read(handlers.get(event.type)!.find(({ group }) => group === consumer.groupId)!.subscription.definition, event) }));
+      await consumer.batch!.handle(call, { logger: silent, consumer: consumer.groupId });
+    }
+  }
+}
+
 async function fill(tenantId: string, pipelineId: string) {
   await project(pipelineEvent(tenantId, pipelineId));
   const started = performance.now();
@@ -53,12 +69,13 @@ async function fill(tenantId: string, pipelineId: string) {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < DEALS && performance.now() < deadline) {
-        const i = next++;
-        for (const event of dealEvents(tenantId, pipelineId, i)) {
-          await project(event);
-          events += 1;
-        }
-        if (i > 0 && i % 10_000 === 0) console.log(`[bench] analytics fill: ${i} deals, ${events} events, ${Math.round(events / ((performance.now() - started) / 1000))} events/s`);
+        const first = next;
+        next = Math.min(DEALS, next + DEALS_PER_BATCH);
+        const batch: Envelope[] = [];
+        for (let i = first; i < next; i += 1) batch.push(...dealEvents(tenantId, pipelineId, i));
+        await projectBatch(batch);
+        events += batch.length;
+        if (Math.floor(next / 10_000) > Math.floor(first / 10_000)) console.log(`[bench] analytics fill: ${next} deals, ${events} events, ${Math.round(events / ((performance.now() - started) / 1000))} events/s`);
       }
     }),
   );
