@@ -40,6 +40,8 @@ export interface Stack {
   /** The processes started, for their resource use (/proc/<pid>/status). */
   processes: StackProcess[];
   databases: string[];
+  /** The suffix of the stack's consumer groups (`<group><suffix>`), to read their offsets. */
+  groupSuffix: string;
   /** What the processes printed, for a failing test's message. */
   output: string[];
   /** Ends one process with `signal` (SIGKILL: a crash) and resolves once it exited. */
@@ -175,6 +177,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     subgraphUrls: Object.fromEntries(stackServices.map((name) => [name, `http://127.0.0.1:${ports[name]}/graphql`])),
     processes,
     databases: stackServices.map((name) => `${run}_${name}`),
+    groupSuffix: `.${run}`,
     output,
     kill,
     isRunning,
