@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../shared/load-excel';
 import type { CompanyDoc } from '../company/company.model';
 import type { FileFormat } from '../upload/upload.model';
 
@@ -51,7 +51,8 @@ export async function writeCompaniesFile(companies: AsyncIterable<CompanyDoc>, f
     await once(csv, 'end');
     return;
   }
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+  const Excel = await loadExcel();
+  const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet('Companies');
   sheet.addRow(columns.map(([heading]) => heading)).commit();
   for await (const company of companies) {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcel } from '../shared/load-excel';
 import type { FileFormat } from '../upload/upload.model';
 
 /** One row of a spreadsheet: its number as the spreadsheet shows it (the headings are row 1) and its cells as text. */
@@ -48,7 +49,8 @@ export function cellText(value: ExcelJS.CellValue): string {
 }
 
 async function* xlsxRows(source: Readable): AsyncGenerator<SheetRow> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(source, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'emit' });
+  const Excel = await loadExcel();
+  const workbook = new Excel.stream.xlsx.WorkbookReader(source, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'emit' });
   try {
     for await (const worksheet of workbook) {
       for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
