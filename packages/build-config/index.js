@@ -1,8 +1,11 @@
 // Build presets shared by the services and the gateway.
 
 /**
- * One self-contained file per service: the shared @crm/* packages are bundled in,
- * npm dependencies stay external, .graphql files are inlined as text.
+ * One file per service: the shared @crm/* packages are bundled in, every npm package stays
+ * external (required from node_modules), .graphql files are inlined as text.
+ * skipNodeModulesBundle: without it, the npm dependencies of the @crm/* packages were bundled too
+ * (6 MB per service, a second copy of the MongoDB driver and BSON beside mongoose's); with it a
+ * service idles at about 100 MB RSS instead of 135-145.
  */
 function serviceBundle() {
   return {
@@ -13,6 +16,7 @@ function serviceBundle() {
     sourcemap: true,
     clean: true,
     noExternal: [/^@crm\//],
+    skipNodeModulesBundle: true,
     loader: { '.graphql': 'text' },
   };
 }
