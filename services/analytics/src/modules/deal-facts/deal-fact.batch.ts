@@ -44,7 +44,11 @@ function byDeal(items: readonly DealItem[]): { deals: DealBatch[]; alone: DealIt
 
 const groupBy = <T>(values: readonly T[], keyOf: (value: T) => string) => {
   const groups = new Map<string, T[]>();
-  for (const value of values) groups.set(keyOf(value), [...(groups.get(keyOf(value)) ?? []), value]);
+  for (const value of values) {
+    const group = groups.get(keyOf(value));
+    if (group) group.push(value);
+    else groups.set(keyOf(value), [value]);
+  }
   return groups;
 };
 

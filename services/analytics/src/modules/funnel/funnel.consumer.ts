@@ -20,24 +20,20 @@ export const funnelConsumer: ConsumerSpec = {
     on(PipelineUpdated, async (data, event) => {
       await savePipeline(event.tenantId, data.pipelineId, data.name, funnelStages({ ...data, templateKey: null }));
     }),
-    on(DealCreated, async ({ dealId, pipelineId, stage }, event) => {
-      await recordProgress(event.tenantId, dealId, pipelineId, stage.position, true);
-    }),
-    on(DealStageChanged, async ({ dealId, pipelineId, toStage }, event) => {
-      // A lost deal got as far as the stage it was lost from: the LOST stage is no progress.
-      if (toStage.kind === 'LOST') return;
-      await recordProgress(event.tenantId, dealId, pipelineId, toStage.position);
-    }),
-    on(DealReopened, async ({ dealId, pipelineId, toStage }, event) => {
-      // Never lowers the furthest stage: a reopened deal keeps what it reached before.
-      await recordProgress(event.tenantId, dealId, pipelineId, toStage.position);
-    }),
+    // One event at a time, by the same rules as a batch (progressOf): also the batch handler's fallback.
+    on(DealCreated, (_data, event) => recordProgressOf(event)),
+    on(DealStageChanged, (_data, event) => recordProgressOf(event)),
+    on(DealReopened, (_data, event) => recordProgressOf(event)),
   ],
   // A fetched batch of the deals topic at once: each deal's furthest position claimed, one counters write per pipeline.
   batch: onBatch([DealCreated, DealStageChanged, DealReopened], (events) => recordProgressBatch(events.flatMap(progressOf))),
 };
 
-/** The progress a deals event records, by the same rules as the handlers above. */
+/**
+ * The progress a deals event records. A lost deal got as far as the stage it was lost from: the
+ * LOST stage is no progress. A reopened deal never lowers its furthest stage (recordProgress keeps
+ * the highest), so it keeps what it reached before.
+ */
 function progressOf(event: Envelope<unknown>): Progress[] {
   const { tenantId } = event;
   if (event.type === DealCreated.type) {
@@ -47,4 +43,8 @@ function progressOf(event: Envelope<unknown>): Progress[] {
   const { dealId, pipelineId, toStage } = event.data as EventData<typeof DealStageChanged> | EventData<typeof DealReopened>;
   if (event.type === DealStageChanged.type && toStage.kind === 'LOST') return [];
   return [{ tenantId, dealId, pipelineId, position: toStage.position, created: false }];
+}
+
+async function recordProgressOf(event: Envelope<unknown>): Promise<void> {
+  for (const { tenantId, dealId, pipelineId, position, created } of progressOf(event)) await recordProgress(tenantId, dealId, pipelineId, position, created);
 }
