@@ -1,3 +1,4 @@
+import './apollo-telemetry'; // first: before @apollo/gateway is loaded
 import { createLogger } from '@crm/service-kit';
 import { loadConfig } from './config';
 import { startGateway } from './server';
