@@ -116,7 +116,7 @@ rotate_log() { # keep each log under ~10 MB across many starts
 install_ferretdb() {
   # Rebuild when main.go/go.mod/go.sum or a patch change, not only when the version does.
   local src_sum
-  src_sum=$(cat "$HERE/ferretdb/main.go" "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" "$HERE"/ferretdb/patches/*.patch "$HERE"/ferretdb/patches/modernc-libc/*.patch | sha256sum | cut -c1-16)
+  src_sum=$(cat "$HERE/ferretdb/main.go" "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" "$HERE"/ferretdb/patches/*.patch "$HERE"/ferretdb/patches/modernc-*/*.patch | sha256sum | cut -c1-16)
   if [[ -x $FERRETDB_BIN && "$(cat "$FERRETDB_BIN.src" 2>/dev/null)" == "$src_sum" ]]; then
     say "FerretDB $FERRETDB_VERSION (patched): cached ($FERRETDB_BIN)"
     return
@@ -147,21 +147,24 @@ patched_module() { # <module path> <copy dir> <patch>...
   done
 }
 
-# Copies FerretDB and modernc.org/libc (the C library its SQLite is transpiled against) from Go's
-# module cache, applies deploy/local/ferretdb/patches/*.patch and patches/modernc-libc/*.patch,
-# and prints the path of a go.mod (ours plus a `replace` onto each patched copy) for `go build -modfile`.
+# Copies FerretDB, modernc.org/libc (the C library its SQLite is transpiled against) and
+# modernc.org/sqlite (that SQLite) from Go's module cache, applies deploy/local/ferretdb/patches/*.patch
+# and patches/modernc-<name>/*.patch, and prints the path of a go.mod (ours plus a `replace` onto
+# each patched copy) for `go build -modfile`.
 ferretdb_patched_modfile() {
-  local work=$CACHE/src/ferretdb-$FERRETDB_VERSION libc
-  libc=$(sed -n 's/^\tmodernc.org\/libc \(v[^ ]*\).*/\1/p' "$HERE/ferretdb/go.mod")
-  [[ -n $libc ]] || { echo "[infra] deploy/local/ferretdb/go.mod names no modernc.org/libc version" >&2; return 1; }
+  local work=$CACHE/src/ferretdb-$FERRETDB_VERSION name version
   patched_module github.com/FerretDB/FerretDB "$work/FerretDB" "$HERE"/ferretdb/patches/*.patch || return 1
-  patched_module "modernc.org/libc@$libc" "$work/libc" "$HERE"/ferretdb/patches/modernc-libc/*.patch || return 1
   cp "$HERE/ferretdb/go.sum" "$work/go.sum"
   {
     cat "$HERE/ferretdb/go.mod"
     echo "replace github.com/FerretDB/FerretDB => $work/FerretDB"
-    echo "replace modernc.org/libc => $work/libc"
   } >"$work/go.mod"
+  for name in libc sqlite; do
+    version=$(sed -n "s/^\tmodernc.org\/$name \(v[^ ]*\).*/\1/p" "$HERE/ferretdb/go.mod")
+    [[ -n $version ]] || { echo "[infra] deploy/local/ferretdb/go.mod names no modernc.org/$name version" >&2; return 1; }
+    patched_module "modernc.org/$name@$version" "$work/$name" "$HERE"/ferretdb/patches/modernc-$name/*.patch || return 1
+    echo "replace modernc.org/$name => $work/$name" >>"$work/go.mod"
+  done
   echo "$work/go.mod"
 }
 
