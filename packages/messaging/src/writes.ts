@@ -84,14 +84,16 @@ export interface InsertManyResult {
  */
 export async function insertManyWithEvents<T>(model: Model<T>, docs: NewDocWithEvents<T>[]): Promise<InsertManyResult> {
   if (docs.length === 0) return { inserted: [], duplicates: [] };
-  const prepared = docs.map(({ fields, events }) => {
-    const doc = new model(fields);
-    const invalid = doc.validateSync();
-    if (invalid) throw invalid;
-    const plain = doc.toObject() as T;
-    const outbox = events.map((event) => (typeof event === 'function' ? event(plain) : event));
-    return { ...(plain as object), outbox, outboxPending: outbox.length > 0, outboxVersion: outbox.length > 0 ? 1 : 0 };
-  });
+  const prepared = await Promise.all(
+    docs.map(async ({ fields, events }) => {
+      const doc = new model(fields);
+      // validate(), not validateSync(): mongoose 9 writes a deprecation warning to stderr on every validateSync() call.
+      await doc.validate();
+      const plain = doc.toObject() as T;
+      const outbox = events.map((event) => (typeof event === 'function' ? event(plain) : event));
+      return { ...(plain as object), outbox, outboxPending: outbox.length > 0, outboxVersion: outbox.length > 0 ? 1 : 0 };
+    }),
+  );
   const duplicates: InsertManyResult['duplicates'] = [];
   try {
     // Already cast, defaulted and validated above: the driver's insert, without a second mongoose pass.
