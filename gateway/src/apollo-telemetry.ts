@@ -7,7 +7,7 @@ import { registerHooks } from 'node:module';
  * unless the operator sets APOLLO_TELEMETRY_DISABLED=false.
  */
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
-export const apolloTelemetryOff = ['true', '1'].includes(process.env.APOLLO_TELEMETRY_DISABLED);
+const apolloTelemetryOff = ['true', '1'].includes(process.env.APOLLO_TELEMETRY_DISABLED);
 
 /**
  * What only that reporting uses (a metrics SDK and exporter, four cloud detectors, the incubating

@@ -26,7 +26,9 @@ async function oneByOne(events: Envelope[]): Promise<void> {
   for (const event of events) {
     for (const consumer of consumers) {
       const subscription = consumer.handlers.find((handler) => handler.definition.type === event.type) as Subscription | undefined;
-      if (subscription) await subscription.handle(catalogue.read(subscription.definition, event), { ...event, data: catalogue.read(subscription.definition, event) }, { logger: silent, consumer: consumer.groupId });
+      if (!subscription) continue;
+      const data = catalogue.read(subscription.definition, event);
+      await subscription.handle(data, { ...event, data }, { logger: silent, consumer: consumer.groupId });
     }
   }
 }

@@ -54,7 +54,7 @@ async function projectBatch(events: Envelope[]): Promise<void> {
     const types = new Set(consumer.batch!.definitions.map((definition) => definition.type));
     const own = events.filter((event) => types.has(event.type));
     for (let at = 0; at < own.length; at += EVENTS_PER_CALL) {
-      const call = own.slice(at, at + EVENTS_PER_CALL).map((event) => ({ ...event, data: catalogue.read(handlers.get(event.type)!.find(({ group }) => group === consumer.groupId)!.subscription.definition, event) }));
+      const call = own.slice(at, at + EVENTS_PER_CALL).map((event) => ({ ...event, data: catalogue.read(consumer.handlers.find((handler) => handler.definition.type === event.type)!.definition, event) }));
       await consumer.batch!.handle(call, { logger: silent, consumer: consumer.groupId });
     }
   }

@@ -45,9 +45,10 @@ function byDeal(items: readonly DealItem[]): { deals: DealBatch[]; alone: DealIt
 const groupBy = <T>(values: readonly T[], keyOf: (value: T) => string) => {
   const groups = new Map<string, T[]>();
   for (const value of values) {
-    const group = groups.get(keyOf(value));
+    const key = keyOf(value);
+    const group = groups.get(key);
     if (group) group.push(value);
-    else groups.set(keyOf(value), [value]);
+    else groups.set(key, [value]);
   }
   return groups;
 };
