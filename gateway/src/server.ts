@@ -15,6 +15,7 @@ import { finiteNumberLiterals, finiteNumberVariables } from './finite-number-lit
 import { graphqlHandler } from './graphql-handler';
 import { createIdentityHeaderSigner } from './identity-header';
 import { InFlight } from './in-flight';
+import { installLighterExecution } from './lighter-execution';
 import { limitErrorFormatter, operationLimitsPlugin } from './operation-limits';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { createSubgraphHttp, type SubgraphHttpResponse } from './subgraph-http';
@@ -33,6 +34,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const http = createSubgraphHttp({ timeoutMs: config.SUBGRAPH_TIMEOUT_MS });
   const limits = operationLimitsOf(config);
   const production = config.NODE_ENV === 'production';
+  installLighterExecution();
   const subgraphDeps = { http, signIdentity: createIdentityHeaderSigner(config.INTERNAL_SECRET), inFlight: new InFlight<SubgraphHttpResponse>() };
   const gateway = new ApolloGateway({
     supergraphSdl,
