@@ -8,7 +8,8 @@ import { operationKey } from './sharing-keys';
 interface Answer {
   status: number;
   headers: [string, string][];
-  body: string;
+  /** Encoded once: its length is the content-length, and every caller sharing it is sent the same bytes. */
+  body: Buffer;
 }
 
 /**
@@ -46,11 +47,11 @@ export function graphqlHandler(
         let body = '';
         if (response.body.kind === 'complete') body = response.body.string;
         else for await (const chunk of response.body.asyncIterator) body += chunk;
-        return { status: response.status ?? 200, headers: [...response.headers], body };
+        return { status: response.status ?? 200, headers: [...response.headers], body: Buffer.from(body, 'utf8') };
       });
       res.statusCode = answer.status;
       for (const [name, value] of answer.headers) res.setHeader(name, value);
-      res.setHeader('content-length', Buffer.byteLength(answer.body));
+      res.setHeader('content-length', answer.body.length);
       res.end(answer.body);
     } catch (error) {
       next(error);
