@@ -2,6 +2,7 @@ export * from './config';
 export * from './context';
 export * from './errors';
 export * from './fresh-loaders';
+export * from './heap-growth';
 export * from './ids';
 export * from './list-loader';
 export * from './logger';

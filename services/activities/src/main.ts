@@ -1,10 +1,13 @@
-import { createLogger, stopOnSignals } from '@crm/service-kit';
+import { createLogger, limitHeapGrowth, stopOnSignals } from '@crm/service-kit';
 import { startActivities } from './service';
 
 const logger = createLogger('activities');
 // Inside the chain, so that a refused configuration is logged as one fatal line like any start-up failure.
 Promise.resolve()
-  .then(() => startActivities())
+  .then(() => {
+    limitHeapGrowth(); // a process-wide memory policy: see heap-growth.ts
+    return startActivities();
+  })
   .then(
     (service) => stopOnSignals(service, logger),
     (error) => {

@@ -20,7 +20,8 @@ function* csvLines(rows: number): Generator<string> {
 }
 
 export async function run(): Promise<Section[]> {
-  const stack = await startStack();
+  // BENCH_NODE_ARGS: extra node flags for every process, as in the slice.
+  const stack = await startStack({ nodeArgs: process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) });
   try {
     const identity = testIdentity(undefined, ['manager']);
     const call = gatewayClient(stack.gatewayUrl, identity);
