@@ -114,8 +114,6 @@ function describeLast(path: (string | number)[], type: OutputType, parentType: C
   return typeof element === 'string' ? `field ${parentType}.${element}` : `array element of type ${type} at index ${element}`;
 }
 
-const own = (object: object, key: string): unknown => (Object.prototype.hasOwnProperty.call(object, key) ? (object as Record<string, unknown>)[key] : undefined);
-
 /** Fills `output` from `input` for a selection set; false when a null must bubble up to the parent. */
 function applySelectionSet(walk: Walk, input: Record<string, unknown>, selectionSet: SelectionSet, output: Record<string, unknown>, path: (string | number)[], parentType: CompositeType): boolean {
   for (const step of stepsOf(selectionSet, walk.schema)) {
@@ -133,7 +131,7 @@ function applySelectionSet(walk: Walk, input: Record<string, unknown>, selection
       if (outputValue === undefined) output[responseName] = walk.introspectionHandling(step.selection);
       continue;
     }
-    let inputValue = own(input, responseName) ?? null;
+    let inputValue = (Object.hasOwn(input, responseName) ? input[responseName] : undefined) ?? null;
     if (step.typename) {
       if (outputValue === undefined) {
         if (inputValue === null && responseName !== typenameFieldName) inputValue = input[typenameFieldName] ?? null;

@@ -20,6 +20,8 @@ import mongoose, { type Model } from 'mongoose';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from './config';
 import type { BaseContext } from './context';
+import { limitHeapGrowth } from './heap-growth';
+import { createLogger } from './logger';
 import { connectMongo, isMongoReady } from './mongo';
 import { createSubgraphApp, type SubgraphAppOptions } from './subgraph-app';
 
@@ -198,7 +200,29 @@ async function retryForever(task: () => Promise<void>, logger: Logger, what: str
   }
 }
 
-/** For main.ts: stop cleanly on SIGTERM (Kubernetes) and Ctrl-C. */
+/**
+ * A service's main.ts: the process-wide memory policy first (limitHeapGrowth, a process's
+ * choice, so not taken by services started inside tests), then the service, stopped cleanly on
+ * signals. Inside one chain, so that a refused configuration is logged as one fatal line like
+ * any start-up failure.
+ */
+export function runService(name: string, start: () => Promise<RunningService>): void {
+  const logger = createLogger(name);
+  Promise.resolve()
+    .then(() => {
+      limitHeapGrowth();
+      return start();
+    })
+    .then(
+      (service) => stopOnSignals(service, logger),
+      (error: unknown) => {
+        logger.fatal({ err: error }, `${name} failed to start`);
+        process.exit(1);
+      },
+    );
+}
+
+/** Stop cleanly on SIGTERM (Kubernetes) and Ctrl-C. */
 export function stopOnSignals(service: RunningService, logger: Logger): void {
   let stopping = false;
   const shutdown = (signal: string) => {

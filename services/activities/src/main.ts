@@ -1,17 +1,4 @@
-import { createLogger, limitHeapGrowth, stopOnSignals } from '@crm/service-kit';
+import { runService } from '@crm/service-kit';
 import { startActivities } from './service';
 
-const logger = createLogger('activities');
-// Inside the chain, so that a refused configuration is logged as one fatal line like any start-up failure.
-Promise.resolve()
-  .then(() => {
-    limitHeapGrowth(); // a process-wide memory policy: see heap-growth.ts
-    return startActivities();
-  })
-  .then(
-    (service) => stopOnSignals(service, logger),
-    (error) => {
-      logger.fatal({ err: error }, 'activities failed to start');
-      process.exit(1);
-    },
-  );
+runService('activities', () => startActivities());
