@@ -49,6 +49,13 @@ export interface ConsumerOptions {
    */
   batch?: BatchHandler;
   batchSize?: number;
+  /**
+   * The handlers leave the same result when an event comes again (claims, tokens, conditional
+   * writes), as a redelivery after a crash would bring it. Then the runner does not look up the
+   * processed records before handling a batch: that look-up only saves repeated work, and it is a
+   * store read before every event takes effect. The records are written after, as always.
+   */
+  idempotent?: boolean;
 }
 
 export interface ConsumerRunner {
@@ -260,6 +267,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
 
   /** The records of already processed events among a batch's messages: one lookup by key for the whole batch. */
   async function processedAmong(messages: KafkaMessage[]): Promise<Set<string>> {
+    if (options.idempotent) return new Set();
     const ids = new Set<string>();
     for (const message of messages) {
       let id: unknown;

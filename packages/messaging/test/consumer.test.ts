@@ -197,3 +197,37 @@ describe('event versions', () => {
     ).toThrow('consumer x handles CompanyCreated twice (v1 and v2): one version per type');
   });
 });
+
+describe('idempotent consumers', () => {
+  const idempotentGroup = uniqueId('consumer-test-idempotent');
+  const seenHere: string[] = [];
+  let runner: ConsumerRunner;
+  beforeAll(async () => {
+    runner = createConsumerRunner({
+      kafka,
+      groupId: idempotentGroup,
+      startFrom: 'latest',
+      logger,
+      idempotent: true,
+      handlers: [
+        on(CompanyCreated, async (_data, event) => {
+          if (event.tenantId === tenantId) seenHere.push(event.id);
+        }),
+      ],
+    });
+    await runner.start();
+  });
+  afterAll(() => runner.stop());
+
+  it('handles an event again without looking up its record first, a repeat within one batch once, and records what it handled', async () => {
+    const recorded = companyCreated(tenantId, 'Recorded before');
+    await ProcessedEventModel.create({ _id: `${idempotentGroup}:${recorded.id}`, tenantId, consumer: idempotentGroup, eventId: recorded.id, eventType: recorded.type, processedAt: new Date() });
+    const fresh = companyCreated(tenantId, 'Fresh for an idempotent consumer');
+    // One send: the repeat of `fresh` (same key, same partition) comes in its first copy's batch as a rule.
+    await producer.send(recorded, fresh, fresh);
+    await waitFor(() => seenHere.includes(recorded.id) && seenHere.includes(fresh.id), { what: 'both events handled' });
+    expect(seenHere.filter((id) => id === recorded.id)).toHaveLength(1);
+    expect(seenHere.filter((id) => id === fresh.id)).toHaveLength(1);
+    await waitFor(() => ProcessedEventModel.exists({ _id: `${idempotentGroup}:${fresh.id}` }), { what: 'the fresh event recorded' });
+  });
+});

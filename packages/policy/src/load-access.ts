@@ -1,5 +1,6 @@
 import type { Identity } from '@crm/auth';
 import { buildAccess, type Access } from './access';
+import { cachedAccess } from './access-cache';
 import type { PermissionAction, PermissionObject, Right, RolePermissions } from './model';
 import { PolicyRoleModel, PolicyTeamModel, type PolicyRoleDoc, type PolicyTeamDoc } from './read-models';
 
@@ -28,8 +29,8 @@ export async function loadAccess(identity: Identity): Promise<Access> {
   return buildAccess({ tenantId, userId, roles, teams: [...teams.values()], overrides });
 }
 
-/** Per request: the access is loaded once, on first use, and shared by every resolver of the request. */
+/** Per request: the access is taken once, on first use (from the cache or the read models), and shared by every resolver of the request. */
 export function accessOnce(identity: Identity): () => Promise<Access> {
   let pending: Promise<Access> | undefined;
-  return () => (pending ??= loadAccess(identity));
+  return () => (pending ??= cachedAccess(identity));
 }

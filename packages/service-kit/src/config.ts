@@ -63,6 +63,12 @@ export function serviceEnvSchema(defaults: { port: number; database: string }, e
     // Keys a consumer that allows it handles at once (its spec's parallelKeys is the most). 1: one
     // message at a time, which keeps a store shared with interactive requests for them.
     CONSUMER_PARALLEL_KEYS: z.coerce.number().int().min(1).max(64).default(1),
+    /**
+     * How long a caller's access (teams and role overrides from the policy read models) is reused
+     * by one process (@crm/policy's access cache). A change applied by this process's policy
+     * consumer drops it at once; one applied by another instance arrives within this. 0: no cache.
+     */
+    POLICY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Retention of consumers' processed-event records and of parked outbox events (see docs/architecture.md). */
     PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().default(14),
     PARKED_EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().default(30),

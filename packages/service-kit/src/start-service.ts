@@ -36,6 +36,8 @@ export interface ConsumerSpec {
   parallelKeys?: number;
   /** Types handled a fetched batch at a time (ConsumerOptions.batch); their per-event handlers stay the fallback. */
   batch?: BatchHandler;
+  /** Its handlers are exact when an event comes again: no look-up of processed records first (ConsumerOptions.idempotent). */
+  idempotent?: boolean;
 }
 
 export interface ServiceSpec<TContext extends BaseContext> {
@@ -124,6 +126,7 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
       handlers: consumer.handlers,
       parallelKeys: Math.min(consumer.parallelKeys ?? 1, config.CONSUMER_PARALLEL_KEYS),
       batch: consumer.batch,
+      idempotent: consumer.idempotent,
       startFrom: config.KAFKA_CONSUMER_START,
       retry: { attempts: config.CONSUMER_RETRY_ATTEMPTS, maxDelayMs: config.CONSUMER_RETRY_MAX_DELAY_MS },
     }),

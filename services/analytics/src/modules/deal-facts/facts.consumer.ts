@@ -13,6 +13,8 @@ export const factsConsumer: ConsumerSpec = {
   groupId: 'analytics.facts',
   // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
   parallelKeys: 8,
+  // The same claims and tokens make an event that comes again change nothing: no look-up of processed records first.
+  idempotent: true,
   handlers: [
     on(DealCreated, (data, event) => projectDealEvent({ type: 'DealCreated', data }, infoOf(event))),
     on(DealStageChanged, (data, event) => projectDealEvent({ type: 'DealStageChanged', data }, infoOf(event))),

@@ -11,6 +11,8 @@ export const funnelConsumer: ConsumerSpec = {
   groupId: 'analytics.funnel',
   // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
   parallelKeys: 8,
+  // The same claims and tokens make an event that comes again change nothing: no look-up of processed records first.
+  idempotent: true,
   handlers: [
     // v1 events are upcast to v2 by the catalogue: their stages are all OPEN.
     on(PipelineCreated, async (data, event) => {
