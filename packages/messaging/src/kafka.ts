@@ -2,8 +2,12 @@ import { LOCAL_KAFKA_SASL } from '@crm/auth';
 import { compactedTopics } from '@crm/events';
 import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { fixIdleRequestQueues } from './kafkajs-idle-queues';
 
 export type { Kafka };
+
+// Every client of the process, the tests' too, gets request queues that sleep when idle.
+fixIdleRequestQueues();
 
 export interface KafkaSettings {
   brokers: string[];
