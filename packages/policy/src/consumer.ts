@@ -44,5 +44,7 @@ export const permissionsHandler = on(PermissionsChanged, ({ role, rights, denied
  */
 export const policyConsumer = (service: string) => ({
   groupId: `${service}.policy`,
+  // Revision-guarded upserts: an event that comes again changes nothing (no look-up of processed records first).
+  idempotent: true,
   handlers: [teamHandler, permissionsHandler],
 });

@@ -86,6 +86,8 @@ export async function scheduleFollowUps(event: Envelope<EventData<typeof DealWon
 
 export const dealStageTasksConsumer: ConsumerSpec = {
   groupId: DEAL_STAGE_TASKS_GROUP,
+  // A task's (tenantId, sourceEventId) is unique: an event that comes again creates nothing (no look-up of processed records first).
+  idempotent: true,
   handlers: [
     on(DealStageChanged, async (_data, event, { logger }) => {
       await createStageTask(event, logger);

@@ -12,6 +12,7 @@ export const LAST_TOUCH_GROUP = 'activities.last-touch';
  */
 export const lastTouchConsumer: ConsumerSpec = {
   groupId: LAST_TOUCH_GROUP,
+  idempotent: true,
   handlers: [
     on(ActivityCompleted, async (data, event) => {
       const at = new Date(data.completedAt ?? event.occurredAt);

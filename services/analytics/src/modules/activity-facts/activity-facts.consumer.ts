@@ -38,6 +38,8 @@ export const activityFactsConsumer: ConsumerSpec = {
   groupId: 'analytics.activity-facts',
   // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
   parallelKeys: 8,
+  // The same claims and tokens make an event that comes again change nothing: no look-up of processed records first.
+  idempotent: true,
   handlers: [
     on(ActivityCreated, (data, event) =>
       applyActivityEvent(event, data.activityId, {

@@ -59,6 +59,8 @@ export const salesFactsConsumer: ConsumerSpec = {
   groupId: 'analytics.sales-facts',
   // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
   parallelKeys: 8,
+  // The same claims and tokens make an event that comes again change nothing: no look-up of processed records first.
+  idempotent: true,
   handlers: [
     on(DealCreated, (data, event) =>
       applyDealEvent(event, data.dealId, {

@@ -17,6 +17,8 @@ async function setLoad(event: Envelope<unknown>, dealId: string, ownerId: string
 
 export const dealLoadConsumer: ConsumerSpec = {
   groupId: 'contacts.routing-deal-load',
+  // Each event sets the deal's whole state: a repeat is harmless (no look-up of processed records first).
+  idempotent: true,
   handlers: [
     on(DealCreated, (data, event) => setLoad(event, data.dealId, data.ownerId, data.status === 'OPEN')),
     on(DealUpdated, (data, event) => setLoad(event, data.dealId, data.ownerId)),

@@ -52,6 +52,8 @@ async function writeActivityLines(event: Envelope<unknown>, activity: { dealId?:
  */
 export const timelineConsumer: ConsumerSpec = {
   groupId: TIMELINE_GROUP,
+  // Inserts by deterministic ids: an event that comes again adds nothing (no look-up of processed records first).
+  idempotent: true,
   handlers: [
     on(CompanyCreated, (data, event) => writeLines(event, companyCreatedContent(data), [{ entity: 'Company', id: data.companyId }])),
     on(ContactCreated, async (data, event) => {
