@@ -32,8 +32,11 @@ export interface OutboxRelayOptions {
 }
 
 export interface OutboxRelay {
-  /** Publish pending events soon (the write seam calls it; so does the poll). */
-  kick(): void;
+  /**
+   * Publish pending events soon: those of `model` after a write to it (the write seam), those of
+   * every model without one (the poll). A write wakes the relay for its own collection only.
+   */
+  kick(model?: Model<any>): void;
   /** Drains everything pending once, now; resolves with the number of events published. */
   flush(): Promise<number>;
   /** Polls, and wakes on every write through insertWithEvents/updateWithEvents to its models. */
@@ -89,6 +92,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let unregister: (() => void) | undefined;
   let running: Promise<number> | undefined;
   let again = false;
+  /** Models written to since the last drain began, or all of them (the poll, a flush). */
+  const woken = new Set<Model<any>>();
+  let wokenAll = true;
   let failures = 0;
   let retryAt = 0;
 
@@ -178,21 +184,30 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  async function drainAll(): Promise<number> {
+  /** Drains the models woken, then those woken meanwhile, until none is. */
+  async function drainWoken(): Promise<number> {
     let total = 0;
     do {
       again = false;
-      for (const model of models) total += await drainModel(model);
+      const due = wokenAll ? models : models.filter((model) => woken.has(model));
+      wokenAll = false;
+      woken.clear();
+      for (const model of due) total += await drainModel(model);
     } while (again);
     return total;
   }
 
   function flush(): Promise<number> {
+    wokenAll = true;
+    return drain();
+  }
+
+  function drain(): Promise<number> {
     if (running) {
       again = true;
       return running;
     }
-    running = drainAll()
+    running = drainWoken()
       .then((sent) => {
         if (failures > 0) logger.info({ sent, failures }, 'outbox relay recovered');
         failures = 0;
@@ -204,16 +219,24 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         // A kick that came after the last round's check would otherwise wait for the next poll.
         if (again) {
           again = false;
-          kick();
+          schedule();
         }
       });
     return running;
   }
 
-  function kick(): void {
+  function kick(model?: Model<any>): void {
+    if (model) woken.add(model);
+    else wokenAll = true;
+    schedule();
+  }
+
+  function schedule(): void {
     // After a failure, wake-ups and polls wait for the back-off: a dead broker is not hammered.
     if (Date.now() < retryAt) return;
-    flush().catch((error) => {
+    drain().catch((error) => {
+      // The next round looks at every model: what this one took stays on its documents.
+      wokenAll = true;
       failures += 1;
       retryAt = Date.now() + Math.min(maxBackoffMs, pollIntervalMs * 2 ** (failures - 1));
       // Events stay on their documents; a later round retries. Log once per outage, not per round.
@@ -229,7 +252,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     },
     start() {
       unregister ??= wakeOnWrites(models, { kick });
-      timer ??= setInterval(kick, pollIntervalMs);
+      timer ??= setInterval(() => kick(), pollIntervalMs);
       kick();
     },
     async stop() {

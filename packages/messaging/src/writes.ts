@@ -10,17 +10,17 @@ import { isDuplicateKey } from './store-errors';
  * so none of them needs to know about the relay.
  */
 
-const relays = new Map<Model<any>, Set<{ kick(): void }>>();
+const relays = new Map<Model<any>, Set<{ kick(model: Model<any>): void }>>();
 
-/** A relay serving `models` asks to be woken after each write with events (see createOutboxRelay). */
-export function wakeOnWrites(models: readonly Model<any>[], relay: { kick(): void }): () => void {
+/** A relay serving `models` asks to be woken after each write with events, told which model (see createOutboxRelay). */
+export function wakeOnWrites(models: readonly Model<any>[], relay: { kick(model: Model<any>): void }): () => void {
   for (const model of models) relays.set(model, (relays.get(model) ?? new Set()).add(relay));
   return () => {
     for (const model of models) relays.get(model)?.delete(relay);
   };
 }
 
-const wake = (model: Model<any>) => relays.get(model)?.forEach((relay) => relay.kick());
+const wake = (model: Model<any>) => relays.get(model)?.forEach((relay) => relay.kick(model));
 
 /** An event, or one built from the new document (to name the id the insert gives it). */
 export type EventOf<T> = Envelope | ((doc: T) => Envelope);

@@ -1,7 +1,7 @@
 import { topics } from '@crm/events';
 import mongoose, { Schema } from 'mongoose';
 import pino from 'pino';
-import { createKafkaPublisher, createOutboxRelay, migrateOutboxMarks, outboxPlugin, withEvents, type EventPublisher, type HasOutbox } from '../src';
+import { createKafkaPublisher, createOutboxRelay, insertWithEvents, migrateOutboxMarks, outboxPlugin, withEvents, type EventPublisher, type HasOutbox } from '../src';
 import { readTopics, testKafka, uniqueId, unreachableKafka } from '../src/testing';
 import { AggregateModel, companyCreated, connectTestDb, dropTestDb } from './setup';
 
@@ -48,6 +48,29 @@ describe('outbox relay', () => {
       const stored = await AggregateModel.findById(doc._id).lean();
       expect(stored?.name).toBe('b');
       expect(stored?.outbox).toEqual([]);
+    } finally {
+      await relay.stop();
+      await reader.close();
+    }
+  });
+
+  it('after a write, looks only at the collection written to; the poll and a flush look at every one', async () => {
+    const tenantId = uniqueId('tenant');
+    const reader = await readTopics([topics.company]);
+    const relay = createOutboxRelay({ models: [AggregateModel, TimestampedModel], publisher, logger, pollIntervalMs: 60_000 });
+    try {
+      relay.start();
+      await relay.flush(); // what earlier tests left
+      // Written around the write seam (as another replica would write it): nothing wakes the relay for it.
+      const aside = companyCreated(tenantId, 'Aside');
+      await TimestampedModel.create({ tenantId, name: 'aside', outbox: [aside] });
+      const written = companyCreated(tenantId, 'Written');
+      await insertWithEvents(AggregateModel, { tenantId, name: 'written' }, written);
+      await reader.waitFor((m) => m.event?.id === written.id);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(reader.messages.some((m) => m.event?.id === aside.id)).toBe(false);
+      expect(await relay.flush()).toBe(1);
+      await reader.waitFor((m) => m.event?.id === aside.id);
     } finally {
       await relay.stop();
       await reader.close();

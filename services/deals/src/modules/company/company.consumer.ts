@@ -29,6 +29,8 @@ const at = (event: Envelope<unknown>) => new Date(event.occurredAt);
  */
 export const companyConsumer: ConsumerSpec = {
   groupId: 'deals.known-companies',
+  // Upserts by id and parts guarded by their clocks: no look-up of processed records first.
+  idempotent: true,
   handlers: [
     on(CompanyCreated, async ({ companyId, name }, event) => {
       await learn(event, companyId);
