@@ -69,6 +69,11 @@ export function serviceEnvSchema(defaults: { port: number; database: string }, e
      * consumer drops it at once; one applied by another instance arrives within this. 0: no cache.
      */
     POLICY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+    /**
+     * How long a process keeps data it reads on most requests and that seldom changes (read-cache.ts:
+     * analytics' currency and rates, pipeline definitions). Its own changes drop them at once. 0: none.
+     */
+    READ_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Retention of consumers' processed-event records and of parked outbox events (see docs/architecture.md). */
     PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().default(14),
     PARKED_EVENTS_RETENTION_DAYS: z.coerce.number().int().positive().default(30),

@@ -22,6 +22,7 @@ import type { ServiceConfig } from './config';
 import type { BaseContext } from './context';
 import { limitHeapGrowth } from './heap-growth';
 import { createLogger } from './logger';
+import { configureReadCaches } from './read-cache';
 import { connectMongo, isMongoReady } from './mongo';
 import { createSubgraphApp, type SubgraphAppOptions } from './subgraph-app';
 
@@ -91,6 +92,7 @@ export interface ServiceHealth {
  */
 export async function startService<TContext extends BaseContext>(spec: ServiceSpec<TContext>): Promise<RunningService> {
   const { config, logger } = spec;
+  configureReadCaches(config.READ_CACHE_MS);
   await connectMongo(config.MONGODB_URL, config.MONGODB_DB, logger, { queryTimeoutMs: config.STORE_QUERY_TIMEOUT_MS, storeWaitMs: config.STORE_WAIT_MS });
   // Before any write: documents marked the former way (an outboxAt date) join the relay's mark.
   await migrateOutboxMarks(spec.outboxModels ?? []);

@@ -6,7 +6,7 @@ import { positionCounts } from './modules/funnel/funnel.counts';
 import { computeFunnel, type PositionCount } from './modules/funnel/funnel.math';
 import { FunnelCountsModel, funnelId, type FunnelCountsDoc, type FunnelView } from './modules/funnel/funnel.model';
 import { addFunnelCounters, reachedMoney, type MoneyByPosition } from './modules/funnel/funnel.money';
-import { PipelineModel, type PipelineDoc } from './modules/funnel/pipeline.model';
+import { pipelinesByIds, type PipelineDoc } from './modules/funnel/pipeline.model';
 import { amountsOf, convertAll, DEFAULT_CURRENCY, type Rates } from './modules/money/money.math';
 import { ratesOf } from './modules/money/money.service';
 
@@ -51,15 +51,15 @@ function createLoaders(tenantId: string) {
     funnelByPipeline: new DataLoader<string, FunnelView | null>(async (pipelineIds) => {
       const unique = [...new Set(pipelineIds)];
       const [pipelines, counters, moneyCounters, tenantRates] = await Promise.all([
-        PipelineModel.find({ tenantId, _id: { $in: unique } }).lean<PipelineDoc[]>(),
+        pipelinesByIds(tenantId, unique),
         FunnelCountsModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => funnelId(tenantId, pipelineId)) } }).lean<FunnelCountsDoc[]>(),
         CounterModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => allTimeFunnelId(tenantId, pipelineId)) } }).lean<CounterDoc[]>(),
         (rates ??= ratesOf(tenantId)),
       ]);
-      const pipelineById = new Map(pipelines.map((row) => [row._id, row]));
+      const pipelineById = pipelines;
       const countersById = new Map(counters.map((row) => [row.pipelineId, row]));
       const moneyById = new Map(moneyCounters.map((row) => [row.pipelineId, row]));
-      return pipelineIds.map((pipelineId) => funnelView(pipelineById.get(pipelineId), countersById.get(pipelineId), moneyById.get(pipelineId), tenantRates));
+      return pipelineIds.map((pipelineId) => funnelView(pipelineById.get(pipelineId) ?? undefined, countersById.get(pipelineId), moneyById.get(pipelineId), tenantRates));
     }),
   };
 }

@@ -2,7 +2,7 @@ import { parseInput } from '@crm/service-kit';
 import { z } from 'zod';
 import type { Resolvers } from '../../generated/graphql';
 import { CounterModel, type CounterDoc } from '../deal-facts/counter.model';
-import { PipelineModel, type PipelineDoc } from '../funnel/pipeline.model';
+import { pipelinesByIds, type PipelineDoc } from '../funnel/pipeline.model';
 import { computeForecast, monthsFrom, type StageMonth } from './forecast.math';
 
 const forecastInput = z.object({
@@ -21,7 +21,7 @@ export const forecastResolvers: Resolvers = {
         ctx.loaders.rates(),
       ]);
       const pipelineIds = [...new Set(docs.map((doc) => doc.pipelineId))];
-      const pipelines = pipelineIds.length === 0 ? [] : await PipelineModel.find({ tenantId: ctx.tenantId, _id: { $in: pipelineIds } }, { stages: 1 }).lean<PipelineDoc[]>();
+      const pipelines = pipelineIds.length === 0 ? [] : [...(await pipelinesByIds(ctx.tenantId, pipelineIds)).values()].filter((pipeline): pipeline is PipelineDoc => pipeline !== null);
       const probabilities = new Map(pipelines.flatMap((pipeline) => pipeline.stages.map((stage) => [`${pipeline._id}:${stage.id}`, stage.probability ?? 0])));
       const rows: StageMonth[] = docs.map((doc) => ({
         month: doc.month,

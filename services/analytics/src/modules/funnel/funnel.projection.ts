@@ -3,7 +3,7 @@ import { DealProgressModel, type DealProgressDoc } from './deal-progress.model';
 import { incrementsOf, moveToken, nextStep, type CountMove } from './funnel.counts';
 import type { StageInput } from './funnel.math';
 import { FunnelCountsModel, funnelId } from './funnel.model';
-import { PipelineModel } from './pipeline.model';
+import { forgetPipeline, PipelineModel } from './pipeline.model';
 
 /*
  * The funnel is incremental and exact under duplicates, replays, redeliveries after a crash
@@ -68,6 +68,7 @@ export async function savePipeline(tenantId: string, pipelineId: string, name: s
     () => PipelineModel.exists({ _id: pipelineId, tenantId }),
     `pipeline ${pipelineId}`,
   );
+  forgetPipeline(tenantId, pipelineId);
 }
 
 type Fact = Pick<DealProgressDoc, '_id' | 'tenantId' | 'pipelineId' | 'maxPosition' | 'counted' | 'pendingTo'>;

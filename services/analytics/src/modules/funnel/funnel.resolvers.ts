@@ -3,7 +3,7 @@ import { notFound, requireId } from '@crm/service-kit';
 import { funnelFrom, type AnalyticsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
 import { filteredFunnelCounters, type FunnelFilterInput } from './funnel.filter';
-import { PipelineModel, type PipelineDoc } from './pipeline.model';
+import { pipelineById } from './pipeline.model';
 
 async function funnelOf(pipelineId: string, field: string, filter: FunnelFilterInput | null | undefined, ctx: AnalyticsContext) {
   requireId(pipelineId, field);
@@ -18,7 +18,7 @@ async function funnelOf(pipelineId: string, field: string, filter: FunnelFilterI
 
 async function filteredFunnel(pipelineId: string, filter: FunnelFilterInput, ctx: AnalyticsContext) {
   const [pipeline, { counts, money }, rates] = await Promise.all([
-    PipelineModel.findOne({ _id: pipelineId, tenantId: ctx.tenantId }).lean<PipelineDoc>(),
+    pipelineById(ctx.tenantId, pipelineId),
     filteredFunnelCounters(ctx.tenantId, pipelineId, filter),
     ctx.loaders.rates(),
   ]);

@@ -1,3 +1,4 @@
+import { createReadCache } from '@crm/service-kit';
 import { model, Schema } from 'mongoose';
 import type { StageInput } from './funnel.math';
 
@@ -24,3 +25,19 @@ const schema = new Schema<PipelineDoc>(
 // No secondary index: every read and write goes by _id (with tenantId in the filter).
 
 export const PipelineModel = model<PipelineDoc>('Pipeline', schema);
+
+/** Read by every funnel, forecast and sales-cycle query; changed by this service's funnel consumer (savePipeline forgets it). */
+const pipelineCache = createReadCache<PipelineDoc>();
+
+/** The tenant's pipelines by id (null: not known here yet): kept ones, the others in one read. */
+export function pipelinesByIds(tenantId: string, ids: readonly string[]): Promise<Map<string, PipelineDoc | null>> {
+  return pipelineCache.getMany(tenantId, ids, async (missing) => {
+    const found = await PipelineModel.find({ tenantId, _id: { $in: missing } }).lean<PipelineDoc[]>();
+    return new Map(found.map((pipeline) => [pipeline._id, pipeline]));
+  });
+}
+
+export const pipelineById = async (tenantId: string, id: string) => (await pipelinesByIds(tenantId, [id])).get(id) ?? null;
+
+/** After a change of the pipeline written by this process. */
+export const forgetPipeline = (tenantId: string, id: string) => pipelineCache.forget(tenantId, id);

@@ -5,6 +5,7 @@ import type { AnalyticsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
 import { DEFAULT_CURRENCY } from './money.math';
 import { MoneySettingsModel, type MoneySettingsDoc } from './money-settings.model';
+import { forgetRates } from './money.service';
 
 const currencyCode = z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code');
 const currencyInput = z.object({ currency: currencyCode });
@@ -42,6 +43,7 @@ export const moneyResolvers: Resolvers = {
         { $set: { currency, rates: {}, updatedAt: new Date() } },
         { upsert: true, returnDocument: 'after' },
       ).lean();
+      forgetRates(ctx.tenantId);
       return view(settings);
     },
     setExchangeRates: async (_parent, args, ctx) => {
@@ -59,6 +61,7 @@ export const moneyResolvers: Resolvers = {
         },
         { upsert: true, returnDocument: 'after' },
       ).lean();
+      forgetRates(ctx.tenantId);
       return view(settings);
     },
   },

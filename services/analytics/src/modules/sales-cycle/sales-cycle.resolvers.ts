@@ -1,7 +1,7 @@
 import { notFound, requireId } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import { asDate } from '../deal-facts/months';
-import { PipelineModel, type PipelineDoc } from '../funnel/pipeline.model';
+import { pipelineById } from '../funnel/pipeline.model';
 import { checkPeriod, salesCycleOf } from './sales-cycle.query';
 
 export const salesCycleResolvers: Resolvers = {
@@ -10,7 +10,7 @@ export const salesCycleResolvers: Resolvers = {
       requireId(pipelineId, 'pipelineId');
       const period = { from: asDate(from, 'from'), to: asDate(to, 'to') };
       checkPeriod(period.from, period.to);
-      const pipeline = await PipelineModel.findOne({ _id: pipelineId, tenantId: ctx.tenantId }).lean<PipelineDoc>();
+      const pipeline = await pipelineById(ctx.tenantId, pipelineId);
       if (!pipeline) throw notFound('Pipeline', pipelineId);
       return salesCycleOf(ctx.tenantId, pipeline, period.from, period.to);
     },
