@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { isValidObjectId, type Model } from 'mongoose';
 import { z } from 'zod';
 import { badInput } from './errors';
+import type { ReadCache } from './read-cache';
 
 export const isId = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{24}$/i.test(value) && isValidObjectId(value);
 
@@ -28,13 +29,14 @@ export const userIdInput = (field: string) => z.string().trim().min(1, `${field}
 /**
  * Batches and de-duplicates lookups by id within one tenant and one request: the gateway
  * sends the same entity key many times in one query, and a page of deals asks for
- * each deal's company.
+ * each deal's company. With `kept`, records found there are not read again (a read cache:
+ * for showing records, never for the read a write is checked against).
  */
-export function createByIdLoader<T extends { _id: { toString(): string } }>(model: Model<any>, tenantId: string): DataLoader<string, T | null> {
+export function createByIdLoader<T extends { _id: { toString(): string } }>(model: Model<any>, tenantId: string, kept?: ReadCache<T>): DataLoader<string, T | null> {
+  const read = async (ids: string[]) => new Map((await model.find({ tenantId, _id: { $in: ids } }).lean<T[]>()).map((row) => [row._id.toString(), row] as const));
   return new DataLoader<string, T | null>(async (ids) => {
     const valid = [...new Set(ids.filter(isId))];
-    const rows = valid.length === 0 ? [] : await model.find({ tenantId, _id: { $in: valid } }).lean<T[]>();
-    const byId = new Map(rows.map((row) => [row._id.toString(), row]));
+    const byId: Map<string, T | null> = valid.length === 0 ? new Map() : kept ? await kept.getMany(tenantId, valid, read) : await read(valid);
     return ids.map((id) => byId.get(id) ?? null);
   });
 }

@@ -26,9 +26,12 @@ export function configureReadCaches(ms: number): void {
   for (const cache of caches) cache.clear();
 }
 
-const frozen = <T>(value: T): T => (value !== null && typeof value === 'object' ? deepFreeze(value) : value);
+/** Plain objects and arrays, not ObjectIds, dates or buffers (which cannot, or need not, be frozen). */
+const isPlain = (value: unknown): value is object =>
+  value !== null && typeof value === 'object' && (Array.isArray(value) || [Object.prototype, null].includes(Object.getPrototypeOf(value)));
+const frozen = <T>(value: T): T => (isPlain(value) ? deepFreeze(value) : value);
 function deepFreeze<T extends object>(value: T): T {
-  for (const inner of Object.values(value)) if (inner !== null && typeof inner === 'object' && !Object.isFrozen(inner)) deepFreeze(inner);
+  for (const inner of Object.values(value)) if (isPlain(inner) && !Object.isFrozen(inner)) deepFreeze(inner);
   return Object.freeze(value);
 }
 

@@ -60,3 +60,15 @@ describe('read cache', () => {
     expect(reads).toBe(2);
   });
 });
+
+describe('read cache values', () => {
+  it('freezes plain objects and arrays but leaves ids, dates and buffers as they are', async () => {
+    const { Types } = await import('mongoose');
+    const cache = createReadCache<{ _id: InstanceType<typeof Types.ObjectId>; at: Date; stages: { _id: InstanceType<typeof Types.ObjectId> }[] }>();
+    const id = new Types.ObjectId();
+    const doc = await cache.get('t', 'p', async () => ({ _id: id, at: new Date(0), stages: [{ _id: new Types.ObjectId() }] }));
+    expect(Object.isFrozen(doc!.stages[0])).toBe(true);
+    expect(Object.isFrozen(doc!._id) || Object.isFrozen(doc!.at)).toBe(false);
+    expect(doc!._id.toString()).toBe(id.toString());
+  });
+});

@@ -4,7 +4,7 @@ import { companyLoaders } from './modules/company/company.loaders';
 import { loadDealsByCompany } from './modules/company/company.resolvers';
 import { loadConcessionsByDeal } from './modules/concession/concession.resolvers';
 import { DealModel, type DealDoc } from './modules/deal/deal.model';
-import { PipelineModel, type PipelineDoc } from './modules/pipeline/pipeline.model';
+import { PipelineModel, shownPipelines, type PipelineDoc } from './modules/pipeline/pipeline.model';
 
 export interface DealsContext extends BaseContext, HasAccess {
   loaders: ReturnType<typeof createLoaders>;
@@ -12,7 +12,10 @@ export interface DealsContext extends BaseContext, HasAccess {
 
 function createLoaders(tenantId: string, access: HasAccess['access']) {
   return {
+    /** Fresh: what a write is checked against. */
     pipelineById: createByIdLoader<PipelineDoc>(PipelineModel, tenantId),
+    /** For showing a pipeline or a deal's stage: kept briefly (shownPipelines). */
+    pipelineToShow: createByIdLoader<PipelineDoc>(PipelineModel, tenantId, shownPipelines),
     dealById: createByIdLoader<DealDoc>(DealModel, tenantId),
     ...companyLoaders(tenantId),
     // A company's deals as far as the reader may see them (the row scope is part of the store query).

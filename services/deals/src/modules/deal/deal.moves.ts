@@ -10,8 +10,10 @@ import { DealModel, type DealDoc, type StageChangeDoc } from './deal.model';
 import { isGuidedMove, moveOutcome, secondsBetween, undoneOnLeaving } from './deal.rules';
 import { lostReasonsOf } from './lost-reasons.model';
 
-export async function pipelineOf(deal: DealDoc, ctx: DealsContext): Promise<PipelineDoc> {
-  const pipeline = await ctx.loaders.pipelineById.load(deal.pipelineId.toString());
+/** The deal's pipeline: fresh for a write to be checked against, or as kept for showing (`show`). */
+export async function pipelineOf(deal: DealDoc, ctx: DealsContext, purpose: 'write' | 'show' = 'write'): Promise<PipelineDoc> {
+  const loader = purpose === 'show' ? ctx.loaders.pipelineToShow : ctx.loaders.pipelineById;
+  const pipeline = await loader.load(deal.pipelineId.toString());
   if (!pipeline) throw new Error(`deal ${deal._id} refers to a missing pipeline`);
   return pipeline;
 }

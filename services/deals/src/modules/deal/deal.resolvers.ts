@@ -179,11 +179,11 @@ export const dealResolvers: Resolvers = {
     lostReason: (deal) => deal.lostReason ?? null,
     // Deals stored before stageEnteredAt existed entered their stage with their last move.
     stageEnteredAt: (deal) => deal.stageEnteredAt ?? deal.stageHistory.at(-1)?.movedAt ?? deal.createdAt,
-    pipeline: (deal, _args, ctx) => pipelineOf(deal, ctx),
-    stage: async (deal, _args, ctx) => requireStage(await pipelineOf(deal, ctx), deal.stageId),
+    pipeline: (deal, _args, ctx) => pipelineOf(deal, ctx, 'show'),
+    stage: async (deal, _args, ctx) => requireStage(await pipelineOf(deal, ctx, 'show'), deal.stageId),
     stageHistory: async (deal, { first }, ctx) => {
       const size = listSize(first, STAGE_HISTORY);
-      const pipeline = await pipelineOf(deal, ctx);
+      const pipeline = await pipelineOf(deal, ctx, 'show');
       return deal.stageHistory.slice(0, size).map((change) => ({ ...change, pipeline }));
     },
     lastMoveWarnings: (deal) => deal.stageHistory.at(-1)?.skipped ?? [],

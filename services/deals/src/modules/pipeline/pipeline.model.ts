@@ -1,3 +1,4 @@
+import { createReadCache } from '@crm/service-kit';
 import { outboxPlugin, type HasOutbox } from '@crm/messaging';
 import { model, Schema, Types } from 'mongoose';
 
@@ -95,6 +96,13 @@ schema.plugin(outboxPlugin);
 schema.index({ tenantId: 1, name: 1 }, { unique: true });
 
 export const PipelineModel = model<PipelineDoc>('Pipeline', schema);
+
+/**
+ * Pipelines as shown (a deal's stage, a reference): read on most requests, changed seldom, kept
+ * briefly (read-cache.ts); this service's own changes forget them at once. What a write is checked
+ * against (a move, a new deal, an edit) is always read fresh (the context's pipelineById).
+ */
+export const shownPipelines = createReadCache<PipelineDoc>();
 
 export const stageKind = (stage: StageDoc): StageKind => stage.kind ?? 'OPEN';
 export const strictnessOf = (pipeline: PipelineDoc): Strictness => pipeline.strictness ?? 'NONE';

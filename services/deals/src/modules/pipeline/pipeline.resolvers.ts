@@ -5,7 +5,7 @@ import type { DealsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
 import { pipelineCreated, pipelineUpdated, type PipelineField } from './pipeline.events';
 import { createPipelineInput, updatePipelineInput } from './pipeline.input';
-import { liveStages, PipelineModel, stageKind, strictnessOf, type PipelineDoc } from './pipeline.model';
+import { liveStages, PipelineModel, shownPipelines, stageKind, strictnessOf, type PipelineDoc } from './pipeline.model';
 import { findTemplate, pipelineTemplates } from './pipeline.templates';
 import { newStages, stagesDiffer, updatedStages } from './pipeline.update';
 
@@ -45,7 +45,7 @@ export const pipelineResolvers: Resolvers = {
     pipelines: async (_parent, { first }, ctx) =>
       (await requirePipelineReader(ctx)) &&
       PipelineModel.find({ tenantId: ctx.tenantId }).sort({ name: 1 }).limit(listSize(first, PIPELINES)).lean<PipelineDoc[]>().exec(),
-    pipeline: async (_parent, { id }, ctx) => (await requirePipelineReader(ctx)) && ctx.loaders.pipelineById.load(id),
+    pipeline: async (_parent, { id }, ctx) => (await requirePipelineReader(ctx)) && ctx.loaders.pipelineToShow.load(id),
     pipelineTemplates: () => [...pipelineTemplates],
   },
   Mutation: {
@@ -95,11 +95,16 @@ export const pipelineResolvers: Resolvers = {
         throw error;
       });
       if (!updated) throw conflict(`pipeline ${id} was changed by someone else meanwhile; reload and try again`);
+      shownPipelines.forget(ctx.tenantId, id);
       return updated;
     },
   },
   Pipeline: {
-    __resolveReference: (reference, ctx) => ctx.loaders.pipelineById.load(reference.id),
+    // A copy: @apollo/subgraph marks an entity with its __typename, and the kept pipeline is frozen.
+    __resolveReference: async (reference, ctx) => {
+      const pipeline = await ctx.loaders.pipelineToShow.load(reference.id);
+      return pipeline && { ...pipeline };
+    },
     id: (pipeline) => pipeline._id.toString(),
     stages: (pipeline) => liveStages(pipeline),
     strictness: (pipeline) => strictnessOf(pipeline),
