@@ -4,7 +4,8 @@ import { createEvent, PermissionsChanged } from '@crm/events';
 import { uniqueId } from '@crm/messaging/testing';
 import mongoose from 'mongoose';
 import pino from 'pino';
-import { cachedAccess, configureAccessCache, permissionsHandler, PolicyRoleModel, PolicyTeamModel, policyKey, rowFilter, scopeOf } from '../src';
+import { configureReadCaches } from '@crm/service-kit';
+import { cachedAccess, permissionsHandler, PolicyRoleModel, PolicyTeamModel, policyKey, rowFilter, scopeOf } from '../src';
 
 const ctx = { logger: pino({ level: 'silent' }), consumer: 'policy-cache-test' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,7 +23,7 @@ beforeAll(async () => {
   await mongoose.connect(process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', { dbName: `policy_cache_test_${uniqueId('db').slice(3)}` });
   await Promise.all([PolicyTeamModel.init(), PolicyRoleModel.init()]);
 });
-afterEach(() => configureAccessCache(1000));
+afterEach(() => configureReadCaches(1000));
 afterAll(async () => {
   await mongoose.connection.dropDatabase();
   await mongoose.disconnect();
@@ -30,7 +31,7 @@ afterAll(async () => {
 
 describe('access cache', () => {
   it('reuses a caller\'s access while fresh and loads it again once its lifetime is over', async () => {
-    configureAccessCache(300);
+    configureReadCaches(300);
     const tenantId = uniqueId('tenant');
     await writeOverride(tenantId, 'auditor', 'OWN', 1);
     expect(await dealScope(tenantId)).toBe('OWN');
@@ -44,7 +45,7 @@ describe('access cache', () => {
   });
 
   it('drops a tenant\'s entries as soon as this process applies a change of its roles, and no other tenant\'s', async () => {
-    configureAccessCache(60_000);
+    configureReadCaches(60_000);
     const [tenantId, other] = [uniqueId('tenant'), uniqueId('tenant')];
     await writeOverride(tenantId, 'auditor', 'OWN', 1);
     await writeOverride(other, 'auditor', 'OWN', 1);
@@ -61,12 +62,12 @@ describe('access cache', () => {
   });
 
   it('shares one load among concurrent requests of a caller, and loads every time when turned off', async () => {
-    configureAccessCache(60_000);
+    configureReadCaches(60_000);
     const tenantId = uniqueId('tenant');
     const identity = { tenantId, userId: 'eve', roles: ['manager'] };
     const [first, second] = [cachedAccess(identity), cachedAccess(identity)];
     expect(first).toBe(second);
-    configureAccessCache(0);
+    configureReadCaches(0);
     await writeOverride(tenantId, 'auditor', 'OWN', 1);
     expect(await dealScope(tenantId)).toBe('OWN');
     await writeOverride(tenantId, 'auditor', 'ALL', 2);

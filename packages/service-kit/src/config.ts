@@ -64,14 +64,9 @@ export function serviceEnvSchema(defaults: { port: number; database: string }, e
     // message at a time, which keeps a store shared with interactive requests for them.
     CONSUMER_PARALLEL_KEYS: z.coerce.number().int().min(1).max(64).default(1),
     /**
-     * How long a caller's access (teams and role overrides from the policy read models) is reused
-     * by one process (@crm/policy's access cache). A change applied by this process's policy
-     * consumer drops it at once; one applied by another instance arrives within this. 0: no cache.
-     */
-    POLICY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-    /**
      * How long a process keeps data it reads on most requests and that seldom changes (read-cache.ts:
-     * analytics' currency and rates, pipeline definitions). Its own changes drop them at once. 0: none.
+     * a caller's access, analytics' currency and rates, pipeline definitions). Its own changes drop
+     * them at once; another instance's arrive within this. 0: none.
      */
     READ_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Retention of consumers' processed-event records and of parked outbox events (see docs/architecture.md). */

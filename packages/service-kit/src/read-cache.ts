@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 
 /*
- * Data a process reads on most requests and that seldom changes (a tenant's currency and rates,
- * pipeline definitions), kept for a short lifetime. Whoever changes it in this process forgets it
+ * Data a process reads on most requests and that seldom changes (a caller's access, a tenant's
+ * currency and rates, pipeline definitions), kept for a short lifetime. Whoever changes it in this process forgets it
  * at once; a change another instance writes is seen within the lifetime (`READ_CACHE_MS`, 1 s;
  * 0: no cache). An entry holds the read in flight, so concurrent requests share one read, and a
  * failed read is not kept. Values are frozen: they are shared by every request.
@@ -14,6 +14,8 @@ export interface ReadCache<V> {
   getMany(tenantId: string, keys: readonly string[], loadMissing: (missing: string[]) => Promise<Map<string, V>>): Promise<Map<string, V | null>>;
   /** Drops a value this process just changed. */
   forget(tenantId: string, key: string): void;
+  /** Drops every value of the tenant (a change that touches all of them). */
+  forgetTenant(tenantId: string): void;
 }
 
 type Entry = { value: Promise<unknown> };
@@ -54,6 +56,7 @@ export function createReadCache<V>(max = 10_000): ReadCache<V> {
       return (kept?.value ?? keep(id, load().then(frozen))) as Promise<V | null>;
     },
     async getMany(tenantId, keys, loadMissing) {
+      if (keys.length === 0) return new Map();
       if (lifetimeMs <= 0) {
         const found = await loadMissing([...keys]);
         return new Map(keys.map((key) => [key, found.get(key) ?? null]));
@@ -73,6 +76,10 @@ export function createReadCache<V>(max = 10_000): ReadCache<V> {
     },
     forget(tenantId, key) {
       cache.delete(idOf(tenantId, key));
+    },
+    forgetTenant(tenantId) {
+      const prefix = idOf(tenantId, '');
+      for (const id of [...cache.keys()].filter((candidate) => candidate.startsWith(prefix))) cache.delete(id);
     },
   };
 }

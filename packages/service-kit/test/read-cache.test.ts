@@ -25,8 +25,12 @@ describe('read cache', () => {
     expect([a, b, reads]).toEqual(['v1', 'v1', 1]);
     cache.forget('t', 'k');
     expect(await cache.get('t', 'k', load)).toBe('v2');
+    await cache.get('t-other', 'k', load);
+    cache.forgetTenant('t');
+    expect(await cache.get('t', 'k', load)).toBe('v4');
+    expect(await cache.get('t-other', 'k', load)).toBe('v3');
     await expect(cache.get('t', 'broken', () => Promise.reject(new Error('store down')))).rejects.toThrow('store down');
-    expect(await cache.get('t', 'broken', load)).toBe('v3');
+    expect(await cache.get('t', 'broken', load)).toBe('v5');
   });
 
   it('reads the missing ones of several keys in one call, remembering those that do not exist', async () => {

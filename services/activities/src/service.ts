@@ -1,4 +1,4 @@
-import { configureAccessCache, policyConsumer } from '@crm/policy';
+import { policyConsumer } from '@crm/policy';
 import { createLogger, startService, type RunningService, type ServiceSpec } from '@crm/service-kit';
 import { loadConfig } from './config';
 import { createContext, type ActivitiesContext } from './context';
@@ -25,7 +25,6 @@ export type ActivitiesOverrides = Partial<Pick<ServiceSpec<ActivitiesContext>, '
 /** Builds and starts the activities subgraph; main.ts adds signal handling, tests call it directly. */
 export function startActivities(env: NodeJS.ProcessEnv = process.env, overrides: ActivitiesOverrides = {}): Promise<RunningService> {
   const config = loadConfig(env);
-  configureAccessCache(config.POLICY_CACHE_MS);
   const logger = createLogger('activities', config.LOG_LEVEL);
   return startService<ActivitiesContext>({
     name: 'activities',

@@ -56,10 +56,9 @@ function createLoaders(tenantId: string) {
         CounterModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => allTimeFunnelId(tenantId, pipelineId)) } }).lean<CounterDoc[]>(),
         (rates ??= ratesOf(tenantId)),
       ]);
-      const pipelineById = pipelines;
       const countersById = new Map(counters.map((row) => [row.pipelineId, row]));
       const moneyById = new Map(moneyCounters.map((row) => [row.pipelineId, row]));
-      return pipelineIds.map((pipelineId) => funnelView(pipelineById.get(pipelineId) ?? undefined, countersById.get(pipelineId), moneyById.get(pipelineId), tenantRates));
+      return pipelineIds.map((pipelineId) => funnelView(pipelines.get(pipelineId) ?? undefined, countersById.get(pipelineId), moneyById.get(pipelineId), tenantRates));
     }),
   };
 }

@@ -1,4 +1,4 @@
-import { configureAccessCache, policyConsumer, requireRightOnQueries } from '@crm/policy';
+import { policyConsumer, requireRightOnQueries } from '@crm/policy';
 import { createLogger, startService, type RunningService } from '@crm/service-kit';
 import { loadConfig } from './config';
 import { createContext, type AnalyticsContext } from './context';
@@ -46,7 +46,6 @@ export const analyticsConsumers = [
 /** Builds and starts the analytics subgraph; main.ts adds signal handling, tests call it directly. */
 export async function startAnalytics(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
   const config = loadConfig(env);
-  configureAccessCache(config.POLICY_CACHE_MS);
   const logger = createLogger('analytics', config.LOG_LEVEL);
   const service = await startService<AnalyticsContext>({
     name: 'analytics',

@@ -1,4 +1,4 @@
-import { configureAccessCache, policyConsumer } from '@crm/policy';
+import { policyConsumer } from '@crm/policy';
 import { createLogger, startService, type RunningService, type ServiceSpec } from '@crm/service-kit';
 import { loadConfig } from './config';
 import { createContext, type ContactsContext } from './context';
@@ -73,7 +73,6 @@ export type ContactsOverrides = Partial<Pick<ServiceSpec<ContactsContext>, 'rela
 /** Builds and starts the contacts subgraph; main.ts adds signal handling, tests call it directly. */
 export async function startContacts(env: NodeJS.ProcessEnv = process.env, overrides: ContactsOverrides = {}): Promise<RunningService> {
   const config = loadConfig(env);
-  configureAccessCache(config.POLICY_CACHE_MS);
   const logger = createLogger('contacts', config.LOG_LEVEL);
   const running = await startService<ContactsContext>({
     name: 'contacts',

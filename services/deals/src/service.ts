@@ -1,4 +1,4 @@
-import { configureAccessCache, policyConsumer } from '@crm/policy';
+import { policyConsumer } from '@crm/policy';
 import { createLogger, startService, type RunningService, type ServiceSpec } from '@crm/service-kit';
 import { loadConfig } from './config';
 import { createContext, type DealsContext } from './context';
@@ -30,7 +30,6 @@ export type DealsOverrides = Partial<Pick<ServiceSpec<DealsContext>, 'relayOptio
 /** Builds and starts the deals subgraph; main.ts adds signal handling, tests call it directly. */
 export async function startDeals(env: NodeJS.ProcessEnv = process.env, overrides: DealsOverrides = {}): Promise<RunningService> {
   const config = loadConfig(env);
-  configureAccessCache(config.POLICY_CACHE_MS);
   const logger = createLogger('deals', config.LOG_LEVEL);
   configureCompanyReferences({ waitMs: config.DEAL_COMPANY_WAIT_MS, deadlineMs: config.DEAL_COMPANY_DEADLINE_MS, sweepMs: config.DEAL_COMPANY_SWEEP_MS });
   const service = await startService<DealsContext>({

@@ -21,7 +21,7 @@ export const forecastResolvers: Resolvers = {
         ctx.loaders.rates(),
       ]);
       const pipelineIds = [...new Set(docs.map((doc) => doc.pipelineId))];
-      const pipelines = pipelineIds.length === 0 ? [] : [...(await pipelinesByIds(ctx.tenantId, pipelineIds)).values()].filter((pipeline): pipeline is PipelineDoc => pipeline !== null);
+      const pipelines = [...(await pipelinesByIds(ctx.tenantId, pipelineIds)).values()].filter((pipeline): pipeline is PipelineDoc => pipeline !== null);
       const probabilities = new Map(pipelines.flatMap((pipeline) => pipeline.stages.map((stage) => [`${pipeline._id}:${stage.id}`, stage.probability ?? 0])));
       const rows: StageMonth[] = docs.map((doc) => ({
         month: doc.month,
