@@ -1,17 +1,23 @@
+import { ErrorCode } from '@crm/service-kit';
+
 /**
- * The codes a client may meet. The gateway's abuse limits (depth, aliases, cost, tokens, body
- * size, mutations per request) answer with one of the last ones.
+ * The codes a client may meet: the services' answers to a request they refuse (a valid request
+ * on a record or tenant not in the state it needs is FAILED_PRECONDITION, as capacityPlan before
+ * any ABC analysis), GraphQL's own, and the gateway's abuse limits (depth, aliases, cost, tokens,
+ * body size, mutations per request). Timeouts, unavailable subgraphs and internal errors are not
+ * among them: no generated input may cause one.
  */
-export const allowedCodes = new Set([
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'FORBIDDEN',
-  'CONFLICT',
-  'UNAUTHENTICATED',
+export const allowedCodes = new Set<string>([
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.CONFLICT,
+  ErrorCode.FAILED_PRECONDITION,
+  ErrorCode.UNAUTHENTICATED,
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',
   'BAD_REQUEST',
-  'QUERY_TOO_COMPLEX',
+  ErrorCode.QUERY_TOO_COMPLEX,
   'TOO_MANY_MUTATIONS',
 ]);
 
