@@ -2,6 +2,7 @@ import { catalogue as defaultCatalogue, InvalidEventError, topicOwner, topics as
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { dayOf } from './day-bucket';
+import { BROKER_RETRY_MAX_MS } from './kafka';
 import { startNewGroupAtLatest } from './group-offsets';
 import { ProcessedEventModel, type ProcessedEvent } from './processed-event.model';
 import { isStoreUnavailable } from './store-availability';
@@ -385,7 +386,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     try {
       for (let attempt = 1; !stopped; attempt += 1) {
         await consumer?.disconnect().catch(() => undefined);
-        await sleep(Math.min(500 * 2 ** attempt, 30_000));
+        await sleep(Math.min(500 * 2 ** attempt, BROKER_RETRY_MAX_MS));
         if (stopped) return;
         try {
           await withTimeout(connectAndRun(), 60_000, 'joining the group');

@@ -32,6 +32,13 @@ export function kafkaSaslFromEnv(env: NodeJS.ProcessEnv, local: boolean): KafkaS
   return { mechanism: mechanism as NonNullable<KafkaSettings['sasl']>['mechanism'], username, password };
 }
 
+/**
+ * The longest wait between two tries at the broker, for every client (kafkajs's retries, a crashed
+ * consumer's restart, the relay's backoff): once a broker is back after an outage, everything
+ * reconnects within these 5 s (kafkajs's own default lets a consumer sleep 30 s first).
+ */
+export const BROKER_RETRY_MAX_MS = 5_000;
+
 // kafkajs is unmaintained: everything else in the platform sees only this package's interfaces.
 export function createKafka({ brokers, clientId, logger, ssl, sasl }: KafkaSettings): Kafka {
   return new Kafka({
@@ -41,7 +48,7 @@ export function createKafka({ brokers, clientId, logger, ssl, sasl }: KafkaSetti
     // kafkajs types each mechanism apart; the three share the same fields.
     ...(sasl && { sasl: sasl as SASLOptions }),
     connectionTimeout: 3000,
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: BROKER_RETRY_MAX_MS },
     logLevel: logLevel.WARN,
     logCreator:
       () =>

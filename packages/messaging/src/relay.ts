@@ -2,6 +2,7 @@ import { catalogue as defaultCatalogue, type Catalogue, type Envelope } from '@c
 import type { Model } from 'mongoose';
 import type { Logger } from 'pino';
 import { dayOf } from './day-bucket';
+import { BROKER_RETRY_MAX_MS } from './kafka';
 import { PENDING } from './outbox';
 import { ParkedEventModel, type ParkedEvent } from './parked-event.model';
 import { isPermanentPublishError, toMessage, type EventPublisher } from './publisher';
@@ -20,7 +21,7 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** A publish that neither succeeds nor fails by then is abandoned and retried: the relay never stalls. */
   publishTimeoutMs?: number;
-  /** After a failed round, the next waits 2^n poll intervals, up to this (a broker outage costs no busy loop). */
+  /** After a failed round, the next waits 2^n poll intervals, up to this (BROKER_RETRY_MAX_MS: a broker outage costs no busy loop, a return is seen soon). */
   maxBackoffMs?: number;
   /**
    * Bigger messages are parked without asking the broker. Just under Kafka's default
@@ -86,7 +87,7 @@ async function markSent(model: Model<any>, docs: PendingDoc[]): Promise<void> {
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { models, publisher, logger, pollIntervalMs = 1000, batchSize = 500, publishTimeoutMs = 15_000, maxBackoffMs = 30_000 } = options;
+  const { models, publisher, logger, pollIntervalMs = 1000, batchSize = 500, publishTimeoutMs = 15_000, maxBackoffMs = BROKER_RETRY_MAX_MS } = options;
   const { catalogue = defaultCatalogue, maxMessageBytes = 1_000_000 } = options;
   let timer: NodeJS.Timeout | undefined;
   let unregister: (() => void) | undefined;
