@@ -1,5 +1,5 @@
 import mongoose, { Schema } from 'mongoose';
-import { missingIndexes, recordStoreQueries, scanningQueries } from '../src/query-plans';
+import { looksUpIds, missingIndexes, recordStoreQueries, scanningQueries, searchesIdIndex } from '../src/query-plans';
 import { uniqueId } from '../src/tenants';
 
 // The check that every test file of a service runs at its end must really fail on a scan.
@@ -41,4 +41,36 @@ test('filters served by an index pass; a filter no index serves is reported with
   expect(problems).toHaveLength(1);
   expect(problems[0]).toMatch(/^query_plan_probes\.countDocuments\(\{"note":"n7"\}\) scans: .*(SCAN|COLLSCAN)/);
   expect(await scanningQueries(queries.recorded(), [{ collection: 'query_plan_probes', keys: 'note', why: 'probe' }])).toEqual([]);
+});
+
+test('a look-up by ids with the tenant searches the _id index, even for a batch of ids (explained at 50)', async () => {
+  await Probe.createIndexes();
+  await Probe.insertMany(Array.from({ length: 60 }, (_, i) => ({ _id: `q${i}`, tenantId: 'u', companyId: `c${i % 5}` })));
+  const queries = recordStoreQueries();
+  queries.start();
+  try {
+    // Two ids here; the check explains the shape with 50, where SQLite without the store's fix
+    // preferred the (tenantId, companyId) index and read all of the tenant's documents.
+    const found = await Probe.find({ tenantId: 'u', _id: { $in: ['q1', 'q2'] } }).lean().exec();
+    expect(found.map((doc) => doc._id).sort()).toEqual(['q1', 'q2']);
+    // The store's answer at batch size: still exactly the tenant's documents among the ids.
+    const batch = Array.from({ length: 30 }, (_, i) => `q${i}`);
+    expect(await Probe.countDocuments({ tenantId: 'u', _id: { $in: batch } }).exec()).toBe(30);
+    expect(await Probe.countDocuments({ tenantId: 'other', _id: { $in: batch } }).exec()).toBe(0);
+  } finally {
+    queries.stop();
+  }
+  expect(await scanningQueries(queries.recorded())).toEqual([]);
+});
+
+test('which filters look up ids, and which plans search the _id index (pure rules of the check)', () => {
+  expect(looksUpIds({ _id: 'a', tenantId: 't' })).toBe(true);
+  expect(looksUpIds({ _id: { $in: ['a', 'b'] }, tenantId: 't' })).toBe(true);
+  expect(looksUpIds({ _id: { $eq: 'a' } })).toBe(true);
+  expect(looksUpIds({ _id: { $gt: 'a' }, tenantId: 't' })).toBe(false); // a page after a cursor: a range
+  expect(looksUpIds({ tenantId: 't' })).toBe(false);
+  expect(searchesIdIndex(['id=3 parent=0 notused=0 detail=SEARCH probes_1a2b USING INDEX probes_1a2b__id_ (<expr>=?)'])).toBe(true);
+  expect(searchesIdIndex(['id=3 parent=0 notused=0 detail=SEARCH probes_1a2b USING INDEX probes_1a2b_tenantId_1_companyId_1 (<expr>=?)'])).toBe(false);
+  expect(searchesIdIndex(['{"stage":"FETCH","inputStage":{"stage":"IXSCAN","indexName":"_id_"}}'])).toBe(true);
+  expect(searchesIdIndex(['{"stage":"FETCH","inputStage":{"stage":"IXSCAN","indexName":"tenantId_1_companyId_1"}}'])).toBe(false);
 });
