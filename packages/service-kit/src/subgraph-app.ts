@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { IDENTITY_HEADER, verifyInternalIdentity } from '@crm/auth';
@@ -83,8 +83,10 @@ export async function createSubgraphApp<TContext extends BaseContext>(options: S
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
     // Subgraphs are reached only through the gateway, which has the landing page;
-    // traces go to no Apollo Studio, so the inline trace plugin only costs.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    // traces go to no Apollo Studio, so the inline trace plugin only costs; no schema declares
+    // @cacheControl and no cache reads the hints, so the cache-control plugin (on by default,
+    // it wraps every field's resolver to compute them) only costs too.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
 
