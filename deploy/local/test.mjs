@@ -65,6 +65,10 @@ for (const name of workspaces) {
   }
   const result = JSON.parse(readFileSync(file, 'utf8'));
   passed += result.numPassedTests;
+  if (result.seconds !== undefined) {
+    const slowest = (result.slowest ?? []).map(({ file, seconds }) => `${file} ${seconds} s`).join(', ');
+    step(`${name}: ${result.numPassedTests} passed, ${result.numFailedTests} failed in ${result.seconds} s${slowest ? ` (slowest: ${slowest})` : ''}`);
+  }
   failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
   failures.push(...(result.failures ?? []).map((failure) => `${name} ${failure}`));
 }

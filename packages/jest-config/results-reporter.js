@@ -20,6 +20,12 @@ class ResultsReporter {
       numRuntimeErrorTestSuites: results.numRuntimeErrorTestSuites,
       success: results.success,
       failures: failuresOf(results),
+      // Where CI's time goes: the workspace's wall time and its slowest files.
+      seconds: Math.round((Date.now() - results.startTime) / 1000),
+      slowest: results.testResults
+        .map((suite) => ({ file: path.relative(process.cwd(), suite.testFilePath), seconds: Math.round((suite.perfStats.end - suite.perfStats.start) / 100) / 10 }))
+        .sort((a, b) => b.seconds - a.seconds)
+        .slice(0, 3),
     };
     fs.writeFileSync(path.join(dir, `${this.name}.json`), JSON.stringify(summary, null, 2));
   }
