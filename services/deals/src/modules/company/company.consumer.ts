@@ -7,16 +7,17 @@ import { PurchaseModel } from '../purchase/purchase.model';
 import { companyArrived } from './company-arrivals';
 import { CompanyReferenceModel } from './company-reference.model';
 import { verifyReferences } from './company-references';
-import { ensureKnownCompany, setIfNewer } from './known-companies';
+import { ensureKnownCompany, setPartIfNewer } from './known-companies';
 import { KnownCompanyModel } from './known-company.model';
 
 /**
  * Any event of a company proves it exists in the event's tenant: the record is made on the
- * first one, and deals accepted before it arrived (read your own writes) are verified.
+ * first one (`created`), and deals accepted before it arrived (read your own writes) are then
+ * verified. A reference recorded after that first event (a createDeal that looked just before
+ * it) is verified by the sweep (company-references.ts).
  */
-async function learn(event: Envelope<unknown>, companyId: string): Promise<void> {
-  await ensureKnownCompany(event.tenantId, companyId);
-  await verifyReferences(event.tenantId, companyId);
+async function learned(event: Envelope<unknown>, companyId: string, created: boolean): Promise<void> {
+  if (created) await verifyReferences(event.tenantId, companyId);
   companyArrived(event.tenantId, companyId);
 }
 
@@ -33,20 +34,16 @@ export const companyConsumer: ConsumerSpec = {
   idempotent: true,
   handlers: [
     on(CompanyCreated, async ({ companyId, name }, event) => {
-      await learn(event, companyId);
-      await setIfNewer(event.tenantId, companyId, 'nameAt', at(event), { name });
+      await learned(event, companyId, await setPartIfNewer(event.tenantId, companyId, 'nameAt', at(event), { name }));
     }),
     on(CompanyUpdated, async ({ companyId, name }, event) => {
-      await learn(event, companyId);
-      await setIfNewer(event.tenantId, companyId, 'nameAt', at(event), { name });
+      await learned(event, companyId, await setPartIfNewer(event.tenantId, companyId, 'nameAt', at(event), { name }));
     }),
     on(CompanyCompletenessChanged, async ({ companyId, percent, missing }, event) => {
-      await learn(event, companyId);
-      await setIfNewer(event.tenantId, companyId, 'completenessAt', at(event), { completenessPercent: percent, completenessMissing: missing });
+      await learned(event, companyId, await setPartIfNewer(event.tenantId, companyId, 'completenessAt', at(event), { completenessPercent: percent, completenessMissing: missing }));
     }),
     on(CompanyRiskFlagsChanged, async ({ companyId, riskFlags }, event) => {
-      await learn(event, companyId);
-      await setIfNewer(event.tenantId, companyId, 'riskFlagsAt', at(event), { riskFlags });
+      await learned(event, companyId, await setPartIfNewer(event.tenantId, companyId, 'riskFlagsAt', at(event), { riskFlags }));
     }),
     // The merged companies are gone: what referred to them now refers to the primary. A replay
     // finds nothing left to repoint. Deals, concessions and purchases are repointed in place
@@ -54,7 +51,7 @@ export const companyConsumer: ConsumerSpec = {
     on(CompaniesMerged, async ({ primaryId, mergedIds }, event) => {
       const { tenantId } = event;
       const merged = mergedIds.filter((id) => id !== primaryId);
-      await learn(event, primaryId);
+      await learned(event, primaryId, await ensureKnownCompany(tenantId, primaryId));
       for (const id of merged) {
         await ensureKnownCompany(tenantId, id);
         await KnownCompanyModel.updateOne({ _id: id, tenantId }, { $set: { mergedInto: primaryId } });
