@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import mongoose from 'mongoose';
-import { freePort } from './free-port';
+import { freePort, freePorts } from './free-port';
 import { uniqueId } from './tenants';
 import { waitFor } from '@crm/messaging/testing';
 
@@ -80,8 +80,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const run = uniqueId('e2e').replace(/-/g, '_');
   const output: string[] = [];
   const members = new Map<string, Member>();
-  const ports = Object.fromEntries(await Promise.all(stackServices.map(async (name) => [name, await freePort()] as const)));
-  const gatewayPort = await freePort();
+  const [gatewayPort, ...servicePorts] = (await freePorts(stackServices.length + 1)) as [number, ...number[]];
+  const ports = Object.fromEntries(stackServices.map((name, i) => [name, servicePorts[i]!] as const));
 
   const spawnMember = (member: Member) => {
     const { name, port } = member.process;
