@@ -8,7 +8,7 @@ export * from './list-loader';
 export * from './logger';
 export * from './mongo';
 export * from './pagination';
-export * from './read-cache';
 export * from './polling-worker';
+export * from './read-cache';
 export * from './start-service';
 export * from './subgraph-app';

@@ -7,21 +7,22 @@ import { PurchaseModel } from '../purchase/purchase.model';
 import { companyArrived } from './company-arrivals';
 import { CompanyReferenceModel } from './company-reference.model';
 import { verifyReferences } from './company-references';
-import { ensureKnownCompany, setPartIfNewer } from './known-companies';
-import { KnownCompanyModel } from './known-company.model';
+import { ensureKnownCompany, setPartIfNewer, type Part, type PartClock } from './known-companies';
+
+const at = (event: Envelope<unknown>) => new Date(event.occurredAt);
 
 /**
- * Any event of a company proves it exists in the event's tenant: the record is made on the
- * first one (`created`), and deals accepted before it arrived (read your own writes) are then
- * verified. A reference recorded after that first event (a createDeal that looked just before
- * it) is verified by the sweep (company-references.ts).
+ * Any event of a company proves it exists in the event's tenant: its record is made on the first
+ * one (with the event's part, when it brings one newer than the record's), and deals accepted
+ * before it arrived (read your own writes) are then verified. A reference recorded after that
+ * first event (a createDeal that looked just before it) is verified by the sweep
+ * (company-references.ts).
  */
-async function learned(event: Envelope<unknown>, companyId: string, created: boolean): Promise<void> {
+async function learn(event: Envelope<unknown>, companyId: string, clock?: PartClock, part?: Part): Promise<void> {
+  const created = clock && part ? await setPartIfNewer(event.tenantId, companyId, clock, at(event), part) : await ensureKnownCompany(event.tenantId, companyId);
   if (created) await verifyReferences(event.tenantId, companyId);
   companyArrived(event.tenantId, companyId);
 }
-
-const at = (event: Envelope<unknown>) => new Date(event.occurredAt);
 
 /**
  * The known-company replica: name, completeness, risk flags and merges, per tenant. Every
@@ -34,16 +35,16 @@ export const companyConsumer: ConsumerSpec = {
   idempotent: true,
   handlers: [
     on(CompanyCreated, async ({ companyId, name }, event) => {
-      await learned(event, companyId, await setPartIfNewer(event.tenantId, companyId, 'nameAt', at(event), { name }));
+      await learn(event, companyId, 'nameAt', { name });
     }),
     on(CompanyUpdated, async ({ companyId, name }, event) => {
-      await learned(event, companyId, await setPartIfNewer(event.tenantId, companyId, 'nameAt', at(event), { name }));
+      await learn(event, companyId, 'nameAt', { name });
     }),
     on(CompanyCompletenessChanged, async ({ companyId, percent, missing }, event) => {
-      await learned(event, companyId, await setPartIfNewer(event.tenantId, companyId, 'completenessAt', at(event), { completenessPercent: percent, completenessMissing: missing }));
+      await learn(event, companyId, 'completenessAt', { completenessPercent: percent, completenessMissing: missing });
     }),
     on(CompanyRiskFlagsChanged, async ({ companyId, riskFlags }, event) => {
-      await learned(event, companyId, await setPartIfNewer(event.tenantId, companyId, 'riskFlagsAt', at(event), { riskFlags }));
+      await learn(event, companyId, 'riskFlagsAt', { riskFlags });
     }),
     // The merged companies are gone: what referred to them now refers to the primary. A replay
     // finds nothing left to repoint. Deals, concessions and purchases are repointed in place
@@ -51,10 +52,9 @@ export const companyConsumer: ConsumerSpec = {
     on(CompaniesMerged, async ({ primaryId, mergedIds }, event) => {
       const { tenantId } = event;
       const merged = mergedIds.filter((id) => id !== primaryId);
-      await learned(event, primaryId, await ensureKnownCompany(tenantId, primaryId));
+      await learn(event, primaryId);
       for (const id of merged) {
-        await ensureKnownCompany(tenantId, id);
-        await KnownCompanyModel.updateOne({ _id: id, tenantId }, { $set: { mergedInto: primaryId } });
+        await ensureKnownCompany(tenantId, id, { mergedInto: primaryId });
       }
       const repoint = [{ tenantId, companyId: { $in: merged } }, { $set: { companyId: primaryId } }] as const;
       await DealModel.updateMany(...repoint);

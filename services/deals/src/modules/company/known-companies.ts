@@ -2,49 +2,46 @@ import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { KnownCompanyModel, type KnownCompanyDoc } from './known-company.model';
 
 const EPOCH = new Date(0);
-type Part = Pick<KnownCompanyDoc, 'name'> | Pick<KnownCompanyDoc, 'completenessPercent' | 'completenessMissing'> | Pick<KnownCompanyDoc, 'riskFlags'>;
-type PartClock = 'nameAt' | 'completenessAt' | 'riskFlagsAt';
+export type Part = Pick<KnownCompanyDoc, 'name'> | Pick<KnownCompanyDoc, 'completenessPercent' | 'completenessMissing'> | Pick<KnownCompanyDoc, 'riskFlags'>;
+export type PartClock = 'nameAt' | 'completenessAt' | 'riskFlagsAt';
 
 /** A new record's fields: nothing known yet, every part older than any event. */
 const EMPTY = { name: null, nameAt: EPOCH, completenessPercent: null, completenessMissing: [], completenessAt: EPOCH, riskFlags: [], riskFlagsAt: EPOCH, mergedInto: null };
 
 /**
- * A company id is global: another tenant's record under the id refuses the insert of ours
- * (duplicate key), and the filter on tenantId keeps another tenant's event from ever touching
- * it. The same id under another tenant is parked for a human.
+ * Writes `set` into the company's record where `condition` holds, creating the record (as EMPTY
+ * plus `set`) on the company's first event: one write; true when this call created it. Where the
+ * record is there but `condition` fails, the upsert's insert is refused as a duplicate: nothing to
+ * change. A company id is global: another tenant's record under the id refuses it the same way,
+ * and the filter on tenantId keeps another tenant's event from ever touching it; that event is
+ * parked for a human.
  */
-async function refusedAsDuplicate(tenantId: string, companyId: string, error: unknown): Promise<false> {
-  if (!isDuplicateKey(error)) throw error;
-  if (await KnownCompanyModel.exists({ _id: companyId, tenantId })) return false;
-  throw new PermanentEventError(`company ${companyId} belongs to another tenant`);
-}
-
-/** Makes sure the company's record exists for its tenant; true when this call created it. */
-export async function ensureKnownCompany(tenantId: string, companyId: string): Promise<boolean> {
+async function writeKnown(tenantId: string, companyId: string, condition: object, set: Partial<KnownCompanyDoc>): Promise<boolean> {
+  const onInsert = Object.fromEntries(Object.entries(EMPTY).filter(([field]) => !(field in set)));
   try {
-    const result = await KnownCompanyModel.updateOne({ _id: companyId, tenantId }, { $setOnInsert: { tenantId, ...EMPTY } }, { upsert: true });
+    const result = await KnownCompanyModel.updateOne(
+      { _id: companyId, tenantId, ...condition },
+      { ...(Object.keys(set).length > 0 && { $set: set }), $setOnInsert: { tenantId, ...onInsert } },
+      { upsert: true },
+    );
     return result.upsertedCount === 1;
   } catch (error) {
-    return refusedAsDuplicate(tenantId, companyId, error);
+    if (!isDuplicateKey(error)) throw error;
+    if (await KnownCompanyModel.exists({ _id: companyId, tenantId })) return false;
+    throw new PermanentEventError(`company ${companyId} belongs to another tenant`);
   }
 }
+
+/** Makes sure the company's record exists for its tenant (with `set` written): true when this call created it. */
+export const ensureKnownCompany = (tenantId: string, companyId: string, set: Partial<KnownCompanyDoc> = {}) => writeKnown(tenantId, companyId, {}, set);
 
 /**
  * Sets one part of the record if `at` is newer than what set it last (a replay or a late event
- * changes nothing), creating the record on the company's first event: one write. True when this
- * call created the record. When the record is there with a newer part, the upsert's insert is
- * refused as a duplicate, which is that "nothing to change".
+ * changes nothing), creating the record on the company's first event. True when this call
+ * created the record.
  */
-export async function setPartIfNewer(tenantId: string, companyId: string, clock: PartClock, at: Date, part: Part): Promise<boolean> {
-  const set = { ...part, [clock]: at };
-  const onInsert = Object.fromEntries(Object.entries(EMPTY).filter(([field]) => !(field in set)));
-  try {
-    const result = await KnownCompanyModel.updateOne({ _id: companyId, tenantId, [clock]: { $lt: at } }, { $set: set, $setOnInsert: { tenantId, ...onInsert } }, { upsert: true });
-    return result.upsertedCount === 1;
-  } catch (error) {
-    return refusedAsDuplicate(tenantId, companyId, error);
-  }
-}
+export const setPartIfNewer = (tenantId: string, companyId: string, clock: PartClock, at: Date, part: Part) =>
+  writeKnown(tenantId, companyId, { [clock]: { $lt: at } }, { ...part, [clock]: at });
 
 /** Follows merges (a merged company's references mean its primary), a few hops at most. */
 export async function resolveMerged(tenantId: string, company: KnownCompanyDoc): Promise<KnownCompanyDoc> {
