@@ -99,6 +99,15 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     if (other) throw new Error(`consumer ${groupId} handles ${type} twice (v${other.definition.version} and v${version}): one version per type`);
     byType.set(type, subscription);
   }
+  /**
+   * A message whose `event-type` header (set by every CRM publisher) names a type this consumer
+   * does not handle: passed over unread, with no parsing and no look-up of its processed record.
+   * A busy topic carries mostly other consumers' types. Messages without the header are read.
+   */
+  const othersType = (message: KafkaMessage) => {
+    const type = message.headers?.['event-type'];
+    return (typeof type === 'string' || Buffer.isBuffer(type)) && !byType.has(type.toString());
+  };
   const batchTypes = new Set((options.batch?.definitions ?? []).map((definition) => definition.type));
   for (const definition of options.batch?.definitions ?? []) {
     // The per-event handler is the fallback: it must read the same version.
@@ -196,6 +205,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
    */
   async function handle(message: KafkaMessage, batch: EachBatchPayload, done: Set<string>): Promise<ProcessedEvent | null> {
     const { topic, partition } = batch.batch;
+    if (othersType(message)) return null;
     const event = admit(topic, message);
     if (event instanceof Parked) return deadLetter(topic, partition, message, event).then(() => null);
     const subscription = byType.get(event.type);
@@ -235,6 +245,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     const events: Envelope[] = [];
     const seen = new Set<string>();
     for (const message of batch.messages) {
+      if (othersType(message)) continue;
       const event = admit(batch.topic, message);
       if (event instanceof Parked) return false;
       const subscription = byType.get(event.type);
@@ -271,6 +282,7 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     if (options.idempotent) return new Set();
     const ids = new Set<string>();
     for (const message of messages) {
+      if (othersType(message)) continue;
       let id: unknown;
       try {
         id = (JSON.parse(message.value?.toString('utf8') ?? '') as { id?: unknown } | null)?.id;

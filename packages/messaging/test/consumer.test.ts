@@ -144,6 +144,15 @@ describe('typed consumer', () => {
     await waitFor(() => handledIds().includes(next.id), { what: 'the event after the poison ones' });
   });
 
+  it("passes over a message whose event-type header names another consumer's type without reading it", async () => {
+    const key = uniqueId('others');
+    // Unreadable: a consumer that read it would park it, as it parks the one without the header.
+    await producer.sendRaw(topics.company, { key, value: 'not JSON either', headers: { 'event-type': 'CompanyUpdated' } }, { key, value: 'this is not JSON' });
+    const parked = await dlq.waitFor(parkedBy(groupId, key), 'the message without the header parked');
+    expect(parked.value).toBe('this is not JSON');
+    expect(dlq.messages.filter(parkedBy(groupId, key)).map((message) => message.value)).toEqual(['this is not JSON']);
+  });
+
   it('parks an event whose source does not own the topic it came on', async () => {
     const forged = { ...companyCreated(tenantId, 'Forged'), source: 'deals' };
     await producer.sendRaw(topics.company, raw(forged));
