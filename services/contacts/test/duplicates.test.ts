@@ -1,5 +1,8 @@
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
-import { MatchKeyModel } from '../src/modules/duplicate/match-key.model';
+import { Types } from 'mongoose';
+import { matchKeyId, MatchKeyModel } from '../src/modules/duplicate/match-key.model';
+import { contactMatchKeys } from '../src/modules/duplicate/match-keys';
+import { syncMatchKeys } from '../src/modules/duplicate/sync-match-keys';
 import { startContacts } from '../src/service';
 import { editCompany, editContact, email, phone, seedCompany, seedContact } from './merge-fixtures';
 
@@ -99,5 +102,26 @@ describe('duplicates', () => {
     expect(dataOf(await call(mallory, COMPANY_DUPLICATES, { id: theirs._id.toString() })).companyDuplicates).toEqual([]);
     expect(errorCodes(await call(user, CONTACT_DUPLICATES, { id: mine._id.toString() }))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await call(user, COMPANY_DUPLICATES, { id: 'not-an-id' }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('syncs the keys of many records at once: each gets its own, loses stale ones, and a record that is gone loses all', async () => {
+    const { tenantId } = testIdentity();
+    const ana = await seedContact(tenantId, { firstName: 'Ana', lastName: 'Sync', emails: [email('ana@sync.example', true)], phones: [phone('+493011112222', true)] });
+    const ben = await seedContact(tenantId, { firstName: 'Ben', lastName: 'Sync', emails: [email('ben@sync.example', true)] });
+    const gone = new Types.ObjectId().toString();
+    const ids = [String(ana._id), String(ben._id), gone];
+    const keysOf = async () => (await MatchKeyModel.find({ tenantId, entity: 'Contact', entityId: { $in: ids } }).lean()).map(({ _id }) => _id).sort();
+    const expected = [ana, ben].flatMap((contact) => contactMatchKeys(contact).map((key) => matchKeyId(tenantId, 'Contact', String(contact._id), key.kind, key.value))).sort();
+    // The consumer indexes both from their events first; no later event touches them.
+    await waitFor(async () => (await keysOf()).length === expected.length, { what: 'the keys of the seeded contacts' });
+    const stale = [matchKeyId(tenantId, 'Contact', String(ana._id), 'EMAIL', 'old@sync.example'), matchKeyId(tenantId, 'Contact', gone, 'EMAIL', 'gone@sync.example')];
+    await MatchKeyModel.insertMany([
+      { _id: stale[0], tenantId, entity: 'Contact', entityId: String(ana._id), kind: 'EMAIL', value: 'old@sync.example' },
+      { _id: stale[1], tenantId, entity: 'Contact', entityId: gone, kind: 'EMAIL', value: 'gone@sync.example' },
+    ]);
+    await MatchKeyModel.deleteOne({ _id: expected[0] }); // a key lost: written again
+    await syncMatchKeys(tenantId, 'Contact', [...ids, String(ana._id)]);
+    expect(await keysOf()).toEqual(expected);
+    expect(expected.length).toBeGreaterThanOrEqual(4);
   });
 });

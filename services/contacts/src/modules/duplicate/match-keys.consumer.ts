@@ -1,7 +1,43 @@
-import { CompaniesMerged, CompanyCreated, CompanyUpdated, ContactCreated, ContactsMerged, ContactUpdated } from '@crm/events';
-import { on } from '@crm/messaging';
+import { CompaniesMerged, CompanyCreated, CompanyUpdated, ContactCreated, ContactsMerged, ContactUpdated, type Envelope } from '@crm/events';
+import { on, onBatch } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
+import type { MatchEntity } from './match-keys';
 import { syncMatchKeys } from './sync-match-keys';
+
+type Touched = { entity: MatchEntity; ids: string[] };
+
+/** The records an event's keys may have changed for. */
+function touched(event: Envelope<any>): Touched {
+  const { data } = event;
+  switch (event.type) {
+    case CompanyCreated.type:
+    case CompanyUpdated.type:
+      return { entity: 'Company', ids: [data.companyId] };
+    case CompaniesMerged.type:
+      return { entity: 'Company', ids: [data.primaryId, ...data.mergedIds] };
+    case ContactsMerged.type:
+      return { entity: 'Contact', ids: [data.primaryId, ...data.mergedIds] };
+    default:
+      return { entity: 'Contact', ids: [data.contactId] };
+  }
+}
+
+const sync = (event: Envelope<any>) => {
+  const { entity, ids } = touched(event);
+  return syncMatchKeys(event.tenantId, entity, ids);
+};
+
+/** A fetched batch: every record it names synced at once, per tenant and kind of record. */
+async function syncBatch(events: readonly Envelope<any>[]): Promise<void> {
+  const groups = new Map<string, { tenantId: string; entity: MatchEntity; ids: string[] }>();
+  for (const event of events) {
+    const { entity, ids } = touched(event);
+    const key = `${event.tenantId}|${entity}`;
+    const group = groups.get(key) ?? groups.set(key, { tenantId: event.tenantId, entity, ids: [] }).get(key)!;
+    group.ids.push(...ids);
+  }
+  for (const { tenantId, entity, ids } of groups.values()) await syncMatchKeys(tenantId, entity, ids);
+}
 
 /**
  * Keeps `match_keys` in step with companies and contacts, from the service's own events.
@@ -19,15 +55,13 @@ import { syncMatchKeys } from './sync-match-keys';
 export const matchKeysConsumer: ConsumerSpec = {
   groupId: 'contacts.match-keys',
   handlers: [
-    on(CompanyCreated, (data, event) => syncMatchKeys(event.tenantId, 'Company', data.companyId)),
-    on(CompanyUpdated, (data, event) => syncMatchKeys(event.tenantId, 'Company', data.companyId)),
-    on(CompaniesMerged, async (data, event) => {
-      for (const id of [data.primaryId, ...data.mergedIds]) await syncMatchKeys(event.tenantId, 'Company', id);
-    }),
-    on(ContactCreated, (data, event) => syncMatchKeys(event.tenantId, 'Contact', data.contactId)),
-    on(ContactUpdated, (data, event) => syncMatchKeys(event.tenantId, 'Contact', data.contactId)),
-    on(ContactsMerged, async (data, event) => {
-      for (const id of [data.primaryId, ...data.mergedIds]) await syncMatchKeys(event.tenantId, 'Contact', id);
-    }),
+    on(CompanyCreated, (_data, event) => sync(event)),
+    on(CompanyUpdated, (_data, event) => sync(event)),
+    on(CompaniesMerged, (_data, event) => sync(event)),
+    on(ContactCreated, (_data, event) => sync(event)),
+    on(ContactUpdated, (_data, event) => sync(event)),
+    on(ContactsMerged, (_data, event) => sync(event)),
   ],
+  // The keys follow the stored records, whatever the events' order: a batch is synced at once.
+  batch: onBatch([CompanyCreated, CompanyUpdated, CompaniesMerged, ContactCreated, ContactUpdated, ContactsMerged], syncBatch),
 };

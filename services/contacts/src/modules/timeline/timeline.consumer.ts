@@ -15,7 +15,7 @@ import {
   LeadConverted,
   type Envelope,
 } from '@crm/events';
-import { on } from '@crm/messaging';
+import { on, onBatch } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
 import {
   activityCompletedContent,
@@ -29,11 +29,12 @@ import {
   dealStageChangedContent,
   dealWonContent,
   leadConvertedContent,
+  linesOf,
   mergedContent,
   type TimelineContent,
   type TimelineSubject,
 } from './timeline.entries';
-import { registerDeal, rescopeLines, writeDealLines, writeLines } from './timeline.writer';
+import { insertLines, registerDeal, rescopeLines, writeDealLines, writeLines } from './timeline.writer';
 
 export const TIMELINE_GROUP = 'contacts.timeline';
 
@@ -43,6 +44,25 @@ async function writeActivityLines(event: Envelope<unknown>, activity: { dealId?:
   if (activity.dealId) await writeDealLines(event, activity.dealId, content, company);
   else await writeLines(event, content, company);
 }
+
+/** The lines of the service's own creations and merges: nothing to read first. */
+function ownLines(event: Envelope<any>) {
+  const { data } = event;
+  switch (event.type) {
+    case CompanyCreated.type:
+      return linesOf(event, companyCreatedContent(data), [{ entity: 'Company', id: data.companyId }]);
+    case ContactCreated.type:
+      return [
+        ...linesOf(event, contactCreatedContent(data), [{ entity: 'Contact', id: data.contactId }]),
+        ...(data.companyId ? linesOf(event, contactAddedContent(data), [{ entity: 'Company', id: data.companyId }]) : []),
+      ];
+    case CompaniesMerged.type:
+      return linesOf(event, mergedContent('company', data.mergedIds), [{ entity: 'Company', id: data.primaryId }]);
+    default:
+      return linesOf(event, mergedContent('contact', data.mergedIds), [{ entity: 'Contact', id: data.primaryId }]);
+  }
+}
+const writeOwnLines = (_data: unknown, event: Envelope<any>) => insertLines(ownLines(event));
 
 /**
  * Learns the timeline's lines from events: the contacts service's own (creation, merges) and the
@@ -55,13 +75,10 @@ export const timelineConsumer: ConsumerSpec = {
   // Inserts by deterministic ids: an event that comes again adds nothing (no look-up of processed records first).
   idempotent: true,
   handlers: [
-    on(CompanyCreated, (data, event) => writeLines(event, companyCreatedContent(data), [{ entity: 'Company', id: data.companyId }])),
-    on(ContactCreated, async (data, event) => {
-      await writeLines(event, contactCreatedContent(data), [{ entity: 'Contact', id: data.contactId }]);
-      if (data.companyId) await writeLines(event, contactAddedContent(data), [{ entity: 'Company', id: data.companyId }]);
-    }),
-    on(CompaniesMerged, (data, event) => writeLines(event, mergedContent('company', data.mergedIds), [{ entity: 'Company', id: data.primaryId }])),
-    on(ContactsMerged, (data, event) => writeLines(event, mergedContent('contact', data.mergedIds), [{ entity: 'Contact', id: data.primaryId }])),
+    on(CompanyCreated, writeOwnLines),
+    on(ContactCreated, writeOwnLines),
+    on(CompaniesMerged, writeOwnLines),
+    on(ContactsMerged, writeOwnLines),
     on(DealCreated, async (data, event) => {
       await writeDealLines(event, data.dealId, dealCreatedContent(data));
       await registerDeal(event, { _id: data.dealId, companyId: data.companyId, contactIds: (data.contacts ?? []).map((contact) => contact.contactId), title: data.title });
@@ -86,4 +103,6 @@ export const timelineConsumer: ConsumerSpec = {
       ]),
     ),
   ],
+  // The service's own creations and merges (an import brings thousands): one insert per fetched batch.
+  batch: onBatch([CompanyCreated, ContactCreated, CompaniesMerged, ContactsMerged], (events) => insertLines(events.flatMap(ownLines))),
 };
