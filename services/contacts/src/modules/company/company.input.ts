@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { customFieldsInput } from '../custom-field/custom-field.values';
 import { addressesInput, emailsInput, messengersInput, nameText, optionalText, phonesInput, sourceInput, tagsInput } from '../shared/channels.input';
 import { collapseSpaces } from '../shared/normalise';
-import type { WriteRules } from '../shared/write-rules';
+import { perRules, type SchemaRules } from '../shared/schema-per-rules';
 
 /** List bounds of a company's business profile and risk flags. */
 export const PROFILE_LIMITS = { mainCustomers: 100, shareholders: 100, competitors: 100, litigation: 100, riskFlags: 50 } as const;
@@ -94,7 +94,7 @@ export const riskFlagsInput = z
   .transform((flags) => [...new Set(flags)]);
 
 /** The writable fields of a company: their input schemas, normalising as they are stored. */
-function companyFields(rules: Pick<WriteRules, 'defaultCountry' | 'definitions'>) {
+function companyFields(rules: SchemaRules) {
   return {
     name: nameText('name', 200),
     website: optionalText(2048).refine((value) => value === null || domainOf(value) !== null, 'website must be an http(s) address'),
@@ -117,22 +117,22 @@ function companyFields(rules: Pick<WriteRules, 'defaultCountry' | 'definitions'>
 }
 
 /** What createCompany takes: a name, anything else optional. */
-export const createCompanySchema = (rules: Pick<WriteRules, 'defaultCountry' | 'definitions'>) => {
+export const createCompanySchema = perRules((rules) => {
   const fields = companyFields(rules);
   return z.object({
     ...Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, schema.nullish()])),
     name: fields.name,
   }) as unknown as z.ZodType<CompanyInput & { name: string }>;
-};
+});
 
 /** What updateCompany takes: only the fields given change; null clears one (the name cannot be cleared). */
-export const updateCompanySchema = (rules: Pick<WriteRules, 'defaultCountry' | 'definitions'>) => {
+export const updateCompanySchema = perRules((rules) => {
   const fields = companyFields(rules);
   return z.object({
     ...Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, schema.nullable().optional()])),
     name: fields.name.optional(),
   }) as unknown as z.ZodType<CompanyInput>;
-};
+});
 
 type Fields = ReturnType<typeof companyFields>;
 /** A parsed company input: a field absent (undefined) stays, null clears it. */

@@ -15,7 +15,7 @@ import {
 } from '../shared/channels.input';
 import type { EmailDoc, PhoneDoc } from '../shared/channels.model';
 import { collapseSpaces, toE164 } from '../shared/normalise';
-import type { WriteRules } from '../shared/write-rules';
+import { perRules, type SchemaRules } from '../shared/schema-per-rules';
 
 /** A person's employments kept at most (current and past). */
 export const MAX_EMPLOYMENTS = 50;
@@ -42,7 +42,7 @@ export const employmentInput = z
 export type EmploymentInput = z.output<typeof employmentInput>;
 
 /** The writable fields of a contact person, normalising as they are stored. */
-function contactFields(rules: Pick<WriteRules, 'defaultCountry' | 'definitions'>) {
+function contactFields(rules: SchemaRules) {
   return {
     firstName: nameText('firstName', 100),
     lastName: nameText('lastName', 100),
@@ -79,7 +79,7 @@ function withPrimary<T extends { primary: boolean }>(list: T[], entry: T, same: 
  * What createContact takes. The older `email`, `phone` and `phoneCountry` still work: they
  * become the primary entry of `emails` and `phones`.
  */
-export const createContactSchema = (rules: Pick<WriteRules, 'defaultCountry' | 'definitions'>) => {
+export const createContactSchema = perRules((rules) => {
   const fields = contactFields(rules);
   return z
     .object({
@@ -107,17 +107,17 @@ export const createContactSchema = (rules: Pick<WriteRules, 'defaultCountry' | '
       }
       return input as ContactInput & { firstName: string; lastName: string };
     });
-};
+});
 
 /** What updateContact takes: only the fields given change; null clears one (names cannot be cleared). */
-export const updateContactSchema = (rules: Pick<WriteRules, 'defaultCountry' | 'definitions'>) => {
+export const updateContactSchema = perRules((rules) => {
   const fields = contactFields(rules);
   return z.object({
     ...Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, schema.nullable().optional()])),
     firstName: fields.firstName.optional(),
     lastName: fields.lastName.optional(),
   }) as unknown as z.ZodType<ContactInput>;
-};
+});
 
 /**
  * A create input without the tenant's rules (no default country, no custom fields).
