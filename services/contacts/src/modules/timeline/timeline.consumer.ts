@@ -79,9 +79,11 @@ export const timelineConsumer: ConsumerSpec = {
     on(ContactCreated, writeOwnLines),
     on(CompaniesMerged, writeOwnLines),
     on(ContactsMerged, writeOwnLines),
+    // The deal is registered first (copying any line it already has), then its creation goes on all its records at once.
     on(DealCreated, async (data, event) => {
-      await writeDealLines(event, data.dealId, dealCreatedContent(data));
-      await registerDeal(event, { _id: data.dealId, companyId: data.companyId, contactIds: (data.contacts ?? []).map((contact) => contact.contactId), title: data.title });
+      const deal = { _id: data.dealId, companyId: data.companyId, contactIds: (data.contacts ?? []).map((contact) => contact.contactId), title: data.title };
+      await registerDeal(event, deal);
+      await writeDealLines(event, data.dealId, dealCreatedContent(data), [], deal);
     }),
     on(DealStageChanged, (data, event) => writeDealLines(event, data.dealId, dealStageChangedContent(data))),
     on(DealWon, (data, event) => writeDealLines(event, data.dealId, dealWonContent(data))),

@@ -29,14 +29,27 @@ const subjectsOfDeal = (deal: Pick<TimelineDealDoc, 'companyId' | 'contactIds'>)
 
 /**
  * A line about a deal (its own events, or an activity of it). Every such line is kept on the deal
- * itself, then copied to the deal's company and contacts if the deal is known here. The deal may
- * not be known yet: activities and deals are different topics, read in no set order. Then
- * `registerDeal` copies the deal's lines when DealCreated comes. Each side writes before it reads
- * what the other writes, so whichever runs second sees the other's write: no line is missed.
+ * itself and on the deal's company and contacts once the deal is known here. The deal may not be
+ * known yet: activities and deals are different topics, read in no set order. Then the line goes
+ * on the deal alone, and `registerDeal` copies the deal's lines when DealCreated comes. Each side
+ * writes before it reads what the other writes (this the line, then the deal; registerDeal the
+ * deal, then the lines), so whichever runs second sees the other's write: no line is missed. A
+ * deal known already (the usual case, or `known` when the caller just registered it) gets the
+ * line on all its records in one insert.
  */
-export async function writeDealLines(event: Envelope<unknown>, dealId: string, content: TimelineContent, others: TimelineSubject[] = []): Promise<void> {
-  await writeLines(event, content, [{ entity: 'Deal', id: dealId }, ...others]);
-  const deal = await TimelineDealModel.findOne({ _id: dealId, tenantId: event.tenantId }).lean<TimelineDealDoc>();
+export async function writeDealLines(
+  event: Envelope<unknown>,
+  dealId: string,
+  content: TimelineContent,
+  others: TimelineSubject[] = [],
+  known?: Pick<TimelineDealDoc, 'companyId' | 'contactIds'>,
+): Promise<void> {
+  const own: TimelineSubject[] = [{ entity: 'Deal', id: dealId }, ...others];
+  const findDeal = () => TimelineDealModel.findOne({ _id: dealId, tenantId: event.tenantId }).lean<TimelineDealDoc>();
+  const registered = known ?? (await findDeal());
+  if (registered) return insertLines(linesOf(event, content, [...own, ...subjectsOfDeal(registered)]));
+  await writeLines(event, content, own);
+  const deal = await findDeal();
   if (deal) await writeLines(event, content, subjectsOfDeal(deal));
 }
 
