@@ -28,7 +28,11 @@ export const lineId = (eventId: string, subject: TimelineSubject) => `${eventId}
 /** One line per record the event concerns (duplicates removed), stamped with the event's time and actor. */
 export function linesOf(event: Envelope<unknown>, content: TimelineContent, subjects: TimelineSubject[]): TimelineEntryDoc[] {
   const unique = new Map(subjects.map((subject) => [lineId(event.id, subject), subject]));
+  // Every field the schema has, defaults included: the lines are inserted as they are (insertLines).
   return [...unique].map(([_id, subject]) => ({
+    scopeObject: null,
+    scopeId: null,
+    scopeOwnerId: null,
     _id,
     tenantId: event.tenantId,
     entity: subject.entity,

@@ -7,10 +7,14 @@ import { TimelineEntryModel, type LineScopeObject, type TimelineEntryDoc } from 
 /** How many of a deal's lines are copied at a time once its company becomes known. */
 const COPY_BATCH = 200;
 
-/** Inserts lines by their deterministic ids: a line already there (a replay) is left as it is. */
+/**
+ * Inserts lines by their deterministic ids: a line already there (a replay) is left as it is.
+ * The lines are whole (linesOf, or copies of stored ones): the driver's insert, without a
+ * mongoose document per line (an import writes two per person).
+ */
 export async function insertLines(lines: TimelineEntryDoc[]): Promise<void> {
   if (lines.length === 0) return;
-  await TimelineEntryModel.insertMany(lines, { ordered: false }).catch((error: unknown) => {
+  await TimelineEntryModel.insertMany(lines, { ordered: false, lean: true }).catch((error: unknown) => {
     if (!isDuplicateKey(error)) throw error;
   });
 }
