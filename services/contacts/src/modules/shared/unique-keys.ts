@@ -104,7 +104,8 @@ export async function claimKeysOfNewRecords(
   const docs = claims.map(({ entityId, key }) => ({ _id: keyId(tenantId, entity, key), tenantId, entity, kind: key.kind, value: key.value, entityId, claimedAt: now }));
   const taken = new Set<number>();
   try {
-    await UniqueKeyModel.insertMany(docs, { ordered: false });
+    // Built whole here: the driver's insert, without a mongoose document per claim.
+    await UniqueKeyModel.insertMany(docs, { ordered: false, lean: true });
   } catch (error) {
     const writeErrors = (error as { writeErrors?: { index?: number; err?: { index?: number } }[] }).writeErrors;
     if (!isDuplicateKey(error) || !writeErrors) throw error;
