@@ -1,30 +1,19 @@
-import mongoose from 'mongoose';
-import { uniqueId } from '../src/tenants';
+import { useStoreDatabase } from './store-database';
 
 // The services rely on single-document updates being atomic (conditional stage moves, outbox
 // clears, counters), as MongoDB guarantees. Stock FerretDB on SQLite reads, modifies and writes
 // back in separate steps; our build serialises that per collection (deploy/local/ferretdb).
-let client: InstanceType<typeof mongoose.mongo.MongoClient>;
-let db: mongoose.mongo.Db;
-
-beforeAll(async () => {
-  client = await mongoose.mongo.MongoClient.connect(process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', { maxPoolSize: 50 });
-  db = client.db(`atomicity_${uniqueId('db').slice(3)}`);
-});
-afterAll(async () => {
-  await db.dropDatabase();
-  await client.close();
-});
+const store = useStoreDatabase('atomicity', 50);
 
 test('concurrent $inc on one document all count', async () => {
-  const counters = db.collection<{ _id: string; n: number }>('counters');
+  const counters = store().collection<{ _id: string; n: number }>('counters');
   await counters.insertOne({ _id: 'c', n: 0 });
   await Promise.all(Array.from({ length: 200 }, () => counters.updateOne({ _id: 'c' }, { $inc: { n: 1 } })));
   expect((await counters.findOne({ _id: 'c' }))?.n).toBe(200);
 });
 
 test('a compare-and-set raced by many has exactly one winner, by update and by findOneAndUpdate', async () => {
-  const locks = db.collection<{ _id: string; owner: string | null }>('locks');
+  const locks = store().collection<{ _id: string; owner: string | null }>('locks');
   await locks.insertMany([{ _id: 'u', owner: null }, { _id: 'f', owner: null }]);
   const byUpdate = await Promise.all(
     Array.from({ length: 100 }, (_, i) => locks.updateOne({ _id: 'u', owner: null }, { $set: { owner: `w${i}` } })),
@@ -37,7 +26,7 @@ test('a compare-and-set raced by many has exactly one winner, by update and by f
 });
 
 test('concurrent upserts of one id make one document', async () => {
-  const facts = db.collection<{ _id: string; seen: number }>('facts');
+  const facts = store().collection<{ _id: string; seen: number }>('facts');
   const results = await Promise.allSettled(Array.from({ length: 50 }, () => facts.updateOne({ _id: 'x' }, { $inc: { seen: 1 } }, { upsert: true })));
   expect(results.every((result) => result.status === 'fulfilled')).toBe(true);
   expect(await facts.countDocuments({ _id: 'x' })).toBe(1);

@@ -4,10 +4,8 @@ import type { ConsumerSpec } from '@crm/service-kit';
 import type { MatchEntity } from './match-keys';
 import { syncMatchKeys } from './sync-match-keys';
 
-type Touched = { entity: MatchEntity; ids: string[] };
-
 /** The records an event's keys may have changed for. */
-function touched(event: Envelope<any>): Touched {
+function touched(event: Envelope<any>): { entity: MatchEntity; ids: string[] } {
   const { data } = event;
   switch (event.type) {
     case CompanyCreated.type:
@@ -22,13 +20,8 @@ function touched(event: Envelope<any>): Touched {
   }
 }
 
-const sync = (event: Envelope<any>) => {
-  const { entity, ids } = touched(event);
-  return syncMatchKeys(event.tenantId, entity, ids);
-};
-
-/** A fetched batch: every record it names synced at once, per tenant and kind of record. */
-async function syncBatch(events: readonly Envelope<any>[]): Promise<void> {
+/** Every record the events name synced at once, per tenant and kind of record (a fetched batch, or one event). */
+async function syncEvents(events: readonly Envelope<any>[]): Promise<void> {
   const groups = new Map<string, { tenantId: string; entity: MatchEntity; ids: string[] }>();
   for (const event of events) {
     const { entity, ids } = touched(event);
@@ -38,6 +31,7 @@ async function syncBatch(events: readonly Envelope<any>[]): Promise<void> {
   }
   for (const { tenantId, entity, ids } of groups.values()) await syncMatchKeys(tenantId, entity, ids);
 }
+const syncEvent = (_data: unknown, event: Envelope<any>) => syncEvents([event]);
 
 /**
  * Keeps `match_keys` in step with companies and contacts, from the service's own events.
@@ -55,13 +49,13 @@ async function syncBatch(events: readonly Envelope<any>[]): Promise<void> {
 export const matchKeysConsumer: ConsumerSpec = {
   groupId: 'contacts.match-keys',
   handlers: [
-    on(CompanyCreated, (_data, event) => sync(event)),
-    on(CompanyUpdated, (_data, event) => sync(event)),
-    on(CompaniesMerged, (_data, event) => sync(event)),
-    on(ContactCreated, (_data, event) => sync(event)),
-    on(ContactUpdated, (_data, event) => sync(event)),
-    on(ContactsMerged, (_data, event) => sync(event)),
+    on(CompanyCreated, syncEvent),
+    on(CompanyUpdated, syncEvent),
+    on(CompaniesMerged, syncEvent),
+    on(ContactCreated, syncEvent),
+    on(ContactUpdated, syncEvent),
+    on(ContactsMerged, syncEvent),
   ],
   // The keys follow the stored records, whatever the events' order: a batch is synced at once.
-  batch: onBatch([CompanyCreated, CompanyUpdated, CompaniesMerged, ContactCreated, ContactUpdated, ContactsMerged], syncBatch),
+  batch: onBatch([CompanyCreated, CompanyUpdated, CompaniesMerged, ContactCreated, ContactUpdated, ContactsMerged], syncEvents),
 };

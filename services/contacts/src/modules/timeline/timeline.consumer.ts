@@ -62,7 +62,9 @@ function ownLines(event: Envelope<any>) {
       return linesOf(event, mergedContent('contact', data.mergedIds), [{ entity: 'Contact', id: data.primaryId }]);
   }
 }
-const writeOwnLines = (_data: unknown, event: Envelope<any>) => insertLines(ownLines(event));
+/** One insert for the events' lines (a fetched batch, or one event). */
+const writeOwnLines = (events: readonly Envelope<any>[]) => insertLines(events.flatMap(ownLines));
+const writeOwnLine = (_data: unknown, event: Envelope<any>) => writeOwnLines([event]);
 
 /**
  * Learns the timeline's lines from events: the contacts service's own (creation, merges) and the
@@ -75,10 +77,10 @@ export const timelineConsumer: ConsumerSpec = {
   // Inserts by deterministic ids: an event that comes again adds nothing (no look-up of processed records first).
   idempotent: true,
   handlers: [
-    on(CompanyCreated, writeOwnLines),
-    on(ContactCreated, writeOwnLines),
-    on(CompaniesMerged, writeOwnLines),
-    on(ContactsMerged, writeOwnLines),
+    on(CompanyCreated, writeOwnLine),
+    on(ContactCreated, writeOwnLine),
+    on(CompaniesMerged, writeOwnLine),
+    on(ContactsMerged, writeOwnLine),
     // The deal is registered first (copying any line it already has), then its creation goes on all its records at once.
     on(DealCreated, async (data, event) => {
       const deal = { _id: data.dealId, companyId: data.companyId, contactIds: (data.contacts ?? []).map((contact) => contact.contactId), title: data.title };
@@ -106,5 +108,5 @@ export const timelineConsumer: ConsumerSpec = {
     ),
   ],
   // The service's own creations and merges (an import brings thousands): one insert per fetched batch.
-  batch: onBatch([CompanyCreated, ContactCreated, CompaniesMerged, ContactsMerged], (events) => insertLines(events.flatMap(ownLines))),
+  batch: onBatch([CompanyCreated, ContactCreated, CompaniesMerged, ContactsMerged], writeOwnLines),
 };
