@@ -6,7 +6,7 @@
 #   deploy/local/infra.sh install  build FerretDB (with our patches), fetch the Kafka jars (cached, first time only)
 #   deploy/local/infra.sh install-stock-ferretdb  build the unpatched FerretDB the bench compares with
 #   deploy/local/infra.sh start    start both in the background unless already answering
-#   deploy/local/infra.sh wait     wait until both really answer (exit 1 + log tail on timeout)
+#   deploy/local/infra.sh wait [ferretdb|kafka]  wait until it really answers, both by default (exit 1 + log tail on timeout)
 #   deploy/local/infra.sh status   report each part (exit 0 only if both answer)
 #   deploy/local/infra.sh stop [ferretdb|kafka]  stop what we started (pid files), TERM then KILL; both by default
 #   deploy/local/infra.sh reset    stop and delete the local data and logs
@@ -86,7 +86,7 @@ kafka_metadata() { # kafka_metadata [port] [sasl|plaintext]
   kafka_client_properties "$props" "${2:-sasl}"
   timeout 20 java -Xmx128m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" \
     -cp "$KAFKA_HOME/libs/*" org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "127.0.0.1:${1:-$KAFKA_PORT}" --command-config "$props" --list >/dev/null 2>&1
+    --bootstrap-server "127.0.0.1:${1:-$KAFKA_PORT}" --command-config "$props" --list >/dev/null 2>"$RUN/kafka-metadata.err"
 }
 
 pid_alive() { # pid_alive <name>: the pid file names a live process that is ours
@@ -351,19 +351,29 @@ fail_with_log() { # fail_with_log <name> <message>
   exit 1
 }
 
-cmd_wait() {
+cmd_wait() { # cmd_wait [ferretdb|kafka]: the one named, or both
   local deadline=$((SECONDS + INFRA_WAIT_SECONDS)) t0=$SECONDS
-  say "waiting for FerretDB (MongoDB ping on 127.0.0.1:$FERRETDB_PORT)..."
-  until mongo_ping "$FERRETDB_PORT"; do
-    [[ -f $RUN/ferretdb.pid ]] && ! pid_alive ferretdb && fail_with_log ferretdb "FerretDB exited"
-    ((SECONDS < deadline)) || fail_with_log ferretdb "FerretDB did not answer within $INFRA_WAIT_SECONDS s"
-    sleep 0.3
-  done
-  say "FerretDB ready: mongodb://127.0.0.1:$FERRETDB_PORT ($((SECONDS - t0)) s)"
+  if [[ ${1:-ferretdb} == ferretdb ]]; then
+    say "waiting for FerretDB (MongoDB ping on 127.0.0.1:$FERRETDB_PORT)..."
+    until mongo_ping "$FERRETDB_PORT"; do
+      [[ -f $RUN/ferretdb.pid ]] && ! pid_alive ferretdb && fail_with_log ferretdb "FerretDB exited"
+      ((SECONDS < deadline)) || fail_with_log ferretdb "FerretDB did not answer within $INFRA_WAIT_SECONDS s"
+      sleep 0.3
+    done
+    say "FerretDB ready: mongodb://127.0.0.1:$FERRETDB_PORT ($((SECONDS - t0)) s)"
+  fi
+  [[ ${1:-kafka} == kafka ]] || return 0
   say "waiting for Kafka (metadata from 127.0.0.1:$KAFKA_PORT)..."
+  : >"$RUN/kafka-metadata.err"
   until tcp_open "$KAFKA_PORT" && kafka_metadata "$KAFKA_PORT"; do
     [[ -f $RUN/kafka.pid ]] && ! pid_alive kafka && fail_with_log kafka "Kafka exited"
-    ((SECONDS < deadline)) || fail_with_log kafka "Kafka did not serve metadata within $INFRA_WAIT_SECONDS s"
+    if ((SECONDS >= deadline)); then
+      # Why the last look failed (a refused connection, a timeout, a login error) before the broker's log.
+      local said
+      said=$(tail -n 3 "$RUN/kafka-metadata.err" | tr '\n' ' ' | cut -c1-600)
+      echo "[infra] the last metadata request said: ${said:-nothing (the port took no connection)}" >&2
+      fail_with_log kafka "Kafka did not serve metadata within $INFRA_WAIT_SECONDS s"
+    fi
     sleep 0.5
   done
   say "Kafka ready: 127.0.0.1:$KAFKA_PORT ($((SECONDS - t0)) s)"
@@ -454,7 +464,7 @@ case ${1:-} in
   install) lock; cmd_install ;;
   install-stock-ferretdb) lock; install_ferretdb_stock ;;
   start) lock; cmd_start ;;
-  wait) cmd_wait ;;
+  wait) cmd_wait "${2:-}" ;;
   up) lock; t0=$SECONDS; cmd_install; cmd_start; cmd_wait; say "up in $((SECONDS - t0)) s" ;;
   status) cmd_status ;;
   stop) lock; cmd_stop "${2:-}" ;;

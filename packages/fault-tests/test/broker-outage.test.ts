@@ -50,7 +50,7 @@ describe('a broker outage', () => {
         await sleep(2000);
       }
     } finally {
-      await startAgain();
+      await startAgain('kafka');
       brokerBackAt = Date.now();
       writes.phase = 'after';
     }
@@ -123,5 +123,5 @@ describe('a broker outage', () => {
     // Publication is at-least-once: a publish whose acknowledgement was lost in the outage is sent
     // again (the figures show how often). Effects are exactly-once, asserted above by comparing the
     // read models with the writes: consumers de-duplicate by event id.
-  }, 300_000);
+  }, 480_000);
 });

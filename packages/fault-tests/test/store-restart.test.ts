@@ -45,7 +45,7 @@ describe('a store restart under load', () => {
       downAt = Date.now();
       await sleep(STORE_DOWN_MS);
     } finally {
-      await startAgain();
+      await startAgain('ferretdb');
       backAt = Date.now();
       writes.phase = 'after';
     }
@@ -121,5 +121,5 @@ describe('a store restart under load', () => {
     expect([...writes.failures.keys()].filter((reason) => reason.includes('no answer'))).toEqual([]);
     // A mutation the store could not serve says so, with a code a client can retry on.
     expect([...writes.failures.keys()].filter((reason) => !reason.endsWith('SERVICE_UNAVAILABLE'))).toEqual([]);
-  }, 240_000);
+  }, 420_000);
 });
