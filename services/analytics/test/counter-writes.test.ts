@@ -1,6 +1,6 @@
 import { serviceUnderTest, testIdentity } from '@crm/testing';
 import { counterId, CounterModel, type CounterKey } from '../src/modules/deal-facts/counter.model';
-import { applyMove } from '../src/modules/deal-facts/counter-writes';
+import { applyMove, applyMoves } from '../src/modules/deal-facts/counter-writes';
 import { startAnalytics } from '../src/service';
 
 // Group commit of deal-fact counter moves against the real store: exact, once per token, fewer writes.
@@ -23,6 +23,26 @@ describe('counter moves written together', () => {
       expect(Object.keys(doc?.applied ?? {}).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `deal-${i}#1`).sort());
       // The first move writes alone; the 39 that queued behind it go in groups.
       expect(writes.mock.calls.length).toBeLessThan(40);
+    } finally {
+      writes.mockRestore();
+    }
+  });
+
+  it("writes a batch's moves given at once in one write per document (per 32 moves), each applied once", async () => {
+    const { tenantId } = testIdentity();
+    const writes = jest.spyOn(CounterModel, 'updateOne');
+    try {
+      // 40 deals of a batch: each moves the all-time document p5, and its own half of p6 and p7.
+      const moves = Array.from({ length: 40 }, (_, i) => [
+        { tenantId, move: moveOf(tenantId, 'p5', { 'n.p0': 1 }), token: `deal-${i}#1` },
+        { tenantId, move: moveOf(tenantId, i % 2 === 0 ? 'p6' : 'p7', { 'n.p1': i }), token: `deal-${i}#1` },
+      ]).flat();
+      await applyMoves(moves);
+      expect((await counter(tenantId, 'p5'))?.c).toEqual({ n: { p0: 40 } });
+      expect((await counter(tenantId, 'p6'))?.c).toEqual({ n: { p1: (38 * 20) / 2 } });
+      expect((await counter(tenantId, 'p7'))?.c).toEqual({ n: { p1: (39 * 40) / 2 - (38 * 20) / 2 } });
+      // p5: 32 moves, then 8; p6 and p7: 20 moves each.
+      expect(writes.mock.calls.length).toBe(4);
     } finally {
       writes.mockRestore();
     }

@@ -24,16 +24,33 @@ const waiting = new Map<string, Waiting[]>();
 const MAX_GROUP = 32;
 
 /** Applies one document's share of a move once, together with the moves that wait for the same document. */
-export function applyMove(tenantId: string, move: CounterMove, token: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const entry: Waiting = { tenantId, move, token, done: (error) => (error === undefined ? resolve() : reject(error)) };
-    const queue = waiting.get(move.id);
-    if (queue) queue.push(entry);
+export const applyMove = (tenantId: string, move: CounterMove, token: string): Promise<void> => applyMoves([{ tenantId, move, token }]);
+
+/**
+ * Applies many moves at once (a batch's deals): the moves of one document start as one group,
+ * so a document that many of them touch takes one write per MAX_GROUP moves, not a first write
+ * alone and the rest behind it.
+ */
+export function applyMoves(moves: readonly { tenantId: string; move: CounterMove; token: string }[]): Promise<void> {
+  const byDocument = new Map<string, Waiting[]>();
+  const done = moves.map(
+    ({ tenantId, move, token }) =>
+      new Promise<void>((resolve, reject) => {
+        const entry: Waiting = { tenantId, move, token, done: (error) => (error === undefined ? resolve() : reject(error)) };
+        const group = byDocument.get(move.id);
+        if (group) group.push(entry);
+        else byDocument.set(move.id, [entry]);
+      }),
+  );
+  for (const [id, entries] of byDocument) {
+    const queue = waiting.get(id);
+    if (queue) queue.push(...entries);
     else {
-      waiting.set(move.id, []);
-      void writeFrom(move.id, [entry]);
+      waiting.set(id, entries.slice(MAX_GROUP));
+      void writeFrom(id, entries.slice(0, MAX_GROUP));
     }
-  });
+  }
+  return Promise.all(done).then(() => undefined);
 }
 
 /** Writes `group`, then whatever queued for the document meanwhile, until nothing waits. */

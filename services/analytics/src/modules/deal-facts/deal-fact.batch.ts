@@ -1,5 +1,5 @@
 import { CompanyFactModel } from '../company-facts/company-fact.model';
-import { claim, companyIdOf, finish, projectDealEventNow, serializedAll, stateOf } from './deal-fact.projection';
+import { claim, companyIdOf, finishAll, projectDealEventNow, serializedAll, stateOf } from './deal-fact.projection';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
 import { reduceDealEvent, type DealEvent, type EventInfo, type FactState } from './deal-fact.reduce';
 
@@ -8,10 +8,10 @@ import { reduceDealEvent, type DealEvent, type EventInfo, type FactState } from 
  * one per event: the deals' facts and their companies are read at once, each deal's events are
  * folded in order by the same rules (reduceDealEvent), and each deal that changed makes one
  * claim, one counter move and one confirmation, exactly as deal-fact.projection.ts describes for
- * a single event. The counter moves of all the batch's deals go out together, so moves that meet
- * on a counters document share its write (counter-writes.ts). The result equals projecting the
- * events one by one: the fold applies the same rules in the same order, and the counters move
- * from what they hold to the deal's final contributions.
+ * a single event. The counter moves of all the batch's deals go out together, once every deal has
+ * claimed, so the moves of one counters document share its write (counter-writes.ts). The
+ * result equals projecting the events one by one: the fold applies the same rules in the same
+ * order, and the counters move from what they hold to the deal's final contributions.
  */
 
 export interface DealItem {
@@ -118,21 +118,24 @@ export function projectDealEvents(items: readonly DealItem[]): Promise<void> {
     // A move a crash left claimed is finished first, as the single-event path does.
     const unfinished = [...facts.values()].filter((fact) => fact.pending);
     if (unfinished.length > 0) {
-      for (const fact of unfinished) await finish(fact);
+      await finishAll(unfinished);
       facts = await readFacts(deals);
     }
     const industries = await readIndustries(deals, facts);
     const retry: DealBatch[] = [];
+    const claimed: DealFactDoc[] = [];
     await Promise.all(
       deals.map(async (deal) => {
         const fact = facts.get(deal.dealId) ?? null;
         const folded = await fold(fact && stateOf(fact), deal, (companyId) => industryOf(industries, deal.tenantId, companyId));
         if (!folded) return;
         const next = await claim(deal.tenantId, deal.dealId, fact, folded);
-        if (next) await finish(next);
+        if (next) claimed.push(next);
         else retry.push(deal); // another writer came first: its events one at a time, against what it wrote
       }),
     );
+    // Every claimed deal's counter moves at once: the counters they share take one write.
+    await finishAll(claimed);
     for (const item of [...retry.flatMap((deal) => deal.items), ...alone]) await projectDealEventNow(item.event, item.info);
   });
 }

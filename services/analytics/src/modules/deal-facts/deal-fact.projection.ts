@@ -1,7 +1,7 @@
 import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { CompanyFactModel } from '../company-facts/company-fact.model';
 import { fieldKey, loadContributions, movesBetween, storeContributions } from './contributions';
-import { applyMove, forgetToken } from './counter-writes';
+import { applyMoves, forgetToken } from './counter-writes';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
 import { reduceDealEvent, type DealEvent, type EventInfo, type FactState, type Lookups, type Reduced } from './deal-fact.reduce';
 import { contributionsOf } from './fact-contributions';
@@ -108,14 +108,25 @@ export async function claim(tenantId: string, dealId: string, fact: DealFactDoc 
 
 export const tokenOf = (dealId: string, rev: number) => fieldKey(`${dealId}#${rev}`);
 
-export async function finish(fact: DealFactDoc): Promise<void> {
-  const { rev, to, spans } = fact.pending!;
-  const token = tokenOf(fact._id, rev);
-  const moves = movesBetween(fact.tenantId, loadContributions(fact.counted ?? []), loadContributions(to));
-  await Promise.all([...moves.map((move) => applyMove(fact.tenantId, move, token)), writeSpans(fact, spans)]);
-  await DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev }, { $set: { counted: to, pending: null } });
-  // The fact is confirmed: its tokens may go, with the next move of each counter (one write less each).
-  await forgetToken(fact.tenantId, moves, token);
+export const finish = (fact: DealFactDoc): Promise<void> => finishAll([fact]);
+
+/**
+ * Finishes claimed moves (steps 2 and 3 above) of several deals at once: their counter moves go
+ * out together, so a counters document they share takes one write for all of them (a batch's
+ * deals of one pipeline all move its counters), then each fact confirms.
+ */
+export async function finishAll(facts: readonly DealFactDoc[]): Promise<void> {
+  const claimed = facts.map((fact) => {
+    const { rev, to, spans } = fact.pending!;
+    return { fact, rev, to, spans, token: tokenOf(fact._id, rev), moves: movesBetween(fact.tenantId, loadContributions(fact.counted ?? []), loadContributions(to)) };
+  });
+  await Promise.all([
+    applyMoves(claimed.flatMap(({ fact, moves, token }) => moves.map((move) => ({ tenantId: fact.tenantId, move, token })))),
+    ...claimed.map(({ fact, spans }) => writeSpans(fact, spans)),
+  ]);
+  await Promise.all(claimed.map(({ fact, rev, to }) => DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev }, { $set: { counted: to, pending: null } })));
+  // The facts are confirmed: their tokens may go, with the next move of each counter (one write less each).
+  await Promise.all(claimed.map(({ fact, moves, token }) => forgetToken(fact.tenantId, moves, token)));
 }
 
 async function writeSpans(fact: DealFactDoc, spans: SpanWrite[]): Promise<void> {
