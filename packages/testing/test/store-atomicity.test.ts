@@ -32,3 +32,15 @@ test('concurrent upserts of one id make one document', async () => {
   expect(await facts.countDocuments({ _id: 'x' })).toBe(1);
   expect((await facts.findOne({ _id: 'x' }))?.seen).toBe(50);
 });
+
+test('updates by id of many documents, by a short $in, and of the whole collection, all at once, all count', async () => {
+  const docs = store().collection<{ _id: string; kind: string; a: number; b: number; c: number }>('mixed');
+  await docs.insertMany(Array.from({ length: 10 }, (_, i) => ({ _id: `d${i}`, kind: 'x', a: 0, b: 0, c: 0 })));
+  await Promise.all([
+    ...Array.from({ length: 200 }, (_, i) => docs.updateOne({ _id: `d${i % 10}` }, { $inc: { a: 1 } })),
+    ...Array.from({ length: 20 }, () => docs.updateMany({ kind: 'x' }, { $inc: { b: 1 } })),
+    ...Array.from({ length: 30 }, () => docs.updateMany({ _id: { $in: ['d0', 'd5'] } }, { $inc: { c: 1 } })),
+  ]);
+  const stored = await docs.find({}).sort({ _id: 1 }).toArray();
+  expect(stored).toEqual(Array.from({ length: 10 }, (_, i) => ({ _id: `d${i}`, kind: 'x', a: 20, b: 20, c: i === 0 || i === 5 ? 30 : 0 })));
+});
