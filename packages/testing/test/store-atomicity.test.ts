@@ -2,7 +2,8 @@ import { useStoreDatabase } from './store-database';
 
 // The services rely on single-document updates being atomic (conditional stage moves, outbox
 // clears, counters), as MongoDB guarantees. Stock FerretDB on SQLite reads, modifies and writes
-// back in separate steps; our build serialises that per collection (deploy/local/ferretdb).
+// back in separate steps; our build serialises that per document a filter names by _id, else per
+// collection (deploy/local/ferretdb).
 const store = useStoreDatabase('atomicity', 50);
 
 test('concurrent $inc on one document all count', async () => {

@@ -3,7 +3,8 @@ import { useStoreDatabase } from './store-database';
 
 // Many writes to one database at once, as a service's requests and consumers make them: each
 // stands or falls alone. What was acknowledged is stored, what was refused (a unique index, a
-// time limit) is not, and concurrent updates of one document all count.
+// time limit) is not, and concurrent updates of one document all count. Our build commits the
+// writes that queue for a database together, each in a savepoint (deploy/local/ferretdb).
 const store = useStoreDatabase('concurrent', 32); // many connections: the writes are in flight together
 
 type Doc = { _id: string; k: string; n: number };
