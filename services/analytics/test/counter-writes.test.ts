@@ -1,6 +1,6 @@
 import { serviceUnderTest, testIdentity } from '@crm/testing';
 import { counterId, CounterModel, type CounterKey } from '../src/modules/deal-facts/counter.model';
-import { applyMove, applyMoves } from '../src/modules/deal-facts/counter-writes';
+import { applyMoves } from '../src/modules/deal-facts/counter-writes';
 import { startAnalytics } from '../src/service';
 
 // Group commit of deal-fact counter moves against the real store: exact, once per token, fewer writes.
@@ -10,6 +10,8 @@ serviceUnderTest('analytics', startAnalytics, {
 
 const key = (pipelineId: string): CounterKey => ({ kind: 'funnel', pipelineId, dim: '*', value: '*', month: '*' });
 const moveOf = (tenantId: string, pipelineId: string, inc: Record<string, number>) => ({ id: counterId(tenantId, key(pipelineId)), key: key(pipelineId), inc });
+/** One move on its own, as separate batches send theirs. */
+const applyMove = (tenantId: string, move: ReturnType<typeof moveOf>, token: string) => applyMoves([{ tenantId, move, token }]);
 const counter = async (tenantId: string, pipelineId: string) => CounterModel.findOne({ _id: counterId(tenantId, key(pipelineId)), tenantId }).lean();
 
 describe('counter moves written together', () => {

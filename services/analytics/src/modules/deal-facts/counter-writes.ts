@@ -23,13 +23,10 @@ const waiting = new Map<string, Waiting[]>();
 /** At most this many moves in one update (its filter names each token). */
 const MAX_GROUP = 32;
 
-/** Applies one document's share of a move once, together with the moves that wait for the same document. */
-export const applyMove = (tenantId: string, move: CounterMove, token: string): Promise<void> => applyMoves([{ tenantId, move, token }]);
-
 /**
- * Applies many moves at once (a batch's deals): the moves of one document start as one group,
- * so a document that many of them touch takes one write per MAX_GROUP moves, not a first write
- * alone and the rest behind it.
+ * Applies each document's share of a move once (a batch's deals at once): the given moves of one
+ * document start as one group, so a document that many of them touch takes one write per
+ * MAX_GROUP moves; moves that reach a document while its write is in flight wait and go together.
  */
 export function applyMoves(moves: readonly { tenantId: string; move: CounterMove; token: string }[]): Promise<void> {
   const byDocument = new Map<string, Waiting[]>();
