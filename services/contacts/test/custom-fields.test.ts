@@ -1,6 +1,8 @@
 // Custom field definitions per tenant and the validation of their values on every write.
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { CompanyModel } from '../src/modules/company/company.model';
+import { CustomFieldDefinitionModel } from '../src/modules/custom-field/custom-field.model';
+import { bumpDefinitionsVersion, settingsOf } from '../src/modules/tenant-settings/tenant-settings.model';
 import { startContacts } from '../src/service';
 
 const service = serviceUnderTest('contacts', startContacts);
@@ -85,6 +87,24 @@ describe('custom field definitions', () => {
     const refused = await call(admin, UPDATE_COMPANY, { id: company.id, input: { customFields: [{ key: 'tier', value: 'Gold' }] } });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customFields.tier' });
     expect(dataOf(await call(admin, UPDATE_COMPANY, { id: company.id, input: { customFields: [{ key: 'tier', value: null }] } })).updateCompany.customFields).toEqual([]);
+  });
+
+  it("are read again by every write once another instance changed them (the tenant's definitions version), not before", async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const withSize = { name: 'A', customFields: [{ key: 'size', value: 'L' }] };
+    // A first write reads (and keeps) the tenant's definitions: none.
+    expect(errorCodes(await call(admin, CREATE_COMPANY, { input: withSize }))).toEqual(['BAD_USER_INPUT']);
+    // Another instance defines a field: its definition, then the version bump, as defineCustomField writes them.
+    await CustomFieldDefinitionModel.create({ tenantId: admin.tenantId, entity: 'COMPANY', key: 'size', label: 'Size', type: 'TEXT', options: [], archived: false });
+    expect(errorCodes(await call(admin, CREATE_COMPANY, { input: withSize }))).toEqual(['BAD_USER_INPUT']);
+    await bumpDefinitionsVersion(admin.tenantId);
+    expect(dataOf(await call(admin, CREATE_COMPANY, { input: withSize })).createCompany.customFields).toEqual([{ key: 'size', value: 'L' }]);
+    // And archives it.
+    await CustomFieldDefinitionModel.updateOne({ tenantId: admin.tenantId, key: 'size' }, { $set: { archived: true } });
+    await bumpDefinitionsVersion(admin.tenantId);
+    expect((await call(admin, CREATE_COMPANY, { input: withSize })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customFields.size' });
+    // The settings the first bump created hold the defaults besides the version.
+    expect(await settingsOf(admin.tenantId)).toMatchObject({ defaultCountry: null, requiredCompanyFields: null, requiredVersion: 0, definitionsVersion: 2 });
   });
 });
 

@@ -134,7 +134,9 @@ async function slice(stack: Stack, nodeArgs: string[]): Promise<Section[]> {
   const measure = async (name: string, what: string, count: number, run: (i: number) => Promise<unknown>) => {
     const waited = performance.now();
     await waitFor(() => consumersCaughtUp(kafka, stack.groupSuffix), { timeoutMs: 300_000, intervalMs: 250, what: `every consumer to work off what came before ${name}` });
-    cases.push({ name, what, result: await load(count, CONCURRENCY, run), quietAfter: (performance.now() - waited) / 1000 });
+    const quietAfter = (performance.now() - waited) / 1000;
+    progress(`${name}: ${count} requests`);
+    cases.push({ name, what, result: await load(count, CONCURRENCY, run), quietAfter });
   };
   await measure('createCompany', 'contacts', REQUESTS, async (i) => companies.push((await ok(createCompany, { n: `Company ${i}` })).createCompany.id));
   await measure('companies page', 'companies(first: 20) with totalCount', REQUESTS, () => ok(`{ companies(first: 20) { totalCount edges { node { id name } } } }`));

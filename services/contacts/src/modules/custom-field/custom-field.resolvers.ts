@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Resolvers } from '../../generated/graphql';
 import { changeRequiredFields, requiredFieldsOf } from '../completeness/required-fields.write';
 import { collapseSpaces } from '../shared/normalise';
+import { bumpDefinitionsVersion } from '../tenant-settings/tenant-settings.model';
 import { CustomFieldDefinitionModel, customFieldTypes, MAX_DEFINITIONS, publishedDefinition, type CustomFieldDefinitionDoc } from './custom-field.model';
 import { MAX_TEXT_LENGTH } from './custom-field.values';
 
@@ -97,6 +98,7 @@ export const customFieldResolvers: Resolvers = {
         const existing = await CustomFieldDefinitionModel.findOne({ tenantId: ctx.tenantId, entity: definition.entity, key: definition.key }, { _id: 1 }).lean().exec();
         throw conflict(`custom field ${definition.key} is already defined`, { existingId: existing?._id.toString(), field: 'key' });
       }
+      await bumpDefinitionsVersion(ctx.tenantId);
       if (required) await setRequired(ctx, created, true);
       return created;
     },
@@ -123,6 +125,7 @@ export const customFieldResolvers: Resolvers = {
         createEvent(CustomFieldDefinitionChanged, eventMeta(ctx, id), { definitionId: id, change: 'UPDATED', definition: publishedDefinition(after) }),
       );
       if (!updated) throw notFound('CustomFieldDefinition', id);
+      await bumpDefinitionsVersion(ctx.tenantId);
       if (required !== undefined && required !== null) await setRequired(ctx, updated, required);
       return updated;
     },
@@ -136,6 +139,7 @@ export const customFieldResolvers: Resolvers = {
         createEvent(CustomFieldDefinitionChanged, eventMeta(ctx, id), { definitionId: id, change: 'ARCHIVED', definition: publishedDefinition({ ...before, archived: true }) }),
       );
       if (!archived) throw notFound('CustomFieldDefinition', id);
+      await bumpDefinitionsVersion(ctx.tenantId);
       await setRequired(ctx, archived, false);
       return archived;
     },

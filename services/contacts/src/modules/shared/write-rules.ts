@@ -13,11 +13,35 @@ export interface WriteRules {
   requiredVersion: number;
 }
 
+/**
+ * Custom field definitions, cached per tenant and entity under the settings' `definitionsVersion`
+ * they were read with: every definition change bumps it once written, so a write that reads the
+ * settings (always, they are one look-up by id) knows whether its cached definitions still hold.
+ * That saves a look-up on every create and update. The age limit covers a definition written
+ * without its bump (a crash between the two); the size limit keeps many tenants from growing it.
+ */
+const DEFINITIONS_MAX_AGE_MS = 60_000;
+const DEFINITIONS_MAX_ENTRIES = 1_000;
+const cachedDefinitions = new Map<string, { version: number; readAt: number; definitions: Promise<CustomFieldDefinitionDoc[]> }>();
+
+function definitionsAt(tenantId: string, entity: CustomFieldEntity, version: number): Promise<CustomFieldDefinitionDoc[]> {
+  const key = `${tenantId}\u0000${entity}`;
+  const cached = cachedDefinitions.get(key);
+  if (cached && cached.version === version && Date.now() - cached.readAt < DEFINITIONS_MAX_AGE_MS) return cached.definitions;
+  const definitions = definitionsOf(tenantId, entity);
+  cachedDefinitions.delete(key);
+  if (cachedDefinitions.size >= DEFINITIONS_MAX_ENTRIES) cachedDefinitions.delete(cachedDefinitions.keys().next().value!);
+  cachedDefinitions.set(key, { version, readAt: Date.now(), definitions });
+  // A failed read is not kept: the next write reads again.
+  definitions.catch(() => cachedDefinitions.get(key)?.definitions === definitions && cachedDefinitions.delete(key));
+  return definitions;
+}
+
 export async function writeRules(tenantId: string, entity: CustomFieldEntity): Promise<WriteRules> {
-  const [settings, definitions] = await Promise.all([settingsOf(tenantId), definitionsOf(tenantId, entity)]);
+  const settings = await settingsOf(tenantId);
   return {
     defaultCountry: settings.defaultCountry ?? null,
-    definitions,
+    definitions: await definitionsAt(tenantId, entity, settings.definitionsVersion ?? 0),
     requiredFields: settings.requiredCompanyFields ?? DEFAULT_REQUIRED_COMPANY_FIELDS,
     requiredVersion: settings.requiredVersion ?? 0,
   };

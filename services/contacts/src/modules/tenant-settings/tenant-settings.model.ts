@@ -36,6 +36,8 @@ export interface TenantSettingsDoc extends HasOutbox {
   recompute?: RecomputeState | null;
   /** True while `recompute` runs: the indexed mark start-up finds interrupted runs by. */
   recomputePending?: boolean;
+  /** Incremented after every change of the tenant's custom field definitions: what cached definitions are checked against. */
+  definitionsVersion?: number;
 }
 
 const schema = new Schema<TenantSettingsDoc>(
@@ -46,6 +48,7 @@ const schema = new Schema<TenantSettingsDoc>(
     requiredCompanyFields: { type: [String], default: null },
     requiredVersion: { type: Number, default: 0 },
     recomputePending: { type: Boolean, default: false },
+    definitionsVersion: { type: Number, default: 0 },
     recompute: {
       type: new Schema<RecomputeState>(
         {
@@ -80,7 +83,7 @@ export async function settingsOf(tenantId: string): Promise<TenantSettingsDoc> {
   return (await storedSettings(tenantId)) ?? defaultSettings(tenantId);
 }
 
-const defaultSettings = (tenantId: string): TenantSettingsDoc => ({ _id: tenantId, tenantId, defaultCountry: null, requiredCompanyFields: null, requiredVersion: 0, recompute: null, outbox: [] });
+const defaultSettings = (tenantId: string): TenantSettingsDoc => ({ _id: tenantId, tenantId, defaultCountry: null, requiredCompanyFields: null, requiredVersion: 0, recompute: null, definitionsVersion: 0, outbox: [] });
 
 const storedSettings = (tenantId: string) => TenantSettingsModel.findOne({ _id: tenantId }).lean<TenantSettingsDoc>().exec();
 
@@ -115,4 +118,18 @@ export async function changeSettings(tenantId: string, change: (current: TenantS
     if (written) return written as TenantSettingsDoc;
   }
   throw conflict(conflictMessage, {});
+}
+
+/**
+ * Marks a change of the tenant's custom field definitions, once it is written: every instance's
+ * cached definitions (write-rules.ts) are then read again. Creates the settings (defaults) when
+ * none are stored yet.
+ */
+export async function bumpDefinitionsVersion(tenantId: string): Promise<void> {
+  for (let attempt = 0; attempt < SETTINGS_ATTEMPTS; attempt++) {
+    const { matchedCount } = await TenantSettingsModel.updateOne({ _id: tenantId }, { $inc: { definitionsVersion: 1 } });
+    if (matchedCount === 1) return;
+    if (await insertOnceWithEvents(TenantSettingsModel, { ...defaultSettings(tenantId), definitionsVersion: 1 })) return;
+  }
+  throw conflict('the tenant settings are being changed by others at the same time; try again', {});
 }
