@@ -50,6 +50,25 @@ describe('counted facts', () => {
     expect([await paidIn(tenantId, '2026-01'), await paidIn(tenantId, '2026-03')]).toEqual([0, 250]);
   });
 
+  it('inserts a likely new fact without reading it first, and still reads, moves and settles one that exists', async () => {
+    const { tenantId } = testIdentity();
+    const _id = paymentFactId(tenantId, 'PAY-1');
+    const writeNew = (next: (current: PaymentFactDoc | null) => PaymentFactState | null) => writeFact<PaymentFactState>(PaymentFactModel, tenantId, _id, next, paymentContributions, { likelyNew: true });
+    await writeNew(() => payment(100, '2026-01'));
+    const fact = await PaymentFactModel.findOne({ _id, tenantId }).lean<PaymentFactDoc>();
+    expect(fact).toMatchObject({ version: 1, pending: null, counted: paymentContributions(payment(100, '2026-01')) });
+    expect(await paidIn(tenantId, '2026-01')).toBe(100);
+    // Again, as a replay would: the insert is refused, the stored fact is read and changed.
+    await writeNew(() => payment(150, '2026-02'));
+    expect([await paidIn(tenantId, '2026-01'), await paidIn(tenantId, '2026-02')]).toEqual([0, 150]);
+    // A crash left a move claimed; an event that makes no fact of its own still settles it.
+    const moved = payment(70, '2026-03');
+    await PaymentFactModel.updateOne({ _id, tenantId }, { $set: { ...moved, want: paymentContributions(moved), pending: { version: 3, contributions: paymentContributions(moved) } }, $inc: { version: 1 } });
+    await writeNew(() => null);
+    expect([await paidIn(tenantId, '2026-02'), await paidIn(tenantId, '2026-03')]).toEqual([0, 70]);
+    expect((await PaymentFactModel.findOne({ _id, tenantId }).lean<PaymentFactDoc>())?.pending).toBeNull();
+  });
+
   it('keeps one tenant out of another tenant counters and facts', async () => {
     const [alice, bob] = [testIdentity(), testIdentity()];
     await Promise.all([write(alice.tenantId, payment(10, '2026-04')), write(bob.tenantId, payment(20, '2026-04'))]);

@@ -17,7 +17,7 @@ const known = (change: Change) => Object.fromEntries(Object.entries(change).filt
  * Applies one activity event to its fact. One activity's events arrive in order (one key); an
  * older one arriving late (a replay) changes nothing, a repeat sets what it set before.
  */
-function applyActivityEvent(event: Envelope, activityId: string, change: Change) {
+function applyActivityEvent(event: Envelope, activityId: string, change: Change, likelyNew = false) {
   const at = new Date(event.occurredAt);
   return writeFact<ActivityFactState>(
     ActivityFactModel,
@@ -31,6 +31,7 @@ function applyActivityEvent(event: Envelope, activityId: string, change: Change)
       return { ...base, ...known(change), lastEventAt: at };
     },
     activityContributions,
+    { likelyNew },
   );
 }
 
@@ -52,7 +53,7 @@ export const activityFactsConsumer: ConsumerSpec = {
         createdAt: new Date(event.occurredAt),
         // Recorded as done (a call logged afterwards): done when recorded.
         ...(data.status === 'DONE' && { completedAt: new Date(data.endAt ?? data.startAt ?? event.occurredAt) }),
-      }),
+      }, true),
     ),
     on(ActivityCompleted, (data, event) =>
       applyActivityEvent(event, data.activityId, {

@@ -81,6 +81,11 @@ const MAX_ROUNDS = 50;
  * Changes one fact and moves its counters. `next` gets the stored fact (null when new) and
  * returns its new state, or null to change nothing (an older event, a duplicate); the counters
  * are settled either way, so a move a crash left half done is finished.
+ *
+ * A new fact is inserted with its first move already claimed (step 2 in the same write: nothing
+ * can be pending on a record that did not exist). `likelyNew` (an event that creates the fact as
+ * a rule, such as DealCreated) inserts before reading: the read is made only when the fact exists
+ * (a replay, a redelivery) or the event alone makes no fact.
  */
 export async function writeFact<S extends object>(
   model: Model<any>,
@@ -88,23 +93,32 @@ export async function writeFact<S extends object>(
   factId: string,
   next: (current: Fact<S> | null) => S | null,
   contributionsOf: (state: S) => Contribution[],
+  { likelyNew = false }: { likelyNew?: boolean } = {},
 ): Promise<void> {
+  let assumeNew = likelyNew;
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
-    const current = await model.findOne({ _id: factId, tenantId }).lean<Fact<S>>();
+    const current = assumeNew ? null : await model.findOne({ _id: factId, tenantId }).lean<Fact<S>>();
     const state = next(current);
     if (state === null) {
-      if (current) await settle(model, current);
-      return;
+      // Assumed new without reading: read it, there may be a stored fact to settle.
+      if (assumeNew) assumeNew = false;
+      else {
+        if (current) await settle(model, current);
+        return;
+      }
+      continue;
     }
     const want = contributionsOf(state);
     if (!current) {
       try {
-        const created = await model.create({ ...state, _id: factId, tenantId, version: 1, want, counted: [], pending: null });
+        const pending = want.length > 0 ? { version: 1, contributions: want } : null;
+        const created = await model.create({ ...state, _id: factId, tenantId, version: 1, want, counted: [], pending });
         return await settle(model, created.toObject() as Fact<S>);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        // Inserted meanwhile by a concurrent consumer, or an id of another tenant.
+        // There already (a replay, a concurrent consumer), or an id of another tenant.
         if (!(await model.exists({ _id: factId, tenantId }))) throw new PermanentEventError(`${model.modelName} ${factId} belongs to another tenant`);
+        assumeNew = false;
         continue;
       }
     }

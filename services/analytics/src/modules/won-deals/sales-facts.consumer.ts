@@ -11,7 +11,7 @@ import { SalesFactModel, type SalesFactDoc, type SalesFactState } from './sales-
  * one partition); an event older than the last applied one (a replay, a late redelivery)
  * changes nothing, and a repeat of the last one sets what it set before.
  */
-async function applyDealEvent(event: Envelope, dealId: string, change: Partial<SalesFactState>) {
+async function applyDealEvent(event: Envelope, dealId: string, change: Partial<SalesFactState>, likelyNew = false) {
   const at = new Date(event.occurredAt);
   await rememberTenant(event.tenantId);
   await writeFact<SalesFactState>(
@@ -28,6 +28,7 @@ async function applyDealEvent(event: Envelope, dealId: string, change: Partial<S
       return { ...base, ...change, lastEventAt: at };
     },
     salesContributions,
+    { likelyNew },
   );
 }
 
@@ -72,7 +73,7 @@ export const salesFactsConsumer: ConsumerSpec = {
         amount: data.amount,
         currency: data.currency,
         ...(data.status === 'WON' && { wonAt: new Date(event.occurredAt) }),
-      }),
+      }, true),
     ),
     on(DealWon, (data, event) =>
       applyDealEvent(event, data.dealId, { companyId: data.companyId, ownerId: data.ownerId, status: 'WON', wonAt: new Date(data.closedAt), amount: data.amount, currency: data.currency }),
