@@ -17,6 +17,9 @@ const timestamped = new Schema<Stamped>(
 );
 timestamped.plugin(outboxPlugin);
 const TimestampedModel = mongoose.model<Stamped>('OutboxTestTimestamped', timestamped);
+const third = new Schema<Stamped>({ tenantId: { type: String, required: true }, name: String }, { collection: 'relay_third', timestamps: true });
+third.plugin(outboxPlugin);
+const ThirdModel = mongoose.model<Stamped>('OutboxTestThird', third);
 
 const logger = pino({ level: 'silent' });
 let publisher: EventPublisher;
@@ -71,6 +74,44 @@ describe('outbox relay', () => {
       expect(reader.messages.some((m) => m.event?.id === aside.id)).toBe(false);
       expect(await relay.flush()).toBe(1);
       await reader.waitFor((m) => m.event?.id === aside.id);
+    } finally {
+      await relay.stop();
+      await reader.close();
+    }
+  });
+
+  it('drains a collection written to during a poll next, before the rest of the poll', async () => {
+    const tenantId = uniqueId('tenant');
+    const flushed = createOutboxRelay({ models: [AggregateModel, TimestampedModel, ThirdModel], publisher, logger });
+    await flushed.flush(); // what earlier tests left
+    await flushed.stop();
+    // Pending in each of the three collections, waiting for a poll (no write woke the relay for them).
+    const first = companyCreated(tenantId, 'First');
+    const second = companyCreated(tenantId, 'Second');
+    const third = companyCreated(tenantId, 'Third');
+    await AggregateModel.create({ tenantId, name: 'a', outbox: [first] });
+    await TimestampedModel.create({ tenantId, name: 'b', outbox: [second] });
+    await ThirdModel.create({ tenantId, name: 'c', outbox: [third] });
+    const written = companyCreated(tenantId, 'Written');
+    const order: string[] = [];
+    const recording: EventPublisher = { publish: (events) => (order.push(...events.map((event) => event.id)), publisher.publish(events)), close: () => publisher.close() };
+    const reader = await readTopics([topics.company]);
+    const relay = createOutboxRelay({
+      models: [AggregateModel, TimestampedModel, ThirdModel],
+      publisher: recording,
+      logger,
+      pollIntervalMs: 60_000,
+      // While the poll drains the first collection, a write to the last one.
+      afterPublish: async (events) => {
+        if (events.some((event) => event.id === first.id)) await insertWithEvents(ThirdModel, { tenantId, name: 'written' }, written);
+      },
+    });
+    try {
+      relay.start(); // the poll at start: every collection
+      await reader.waitFor((m) => m.event?.id === second.id);
+      await reader.waitFor((m) => m.event?.id === written.id);
+      // The collection written to went right after the one being drained: the write's event before the second collection's.
+      expect(order.filter((id) => [first.id, second.id, third.id, written.id].includes(id))).toEqual([first.id, third.id, written.id, second.id]);
     } finally {
       await relay.stop();
       await reader.close();
