@@ -185,7 +185,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  /** Drains the models woken, then those woken meanwhile, until none is. */
   /**
    * Drains the models written to, and every model when the poll (or a flush) asked. A model
    * written to meanwhile goes next, before the rest of the poll's models: a write's events wait

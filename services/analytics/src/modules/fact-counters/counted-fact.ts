@@ -100,12 +100,12 @@ export async function writeFact<S extends object>(
     const current = assumeNew ? null : await model.findOne({ _id: factId, tenantId }).lean<Fact<S>>();
     const state = next(current);
     if (state === null) {
-      // Assumed new without reading: read it, there may be a stored fact to settle.
-      if (assumeNew) assumeNew = false;
-      else {
+      if (!assumeNew) {
         if (current) await settle(model, current);
         return;
       }
+      // Assumed new without reading: read it, there may be a stored fact to settle.
+      assumeNew = false;
       continue;
     }
     const want = contributionsOf(state);

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { DEFAULT_REQUIRED_COMPANY_FIELDS } from '../completeness/required-fields';
 import { definitionsOf, type CustomFieldDefinitionDoc, type CustomFieldEntity } from '../custom-field/custom-field.model';
 import { settingsOf } from '../tenant-settings/tenant-settings.model';
@@ -20,18 +21,14 @@ export interface WriteRules {
  * That saves a look-up on every create and update. The age limit covers a definition written
  * without its bump (a crash between the two); the size limit keeps many tenants from growing it.
  */
-const DEFINITIONS_MAX_AGE_MS = 60_000;
-const DEFINITIONS_MAX_ENTRIES = 1_000;
-const cachedDefinitions = new Map<string, { version: number; readAt: number; definitions: Promise<CustomFieldDefinitionDoc[]> }>();
+const cachedDefinitions = new LRUCache<string, { version: number; definitions: Promise<CustomFieldDefinitionDoc[]> }>({ max: 1_000, ttl: 60_000 });
 
 function definitionsAt(tenantId: string, entity: CustomFieldEntity, version: number): Promise<CustomFieldDefinitionDoc[]> {
   const key = `${tenantId}\u0000${entity}`;
   const cached = cachedDefinitions.get(key);
-  if (cached && cached.version === version && Date.now() - cached.readAt < DEFINITIONS_MAX_AGE_MS) return cached.definitions;
+  if (cached?.version === version) return cached.definitions;
   const definitions = definitionsOf(tenantId, entity);
-  cachedDefinitions.delete(key);
-  if (cachedDefinitions.size >= DEFINITIONS_MAX_ENTRIES) cachedDefinitions.delete(cachedDefinitions.keys().next().value!);
-  cachedDefinitions.set(key, { version, readAt: Date.now(), definitions });
+  cachedDefinitions.set(key, { version, definitions });
   // A failed read is not kept: the next write reads again.
   definitions.catch(() => cachedDefinitions.get(key)?.definitions === definitions && cachedDefinitions.delete(key));
   return definitions;
