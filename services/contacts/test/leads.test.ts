@@ -304,7 +304,8 @@ describe('routing rules', () => {
   it('round robin under concurrency: 1,000 leads routed at once to a team of 5 give each member exactly 200', async () => {
     const { admin, members, teamId } = await tenantWithTeam(5);
     const rule = await createRule(admin, { name: 'all', teamId, method: 'ROUND_ROBIN' });
-    // 1,000 requests at once, at most 200 in flight (more open sockets than that get reset by the local stack).
+    // 1,000 requests, 50 in flight: enough to race the counter. Each carries a signed identity that
+    // lives 60 s, and with 200 in flight under CI's load some waited longer than that to be read.
     const leads: any[] = [];
     let next = 0;
     const sender = async () => {
@@ -313,7 +314,7 @@ describe('routing rules', () => {
         leads[index] = await createLead(admin, { source: 'WEB_FORM', externalId: `burst-${index}` });
       }
     };
-    await Promise.all(Array.from({ length: 200 }, sender));
+    await Promise.all(Array.from({ length: 50 }, sender));
     expect(leads.every((lead) => lead.status === 'ASSIGNED')).toBe(true);
     const perMember = new Map<string, number>();
     for (const lead of leads) perMember.set(lead.assigneeId, (perMember.get(lead.assigneeId) ?? 0) + 1);
