@@ -17,9 +17,11 @@ export const mutationWrites: Record<string, { service: string; collection: strin
   // Its recomputation changes companies' completeness only (a derived field, left out below).
   // A new required set recomputes every company's completeness in the background (through the write path).
   setRequiredFields: { service: 'contacts', collection: 'tenant_settings', keyedByTenant: true, effects: ['contacts.companies'] },
-  defineCustomField: { service: 'contacts', collection: 'custom_field_definitions' },
-  updateCustomField: { service: 'contacts', collection: 'custom_field_definitions' },
-  archiveCustomField: { service: 'contacts', collection: 'custom_field_definitions' },
+  // A definition change raises the tenant's settings' definitionsVersion (creating the settings when
+  // there are none yet), so that every instance reads its cached definitions again.
+  defineCustomField: { service: 'contacts', collection: 'custom_field_definitions', effects: ['contacts.tenant_settings'] },
+  updateCustomField: { service: 'contacts', collection: 'custom_field_definitions', effects: ['contacts.tenant_settings'] },
+  archiveCustomField: { service: 'contacts', collection: 'custom_field_definitions', effects: ['contacts.tenant_settings'] },
   createSegment: { service: 'contacts', collection: 'segments' },
   updateSegment: { service: 'contacts', collection: 'segments' },
   deleteSegment: { service: 'contacts', collection: 'segments' },
