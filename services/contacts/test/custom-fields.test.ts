@@ -1,6 +1,7 @@
 // Custom field definitions per tenant and the validation of their values on every write.
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { CompanyModel } from '../src/modules/company/company.model';
+import { COMPANY_FIELDS, MAX_REQUIRED_FIELDS } from '../src/modules/completeness/required-fields';
 import { CustomFieldDefinitionModel } from '../src/modules/custom-field/custom-field.model';
 import { bumpDefinitionsVersion, settingsOf } from '../src/modules/tenant-settings/tenant-settings.model';
 import { startContacts } from '../src/service';
@@ -14,6 +15,7 @@ const ARCHIVE = `mutation ($id: ID!) { archiveCustomField(id: $id) { id archived
 const LIST = `query ($entity: CustomFieldEntity!, $all: Boolean) { customFieldDefinitions(entity: $entity, includeArchived: $all) { key archived required } }`;
 const CREATE_COMPANY = `mutation ($input: CreateCompanyInput!) { createCompany(input: $input) { id customFields { key value } } }`;
 const UPDATE_COMPANY = `mutation ($id: ID!, $input: UpdateCompanyInput!) { updateCompany(id: $id, input: $input) { customFields { key value } } }`;
+const SET_REQUIRED = `mutation ($fields: [String!]!) { setRequiredFields(entity: COMPANY, fields: $fields) { fields } }`;
 const CREATE_CONTACT = `mutation ($input: CreateContactInput!) { createContact(input: $input) { id customFields { key value } } }`;
 
 async function defineAll(admin: ReturnType<typeof testIdentity>) {
@@ -87,6 +89,29 @@ describe('custom field definitions', () => {
     const refused = await call(admin, UPDATE_COMPANY, { id: company.id, input: { customFields: [{ key: 'tier', value: 'Gold' }] } });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customFields.tier' });
     expect(dataOf(await call(admin, UPDATE_COMPANY, { id: company.id, input: { customFields: [{ key: 'tier', value: null }] } })).updateCompany.customFields).toEqual([]);
+  });
+
+  it('are refused as required, before anything is written, when the tenant already requires the most fields', async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    // The company fields plus text fields defined straight in the store fill the required set.
+    const extra = Array.from({ length: MAX_REQUIRED_FIELDS - COMPANY_FIELDS.length }, (_, i) => `full${i}`);
+    await CustomFieldDefinitionModel.insertMany(extra.map((key) => ({ tenantId: admin.tenantId, key, label: key, entity: 'COMPANY', type: 'TEXT', options: [], archived: false })));
+    const full = [...COMPANY_FIELDS, ...extra.map((key) => `customFields.${key}`)];
+    expect(dataOf(await call(admin, SET_REQUIRED, { fields: full })).setRequiredFields.fields).toHaveLength(MAX_REQUIRED_FIELDS);
+    const spare = dataOf(await call(admin, DEFINE, { input: { key: 'spare', label: 'Spare', entity: 'COMPANY', type: 'TEXT' } })).defineCustomField;
+    const version = (await settingsOf(admin.tenantId)).definitionsVersion;
+
+    const defined = await call(admin, DEFINE, { input: { key: 'oneMore', label: 'One more', entity: 'COMPANY', type: 'TEXT', required: true } });
+    expect(defined.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'required' });
+    expect(await CustomFieldDefinitionModel.countDocuments({ tenantId: admin.tenantId, key: 'oneMore' })).toBe(0);
+    const updated = await call(admin, UPDATE_FIELD, { id: spare.id, input: { label: 'Renamed', required: true } });
+    expect(updated.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'required' });
+    expect((await CustomFieldDefinitionModel.findById(spare.id).lean())?.label).toBe('Spare');
+    // Nothing else moved: the definitions version and the required set are as they were.
+    const settings = await settingsOf(admin.tenantId);
+    expect({ version: settings.definitionsVersion, required: settings.requiredCompanyFields }).toEqual({ version, required: full });
+    // A field already required may be required again.
+    expect(dataOf(await call(admin, UPDATE_FIELD, { id: String((await CustomFieldDefinitionModel.findOne({ tenantId: admin.tenantId, key: 'full0' }).lean())!._id), input: { label: 'First', required: true } })).updateCustomField).toMatchObject({ label: 'First', required: true });
   });
 
   it("are read again by every write once another instance changed them (the tenant's definitions version), not before", async () => {

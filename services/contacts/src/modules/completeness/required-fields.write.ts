@@ -28,6 +28,15 @@ export async function checkRequiredFields(tenantId: string, fields: string[]): P
 }
 
 /**
+ * Refuses, before anything is written, to make `field` required when the tenant's required set is
+ * full: a custom field's definition must not be stored when the answer is an error.
+ */
+export async function checkRoomForRequired(tenantId: string, field: string): Promise<void> {
+  const current = await requiredFieldsOf(tenantId);
+  if (!current.includes(field) && current.length >= MAX_REQUIRED_FIELDS) throw badInput(`at most ${MAX_REQUIRED_FIELDS} required fields`, 'required');
+}
+
+/**
  * Sets the tenant's required company fields (`change` gets the current set) and recomputes every
  * company's completeness in the background: the settings record the new version and where the
  * recomputation stands, so a stopped run is resumed, and each company is written at most once

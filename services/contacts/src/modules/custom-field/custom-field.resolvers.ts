@@ -4,7 +4,7 @@ import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messagi
 import { badInput, conflict, forbidden, notFound, parseInput, requireId, type BaseContext } from '@crm/service-kit';
 import { z } from 'zod';
 import type { Resolvers } from '../../generated/graphql';
-import { changeRequiredFields, requiredFieldsOf } from '../completeness/required-fields.write';
+import { changeRequiredFields, checkRoomForRequired, requiredFieldsOf } from '../completeness/required-fields.write';
 import { collapseSpaces } from '../shared/normalise';
 import { bumpDefinitionsVersion } from '../tenant-settings/tenant-settings.model';
 import { CustomFieldDefinitionModel, customFieldTypes, MAX_DEFINITIONS, publishedDefinition, type CustomFieldDefinitionDoc } from './custom-field.model';
@@ -85,6 +85,7 @@ export const customFieldResolvers: Resolvers = {
       const { required, ...fields } = parseInput(defineInput, input);
       const definition = { ...fields, options: fields.options ?? [], maxLength: fields.maxLength ?? null, min: fields.min ?? null, max: fields.max ?? null };
       checkSettings(definition, required);
+      if (required) await checkRoomForRequired(ctx.tenantId, requiredField(definition));
       if ((await CustomFieldDefinitionModel.countDocuments({ tenantId: ctx.tenantId, entity: definition.entity })) >= MAX_DEFINITIONS) {
         throw badInput(`a tenant has at most ${MAX_DEFINITIONS} custom fields per entity`, 'key');
       }
@@ -118,6 +119,7 @@ export const customFieldResolvers: Resolvers = {
       };
       checkSettings(after, required);
       if (required && before.archived) throw badInput('an archived field cannot be required', 'required');
+      if (required) await checkRoomForRequired(ctx.tenantId, requiredField(before));
       const updated = await updateWithEvents(
         CustomFieldDefinitionModel,
         { _id: id, tenantId: ctx.tenantId },
