@@ -34,7 +34,7 @@ step('checking that gateway/supergraph.graphql matches a fresh composition');
 const composed = run('npm', ['run', '-s', 'compose:check', '-w', '@crm/gateway']);
 
 rmSync(resultsDir, { recursive: true, force: true });
-step('codegen, typecheck, build, then jest in every workspace');
+step('codegen, one typecheck of every workspace, build, then jest in every workspace');
 const tested = run('npx', ['turbo', 'run', 'test', '--concurrency=3', '--continue', '--output-logs=new-only'], {
   ...process.env,
   // A local run: the local development secrets and broker login (packages/auth/src/local-dev.ts).
