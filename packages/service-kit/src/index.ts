@@ -1,5 +1,6 @@
 export * from './config';
 export * from './context';
+export * from './dates';
 export * from './errors';
 export * from './fresh-loaders';
 export * from './heap-growth';

@@ -4,6 +4,7 @@ import { createTestProducer, readTopics } from '@crm/messaging/testing';
 import { dataOf, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
 import { Types } from 'mongoose';
 import { ActivityModel } from '../src/modules/activity/activity.model';
+import { ReminderModel } from '../src/modules/reminder/reminder.model';
 import { createStageTask, DEAL_STAGE_TASKS_GROUP } from '../src/modules/activity/deal-stage.consumer';
 import { startActivities } from '../src/service';
 
@@ -90,6 +91,19 @@ describe('tasks from deal stage changes', () => {
     await expect(createStageTask(event, logger)).resolves.toBe(true);
     await expect(createStageTask(event, logger)).resolves.toBe(false);
     expect(await ActivityModel.countDocuments({ tenantId: event.tenantId })).toBe(1);
+  });
+
+  it('gives an automated task its overdue claim, again when a redelivery finds the task made without it', async () => {
+    const event = stageChanged();
+    const logger = createLogger('test', 'silent');
+    await expect(createStageTask(event, logger)).resolves.toBe(true);
+    const task = await ActivityModel.findOne({ tenantId: event.tenantId }).lean();
+    const overdue = { tenantId: event.tenantId, activityId: String(task!._id), type: 'OVERDUE' as const };
+    expect(await ReminderModel.find(overdue, { fireAt: 1 }).lean()).toEqual([expect.objectContaining({ fireAt: task!.dueAt })]);
+    // A crash between the task's insert and its claim: the redelivered event writes the claim.
+    await ReminderModel.deleteMany(overdue);
+    await expect(createStageTask(event, logger)).resolves.toBe(false);
+    expect(await ReminderModel.countDocuments(overdue)).toBe(1);
   });
 
   it('parks poison messages in the dead-letter topic and goes on with the next event', async () => {

@@ -86,4 +86,30 @@ describe('federation fields', () => {
     expect(both).toEqual([0, 1].map(() => ({ at: secondDone.completedAt, kind: 'MEETING', activityId: second, activity: { subject: 'Meeting' } })));
     expect(await touches(testIdentity(undefined, ['manager']))).toEqual([null, null]);
   });
+
+  it("narrows a manager's lists with a filter, never widens them, and shows only the touches they may read", async () => {
+    const [companyId, dealId, contactId] = [newId(), newId(), newId()];
+    const manager = testIdentity(tenant.tenantId, ['manager']);
+    const davesCall = await create({ kind: 'CALL', subject: "Dave's call", companyId, dealId, contactIds: [contactId], assigneeId: 'user-dave' });
+    await create({ kind: 'CALL', subject: 'My call', companyId, dealId }, manager);
+    const company = (filter?: object) => call(COMPANY, { r: [{ __typename: 'Company', id: companyId }], filter }, manager);
+    const deal = (filter?: object) => call(DEAL, { r: [{ __typename: 'Deal', id: dealId }], filter }, manager);
+
+    // Naming another user's activities in the filter is reading them: FORBIDDEN, as Query.activities.
+    expect(errorCodes(await company({ assigneeId: 'user-dave' }))).toEqual(['FORBIDDEN']);
+    expect([...new Set(errorCodes(await deal({ assigneeId: 'user-dave' })))]).toEqual(['FORBIDDEN']);
+    // Without it, or naming themselves, only their own.
+    expect(dataOf(await company())._entities[0].activities.edges.map((e: any) => e.node.subject)).toEqual(['My call']);
+    const own = dataOf(await deal({ assigneeId: manager.userId }))._entities[0];
+    expect(own.activities.map((a: any) => a.subject)).toEqual(['My call']);
+    expect(own.activityConnection.edges.map((e: any) => e.node.subject)).toEqual(['My call']);
+    // The admin's filter by Dave finds Dave's (the filter is kept, not dropped).
+    expect(dataOf(await call(DEAL, { r: [{ __typename: 'Deal', id: dealId }], filter: { assigneeId: 'user-dave' } }))._entities[0].activities.map((a: any) => a.subject)).toEqual(["Dave's call"]);
+
+    // Dave's call as the person's last touch: the admin sees it, the manager nothing of it.
+    await call(COMPLETE, { id: davesCall });
+    const touch = (identity: typeof tenant) => call(TOUCH, { r: [{ __typename: 'Contact', id: contactId }] }, identity).then((r) => dataOf(r)._entities[0].lastTouch);
+    await waitFor(async () => (await touch(tenant))?.activityId === davesCall, { what: "Dave's call as the last touch" });
+    expect(await touch(manager)).toBeNull();
+  });
 });

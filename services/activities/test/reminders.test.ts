@@ -8,7 +8,10 @@ import { resolve } from 'node:path';
 import { topics } from '@crm/events';
 import { readTopics, type TopicReader } from '@crm/messaging/testing';
 import { dataOf, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
+import { ActivityModel } from '../src/modules/activity/activity.model';
+import { calendarFields } from '../src/modules/activity/activity.rules';
 import { ReminderModel } from '../src/modules/reminder/reminder.model';
+import { wantedClaims } from '../src/modules/reminder/reminder.rules';
 import { startActivities } from '../src/service';
 
 const POLL = { REMINDER_POLL_MS: '100', REMINDER_BATCH: '3' };
@@ -83,6 +86,31 @@ describe('reminder scheduler', () => {
     await new Promise((done) => setTimeout(done, 1500));
     expect(eventsOf(sentOf(reader, ids))).toEqual(expected.sort());
     expect(await ReminderModel.countDocuments({ tenantId: anna.tenantId, status: 'SENT' })).toBe(expected.length);
+  });
+
+  it('sets aside a claim whose event the contract refuses, and goes on with the claims after it', async () => {
+    // Written past the input checks (as data from before them could be): a meeting in year 0,
+    // reminded an hour before, so its reminder falls in year -1, which no event date can say.
+    const ancient = { kind: 'MEETING', place: 'OFFICE', subject: 'Ancient', startAt: new Date('0000-01-01T00:00:00Z'), endAt: new Date('0000-01-01T01:00:00Z'), reminders: [60] };
+    const [stored] = await ActivityModel.insertMany([{ ...ancient, tenantId: anna.tenantId, assigneeId: anna.userId, status: 'PLANNED', ...calendarFields({ ...ancient, assigneeId: anna.userId, userIds: [] }) }]);
+    const claims = wantedClaims(stored!.toObject());
+    await ReminderModel.insertMany(claims.map((claim) => ({ ...claim, tenantId: anna.tenantId, activityId: String(stored!._id), status: 'PENDING' })));
+    // Every poll takes the earliest claims first: the bad one came first in each of them.
+    const task = (await call(CREATE, { input: { kind: 'TASK', subject: 'After the ancient one', dueAt: inSeconds(1) } })).createActivity.id;
+    await reader.waitFor((m) => m.key === task && m.event?.type === 'TaskOverdue', 'the later task overdue');
+    const reminder = await ReminderModel.findOne({ tenantId: anna.tenantId, activityId: String(stored!._id), type: 'REMINDER' }).lean();
+    expect(reminder).toMatchObject({ status: 'FAILED', failure: expect.stringMatching(/remindAt|Invalid/i) });
+  });
+
+  it('refuses dates outside the years 1800 to 2999, also once an offset moves them there', async () => {
+    const codes = async (input: object) => {
+      const response = await subgraphRequest(service.url, anna, CREATE, { input });
+      return (response.errors ?? []).map((error: any) => [error.extensions?.code, error.extensions?.field]);
+    };
+    expect(await codes({ kind: 'MEETING', place: 'OFFICE', subject: 'Year 0', startAt: '0000-01-01T00:00:00Z', endAt: '0000-01-01T01:00:00Z', reminders: [60] })).toEqual([['BAD_USER_INPUT', 'startAt']]);
+    expect(await codes({ kind: 'TASK', subject: 'Past 9999', dueAt: '9999-12-31T23:30:00-01:00' })).toEqual([['BAD_USER_INPUT', 'dueAt']]);
+    expect(await codes({ kind: 'TASK', subject: 'Too far', dueAt: '3000-01-01T00:00:00Z' })).toEqual([['BAD_USER_INPUT', 'dueAt']]);
+    expect(await codes({ kind: 'TASK', subject: 'Fine', dueAt: '2999-12-31T23:00:00Z' })).toEqual([]);
   });
 
   it('follows the activity: a rescheduled one is reminded at its new time only, a cancelled or completed one not at all', async () => {

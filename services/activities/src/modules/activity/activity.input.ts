@@ -1,4 +1,4 @@
-import { idInput, userIdInput } from '@crm/service-kit';
+import { dateTimeInput, idInput, userIdInput } from '@crm/service-kit';
 import { z } from 'zod';
 import { activityKinds, meetingPlaces } from './activity.model';
 
@@ -11,11 +11,7 @@ export const MAX_REMINDER_MINUTES = 40_320;
 export const MAX_OUTCOME_LENGTH = 2000;
 
 // The DateTime scalar passes the client's string through; it becomes a Date here.
-const dateTime = (field: string) =>
-  z.iso
-    .datetime({ offset: true, message: `${field} is not an ISO-8601 date and time` })
-    .transform((value) => new Date(value));
-const optionalDate = (field: string) => dateTime(field).nullish().transform((value) => value ?? null);
+const optionalDate = (field: string) => dateTimeInput(field).nullish().transform((value) => value ?? null);
 const optionalText = (max: number) => z.string().trim().max(max, `at most ${max} characters`).nullish().transform((value) => value || null);
 const optionalId = (field: string) => idInput(field).nullish().transform((value) => value ?? null);
 

@@ -1,7 +1,6 @@
-import { badInput, decodeCursor, isId, listSize, toConnection, type Connection, type ListBound } from '@crm/service-kit';
+import { badInput, dateTimeInput, decodeCursor, isId, listSize, toConnection, userIdInput, type Connection, type ListBound } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import { z } from 'zod';
-import { userIdInput } from '@crm/service-kit';
 import { activityKinds, activityStatuses, ActivityModel, type ActivityDoc } from './activity.model';
 
 export type ActivityPage = Connection<ActivityDoc>;
@@ -9,15 +8,12 @@ export type ActivityPage = Connection<ActivityDoc>;
 /** Company.activities and Deal.activityConnection pages. */
 export const ACTIVITY_PAGE: ListBound = { default: 20, max: 100 };
 
-const dateTime = (field: string) =>
-  z.iso.datetime({ offset: true, message: `${field} is not an ISO-8601 date and time` }).transform((value) => new Date(value));
-
 const activityFilterInput = z
   .object({
     kinds: z.array(z.enum(activityKinds)).max(activityKinds.length).nullish(),
     status: z.enum(activityStatuses).nullish(),
-    from: dateTime('from').nullish(),
-    to: dateTime('to').nullish(),
+    from: dateTimeInput('from').nullish(),
+    to: dateTimeInput('to').nullish(),
     assigneeId: userIdInput('assigneeId').nullish(),
   })
   .nullish();
@@ -43,14 +39,11 @@ export function activityFilter(input: unknown): Record<string, unknown> {
 
 /**
  * One page, newest first, read by an index led by (tenantId, owner key) and _id descending:
- * `first` + 1 rows tell whether a next page exists.
+ * `first` + 1 rows tell whether a next page exists. `where` holds the owner keys, the filter
+ * and the reader's scope (scopedFilter in the resolvers).
  */
-export async function activityPage(
-  owner: { tenantId: string } & Record<string, unknown>,
-  args: { first?: number | null; after?: string | null; filter?: unknown },
-): Promise<ActivityPage> {
+export async function activityPage(where: { tenantId: string } & Record<string, unknown>, args: { first?: number | null; after?: string | null }): Promise<ActivityPage> {
   const size = listSize(args.first, ACTIVITY_PAGE);
-  const where = { ...owner, ...activityFilter(args.filter) };
   let after: string | undefined;
   if (args.after) {
     after = decodeCursor(args.after);

@@ -19,6 +19,18 @@ async function loadActivity(id: string, ctx: ActivitiesContext): Promise<Activit
 }
 
 const owned = (activity: Pick<ActivityDoc, 'assigneeId'>) => ({ ownerId: activity.assigneeId });
+
+/**
+ * A list's filter within the reader's rights: the reader's row scope on the assignee, or, when
+ * the filter names an assignee, the right to read theirs (FORBIDDEN otherwise, as
+ * Query.activities): a filter narrows a list, never widens it.
+ */
+async function scopedFilter(ctx: ActivitiesContext, filter: unknown): Promise<Record<string, unknown>> {
+  const where = activityFilter(filter);
+  if (typeof where.assigneeId !== 'string') return { ...where, ...(await requireRowFilter(ctx, 'activity', 'read', 'assigneeId')) };
+  await requireCan(ctx, 'activity', 'read', { ownerId: where.assigneeId });
+  return where;
+}
 const readableActivity = async (activity: ActivityDoc | null | undefined, ctx: ActivitiesContext) =>
   activity && (await readable(ctx, 'activity', owned(activity))) ? activity : null;
 
@@ -130,21 +142,25 @@ export const activityResolvers: Resolvers = {
       const size = listSize(first, ACTIVITY_LIST);
       // The common case (no filter) goes through the batching loader (which applies the row scope too).
       if (!filter) return ctx.loaders.activitiesByDeal.load({ id: deal.id, first: size });
-      return ActivityModel.find({ tenantId: ctx.tenantId, dealId: deal.id, ...activityFilter(filter), ...(await requireRowFilter(ctx, 'activity', 'read', 'assigneeId')) })
+      return ActivityModel.find({ tenantId: ctx.tenantId, dealId: deal.id, ...(await scopedFilter(ctx, filter)) })
         .sort(LATEST_DUE_FIRST)
         .limit(size)
         .lean<ActivityDoc[]>()
         .exec();
     },
-    activityConnection: async (deal, args, ctx) => activityPage({ tenantId: ctx.tenantId, dealId: deal.id, ...(await requireRowFilter(ctx, 'activity', 'read', 'assigneeId')) }, args),
+    activityConnection: async (deal, args, ctx) => activityPage({ tenantId: ctx.tenantId, dealId: deal.id, ...(await scopedFilter(ctx, args.filter)) }, args),
   },
   Company: {
     __resolveReference: (reference) => ({ __typename: 'Company', id: reference.id }),
-    activities: async (company, args, ctx) => activityPage({ tenantId: ctx.tenantId, companyId: company.id, ...(await requireRowFilter(ctx, 'activity', 'read', 'assigneeId')) }, args),
+    activities: async (company, args, ctx) => activityPage({ tenantId: ctx.tenantId, companyId: company.id, ...(await scopedFilter(ctx, args.filter)) }, args),
   },
   Contact: {
     __resolveReference: (reference) => ({ __typename: 'Contact', id: reference.id }),
-    lastTouch: (contact, _args, ctx) => ctx.loaders.lastTouchByContact.load(contact.id),
+    // Only a touch the reader may see: its kind and time tell about the activity too.
+    lastTouch: async (contact, _args, ctx) => {
+      const touch = await ctx.loaders.lastTouchByContact.load(contact.id);
+      return touch && (await readableActivity(await ctx.loaders.activityById.load(touch.activityId), ctx)) ? touch : null;
+    },
   },
   LastTouch: {
     activity: async (touch, _args, ctx) => readableActivity(await ctx.loaders.activityById.load(touch.activityId), ctx),

@@ -2,8 +2,9 @@ import { DealStageChanged, DealWon, type Envelope, type EventData } from '@crm/e
 import { insertWithEvents, isDuplicateKey, on } from '@crm/messaging';
 import type { ConsumerSpec, Logger } from '@crm/service-kit';
 import { PipelinePlanModel, planId, type PipelinePlanDoc } from '../automation/pipeline-plan.model';
+import { syncReminders } from '../reminder/reminder.claims';
 import { activityCreated } from './activity.events';
-import { ActivityModel } from './activity.model';
+import { ActivityModel, type ActivityDoc } from './activity.model';
 import { calendarFields, followUpDueAt, keyStepDueAt, stageTaskDueAt, stageTaskSubject } from './activity.rules';
 
 export const DEAL_STAGE_TASKS_GROUP = 'activities.deal-stage-tasks';
@@ -27,11 +28,15 @@ async function insertTask(event: Envelope, deal: { dealId: string; ownerId: stri
     companyId: deal.companyId ?? null,
     ...fields,
   };
+  // Its claims (TaskOverdue at the due time) follow the insert; a redelivery finds the task made
+  // and syncs them again, so a crash between the two writes loses no claim.
   try {
-    await insertWithEvents(ActivityModel, { ...task, ...calendarFields({ ...task, userIds: [] }) }, (created) => activityCreated(created, event));
+    await syncReminders(await insertWithEvents(ActivityModel, { ...task, ...calendarFields({ ...task, userIds: [] }) }, (created) => activityCreated(created, event)));
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     logger.info({ dealId: deal.dealId, sourceEventId: fields.sourceEventId }, 'task already created for this event');
+    const made = await ActivityModel.findOne({ tenantId: event.tenantId, sourceEventId: fields.sourceEventId }).lean<ActivityDoc>();
+    if (made) await syncReminders(made);
     return false;
   }
   return true;

@@ -1,7 +1,7 @@
 import { canSeeTeam, requireCan } from '@crm/policy';
 import type { ActivitiesContext } from '../../context';
 import { hasRole } from '@crm/auth';
-import { badInput, forbidden, parseInput, requireUserId, userIdInput } from '@crm/service-kit';
+import { badInput, dateTimeInput, forbidden, parseInput, requireUserId, userIdInput } from '@crm/service-kit';
 import { isDuplicateKey } from '@crm/messaging';
 import { z } from 'zod';
 import type { Resolvers } from '../../generated/graphql';
@@ -54,8 +54,7 @@ const hoursInput = z.object({
     }),
 });
 
-const dateTime = (field: string) => z.iso.datetime({ offset: true, message: `${field} is not an ISO-8601 date and time` }).transform((v) => new Date(v));
-const rangeInput = z.object({ from: dateTime('from'), to: dateTime('to') });
+const rangeInput = z.object({ from: dateTimeInput('from'), to: dateTimeInput('to') });
 
 /**
  * Whose agenda: a team's, a user's, or the caller's. Another user's agenda needs the activity

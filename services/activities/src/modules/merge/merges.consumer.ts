@@ -13,7 +13,7 @@ async function repointCompany(tenantId: string, primaryId: string, mergedIds: st
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const activities = await ActivityModel.find({ tenantId, companyId: { $in: mergedIds } }, { _id: 1 }).limit(BATCH).lean<{ _id: Types.ObjectId }[]>();
     if (activities.length === 0) return;
-    await ActivityModel.updateMany({ tenantId, _id: { $in: activities.map((activity) => activity._id) }, companyId: { $in: mergedIds } }, { $set: { companyId: primaryId } });
+    await ActivityModel.updateMany({ tenantId, _id: { $in: activities.map((activity) => activity._id) }, companyId: { $in: mergedIds } }, { $set: { companyId: primaryId }, $inc: { revision: 1 } });
   }
   throw new Error(`activities of companies ${mergedIds.join(', ')} still to repoint after ${MAX_ROUNDS} rounds`);
 }
@@ -31,7 +31,7 @@ async function repointContacts(tenantId: string, primaryId: string, mergedIds: s
     if (activities.length === 0) return;
     for (const activity of activities) {
       const contactIds = [...new Set(activity.contactIds.map((id) => (merged.has(id) ? primaryId : id)))];
-      await ActivityModel.updateOne({ _id: activity._id, tenantId, updatedAt: activity.updatedAt }, { $set: { contactIds } });
+      await ActivityModel.updateOne({ _id: activity._id, tenantId, updatedAt: activity.updatedAt }, { $set: { contactIds }, $inc: { revision: 1 } });
     }
   }
   throw new Error(`activities of contacts ${mergedIds.join(', ')} still to repoint after ${MAX_ROUNDS} rounds`);

@@ -18,8 +18,10 @@ export interface ReminderDoc extends HasOutbox {
   /** REMINDER: minutes before the start (or due time); OVERDUE: null. */
   minutesBefore: number | null;
   fireAt: Date;
-  status: 'PENDING' | 'SENT' | 'DROPPED';
+  /** FAILED: its event could not be made valid (see the scheduler); never retried. */
+  status: 'PENDING' | 'SENT' | 'DROPPED' | 'FAILED';
   sentAt?: Date | null;
+  failure?: string | null;
 }
 
 const schema = new Schema<ReminderDoc>(
@@ -30,8 +32,9 @@ const schema = new Schema<ReminderDoc>(
     type: { type: String, enum: reminderTypes, required: true },
     minutesBefore: { type: Number, default: null },
     fireAt: { type: Date, required: true },
-    status: { type: String, enum: ['PENDING', 'SENT', 'DROPPED'], required: true, default: 'PENDING' },
+    status: { type: String, enum: ['PENDING', 'SENT', 'DROPPED', 'FAILED'], required: true, default: 'PENDING' },
     sentAt: { type: Date, default: null },
+    failure: { type: String, default: null },
   },
   { timestamps: true, versionKey: false, collection: 'activity_reminders' },
 );

@@ -39,7 +39,7 @@ function eventOf(claim: ReminderDoc, activity: ActivityDoc): Envelope {
  * the others match nothing. A claim its activity no longer wants (changed, done, cancelled,
  * gone) is dropped instead.
  */
-export async function publishDueReminders(batch: number, now = new Date()): Promise<number> {
+export async function publishDueReminders(batch: number, now = new Date(), logger?: Logger): Promise<number> {
   const due = await ReminderModel.find({ status: 'PENDING', fireAt: { $lte: now } }).sort({ fireAt: 1 }).limit(batch).lean<ReminderDoc[]>();
   let published = 0;
   for (const claim of due) {
@@ -51,7 +51,18 @@ export async function publishDueReminders(batch: number, now = new Date()): Prom
       await ReminderModel.updateOne(pending, { $set: { status: 'DROPPED' } });
       continue;
     }
-    const sent = await updateWithEvents(ReminderModel, pending, { $set: { status: 'SENT', sentAt: now } }, eventOf(claim, activity));
+    let event: Envelope;
+    try {
+      event = eventOf(claim, activity);
+    } catch (error) {
+      // An event the contract refuses would fail every poll, ahead of every later claim of
+      // every tenant (they come earliest first): it is set aside, with the reason.
+      const failure = error instanceof Error ? error.message.slice(0, 500) : 'invalid event';
+      logger?.error({ claimId: claim._id, tenantId: claim.tenantId, failure }, 'reminder claim set aside: its event is invalid');
+      await ReminderModel.updateOne(pending, { $set: { status: 'FAILED', failure } });
+      continue;
+    }
+    const sent = await updateWithEvents(ReminderModel, pending, { $set: { status: 'SENT', sentAt: now } }, event);
     if (sent) published += 1;
   }
   return published;
@@ -59,5 +70,5 @@ export async function publishDueReminders(batch: number, now = new Date()): Prom
 
 /** Polls every `pollIntervalMs`, at once again after a full batch (see createPollingWorker). */
 export function createReminderScheduler({ logger, pollIntervalMs, batch }: ReminderSchedulerOptions): BackgroundWorker {
-  return createPollingWorker({ what: 'reminder poll', logger, intervalMs: pollIntervalMs, batch, poll: () => publishDueReminders(batch) });
+  return createPollingWorker({ what: 'reminder poll', logger, intervalMs: pollIntervalMs, batch, poll: () => publishDueReminders(batch, new Date(), logger) });
 }

@@ -1,4 +1,4 @@
-import { MAX_USER_ID_LENGTH } from '@crm/service-kit';
+import { dateTimeInput, MAX_USER_ID_LENGTH } from '@crm/service-kit';
 import { z } from 'zod';
 import { customFieldsInput } from '../custom-field/custom-field.values';
 import { addressesInput, emailsInput, messengersInput, nameText, optionalText, phonesInput, sourceInput, tagsInput } from '../shared/channels.input';
@@ -29,9 +29,7 @@ export function domainOf(website: string): string | null {
 const collapsedText = (max: number) => optionalText(max).transform((value) => (value ? collapseSpaces(value) : null));
 const userRef = () => optionalText(MAX_USER_ID_LENGTH);
 const date = (field: string) =>
-  z.iso
-    .datetime({ offset: true, message: `${field} is not an ISO-8601 date and time` })
-    .transform((value) => new Date(value))
+  dateTimeInput(field)
     .nullish()
     .transform((value) => value ?? null);
 

@@ -1,4 +1,4 @@
-import { idInput, MAX_USER_ID_LENGTH } from '@crm/service-kit';
+import { dateTimeInput, idInput, MAX_USER_ID_LENGTH } from '@crm/service-kit';
 import { z } from 'zod';
 import { customFieldsInput } from '../custom-field/custom-field.values';
 import {
@@ -22,9 +22,7 @@ export const MAX_EMPLOYMENTS = 50;
 
 const collapsedText = (max: number) => optionalText(max).transform((value) => (value ? collapseSpaces(value) : null));
 const date = (field: string) =>
-  z.iso
-    .datetime({ offset: true, message: `${field} is not an ISO-8601 date and time` })
-    .transform((value) => new Date(value))
+  dateTimeInput(field)
     .nullish()
     .transform((value) => value ?? null);
 
