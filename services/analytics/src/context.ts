@@ -12,6 +12,8 @@ import { ratesOf } from './modules/money/money.service';
 
 export interface AnalyticsContext extends BaseContext, HasAccess {
   loaders: ReturnType<typeof createLoaders>;
+  /** Campaigns whose stats this request computed so far: at most MAX_STATS_PER_REQUEST (campaign.resolvers.ts). */
+  campaignStatsRead: number;
 }
 
 const noRates: Rates = { currency: DEFAULT_CURRENCY, rates: {} };
@@ -63,4 +65,4 @@ function createLoaders(tenantId: string) {
   };
 }
 
-export const createContext = (base: BaseContext): AnalyticsContext => ({ ...base, access: accessOnce(base.identity), loaders: createLoaders(base.tenantId) });
+export const createContext = (base: BaseContext): AnalyticsContext => ({ ...base, access: accessOnce(base.identity), loaders: createLoaders(base.tenantId), campaignStatsRead: 0 });

@@ -3,7 +3,8 @@ import { readTopics, type TopicReader } from '@crm/messaging/testing';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import pino from 'pino';
 import { AbcAnalysisModel } from '../src/modules/abc/abc.models';
-import { runNightlyAbc } from '../src/modules/abc/abc.nightly';
+import { lastTwelveMonths, runNightlyAbc } from '../src/modules/abc/abc.nightly';
+import { monthsBetween } from '../src/modules/fact-counters/periods';
 import { startAnalytics } from '../src/service';
 import { connectProducer, newId, republished } from './events';
 import { companyCreated, dealReopened, paymentReceived, potentialChanged, timeNormsChanged, waitProcessedBy, wonDeal } from './revenue-events';
@@ -167,16 +168,25 @@ describe('ABC analysis', () => {
     expect(dataOf(await request(RUN, period)).runAbcAnalysis.changedClasses).toBe(4);
   });
 
+  it('takes the 12 whole months before the current one as the last 12 months', () => {
+    const mid = lastTwelveMonths(new Date('2026-03-15T02:30:00.000Z'));
+    expect(mid).toEqual({ from: new Date('2025-03-01T00:00:00.000Z'), to: new Date('2026-03-01T00:00:00.000Z') });
+    expect(monthsBetween(mid.from, mid.to)).toEqual(['2025-03', '2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02']);
+    // Across a year end, and at the first instant of a month (the month just ended is the last one).
+    expect(lastTwelveMonths(new Date('2026-01-31T23:59:59.999Z'))).toEqual({ from: new Date('2025-01-01T00:00:00.000Z'), to: new Date('2026-01-01T00:00:00.000Z') });
+    expect(lastTwelveMonths(new Date('2026-04-01T00:00:00.000Z'))).toEqual({ from: new Date('2025-04-01T00:00:00.000Z'), to: new Date('2026-04-01T00:00:00.000Z') });
+  });
+
   it('runs the nightly analysis of the last 12 months once per tenant and day, with two instances at once', async () => {
-    const now = new Date('2026-04-20T02:30:00.000Z');
+    const now = new Date('2026-05-20T02:30:00.000Z');
     const logger = pino({ level: 'silent' });
     const [one, two] = await Promise.all([runNightlyAbc(now, logger), runNightlyAbc(now, logger)]);
     expect([...one, ...two].filter((tenantId) => tenantId === alice.tenantId)).toEqual([alice.tenantId]);
-    expect(await runNightlyAbc(new Date('2026-04-20T23:00:00.000Z'), logger)).not.toContain(alice.tenantId);
+    expect(await runNightlyAbc(new Date('2026-05-20T23:00:00.000Z'), logger)).not.toContain(alice.tenantId);
     const stored = await AbcAnalysisModel.findOne({ _id: alice.tenantId, tenantId: alice.tenantId }).lean();
-    // Alpha's win of December 2025 now counts: 1600 of 2000 (0.8 A), Beta 0.9 B, Delta 0.95 B, Gamma 1.0 C.
-    expect(stored).toMatchObject({ basis: 'WON_DEALS', from: new Date('2025-04-20T02:30:00.000Z'), total: 2000, counts: { A: 1, B: 2, C: 1 } });
-    expect(await runNightlyAbc(new Date('2026-04-21T02:30:00.000Z'), logger)).toContain(alice.tenantId);
+    // May 2025 to April 2026: Alpha's win of December 2025 now counts, 1600 of 2000 (0.8 A), Beta 0.9 B, Delta 0.95 B, Gamma 1.0 C.
+    expect(stored).toMatchObject({ basis: 'WON_DEALS', from: new Date('2025-05-01T00:00:00.000Z'), to: new Date('2026-05-01T00:00:00.000Z'), total: 2000, counts: { A: 1, B: 2, C: 1 } });
+    expect(await runNightlyAbc(new Date('2026-05-21T02:30:00.000Z'), logger)).toContain(alice.tenantId);
   });
 });
 
@@ -185,7 +195,7 @@ describe('capacity plan', () => {
     const norms = timeNormsChanged(alice.tenantId, { CALL: 30 });
     await producer.send(norms);
     await waitProcessedBy('analytics.time-norms', [norms], service.env);
-    // Latest stored: the nightly run of 2026-04-21 (A 1, B 2, C 1).
+    // Latest stored: the nightly run of 2026-05-21 (A 1, B 2, C 1).
     // A: 10 × CALL 30 min = 300 min = 5 h × 1 = 5 h; B: 4 × 30 = 120 min = 2 h × 2 = 4 h; total 9 h / 4 h = 2.25 -> 3
     const input = {
       contactPlan: [

@@ -1,5 +1,7 @@
 import type { Envelope } from '@crm/events';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { CampaignModel, type CampaignDoc } from '../src/modules/campaign/campaign.model';
+import { campaignStats, MAX_CONTACTED } from '../src/modules/campaign/campaign.stats';
 import { startAnalytics } from '../src/service';
 import { connectProducer, newId, republished } from './events';
 import { activityLife, waitProcessedBy, wonDeal } from './revenue-events';
@@ -9,7 +11,7 @@ const MANAGERS = `query ($from: DateTime!, $to: DateTime!, $teamId: ID) {
   managerActivity(from: $from, to: $to, teamId: $teamId) { teamId managers { userId figures { ${FIGURES} } } team { ${FIGURES} } }
 }`;
 const CREATE = `mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { id name offer segmentId from to } }`;
-const STATS = `query ($id: ID!) { campaignStats(id: $id) { sends responses responseRate companiesContacted deals dealsWon revenue { amount currency } } }`;
+const STATS = `query ($id: ID!) { campaignStats(id: $id) { sends responses responseRate companiesContacted deals dealsWon revenue { amount currency } truncated } }`;
 const CAMPAIGN = `query ($id: ID!) { campaign(id: $id) { id name stats { sends } } }`;
 const CAMPAIGNS = `query ($first: Int, $after: String) { campaigns(first: $first, after: $after) { edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }`;
 
@@ -87,6 +89,7 @@ describe('manager activity', () => {
   it('refuses a period that is not one', async () => {
     expect(errorCodes(await request(MANAGERS, { from: period.to, to: period.from }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await request(MANAGERS, { from: '2024-01-01T00:00:00.000Z', to: period.to }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await request(MANAGERS, { from: '2000-01-01T00:00:00.000Z', to: '2999-12-31T00:00:00.000Z' }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -121,6 +124,7 @@ describe('campaigns', () => {
       deals: 2,
       dealsWon: 1,
       revenue: { amount: 800, currency: 'EUR' },
+      truncated: false,
     });
     expect(dataOf(await request(CAMPAIGN, { id: campaignId })).campaign).toEqual({ id: campaignId, name: 'Winter offer', stats: { sends: 2 } });
     expect(errorCodes(await request(CAMPAIGN, { id: campaignId }, testIdentity()))).toEqual(['NOT_FOUND']);
@@ -141,5 +145,50 @@ describe('campaigns', () => {
     expect(errorCodes(await request(CREATE, { input: { ...input(''), name: ' ' } }, bob))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await request(CAMPAIGNS, { first: 500 }, bob))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await request(CAMPAIGNS, { after: 'garbage' }, bob))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('lets admins, heads of sales and managers create campaigns, and no one else', async () => {
+    const tenantId = testIdentity().tenantId;
+    const input = { name: 'Spring offer', offer: 'Offer', segmentId: newId(), from: '2026-03-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' };
+    for (const role of ['admin', 'head_of_sales', 'manager']) expect(errorCodes(await request(CREATE, { input }, testIdentity(tenantId, [role])))).toEqual([]);
+    expect(errorCodes(await request(CREATE, { input }, testIdentity(tenantId, ['analyst'])))).toEqual(['FORBIDDEN']);
+    expect(await CampaignModel.countDocuments({ tenantId })).toBe(3);
+  });
+
+  it('computes the stats of at most 10 campaigns per request, in a page or by id', async () => {
+    const carol = testIdentity();
+    const input = (name: string) => ({ name, offer: 'Offer', segmentId: newId(), from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' });
+    const ids: string[] = [];
+    for (let i = 1; i <= 11; i += 1) ids.push(dataOf(await request(CREATE, { input: input(`Campaign ${i}`) }, carol)).createCampaign.id);
+    const page = (withStats: boolean) => `query ($first: Int) { campaigns(first: $first) { edges { node { name ${withStats ? 'stats { sends truncated }' : ''} } } } }`;
+    const ten = dataOf(await request(page(true), { first: 10 }, carol)).campaigns.edges;
+    expect(ten.map((edge: any) => edge.node.stats)).toEqual(Array.from({ length: 10 }, () => ({ sends: 0, truncated: false })));
+    const eleven = await request(page(true), { first: 11 }, carol);
+    expect(eleven.errors?.map((error) => error.extensions)).toEqual([{ code: 'QUERY_TOO_COMPLEX', limit: 'campaignStats', max: 10 }]);
+    // Without stats a page of 11 is no trouble; by id, the eleventh is refused too.
+    expect(dataOf(await request(page(false), { first: 11 }, carol)).campaigns.edges).toHaveLength(11);
+    const byId = `{ ${ids.map((id, i) => `c${i}: campaignStats(id: "${id}") { sends }`).join(' ')} }`;
+    expect(errorCodes(await request(byId, {}, carol))).toEqual(['QUERY_TOO_COMPLEX']);
+  });
+
+  it('reads a bounded number of deals per campaign and says when it left some out', async () => {
+    const dave = testIdentity();
+    const now = Date.now();
+    const window = { from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 30 * 86_400_000).toISOString() };
+    const { createCampaign } = dataOf(await request(CREATE, { input: { name: 'Bounded', offer: 'Offer', segmentId: newId(), ...window } }, dave));
+    const [first, second] = [newId(), newId()];
+    const send = (companyId: string) => ({ kind: 'EMAIL', assigneeId: 'anna', companyId, campaignId: createCampaign.id });
+    const sends = [...activityLife(dave.tenantId, send(first), { completedAt: new Date(now).toISOString() }), ...activityLife(dave.tenantId, send(second), { completedAt: new Date(now).toISOString() })];
+    const deals = [first, first, second].flatMap((companyId) => wonDeal(dave.tenantId, { companyId, amount: 100, wonAt: new Date(now).toISOString() }));
+    await Promise.all([deliver('analytics.activity-facts', sends), deliver('analytics.sales-facts', deals)]);
+    const campaign = (await CampaignModel.findOne({ _id: createCampaign.id, tenantId: dave.tenantId }).lean<CampaignDoc>())!;
+
+    expect(await campaignStats(dave.tenantId, campaign)).toMatchObject({ companiesContacted: 2, deals: 3, dealsWon: 3, revenue: money(300), truncated: false });
+    // Two deals at most: two of the three counted, and said so.
+    expect(await campaignStats(dave.tenantId, campaign, { sends: MAX_CONTACTED, deals: 2 })).toMatchObject({ sends: 2, deals: 2, dealsWon: 2, revenue: money(200), truncated: true });
+    // Exactly as many deals as the bound: nothing left out.
+    expect(await campaignStats(dave.tenantId, campaign, { sends: MAX_CONTACTED, deals: 3 })).toMatchObject({ deals: 3, truncated: false });
+    // One send at most: one company's deals, and said so (the sends themselves are counted in full).
+    expect(await campaignStats(dave.tenantId, campaign, { sends: 1, deals: 10 })).toMatchObject({ sends: 2, companiesContacted: 1, truncated: true });
   });
 });

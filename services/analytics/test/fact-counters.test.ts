@@ -31,6 +31,15 @@ describe('periods', () => {
     expect(monthsBetween(new Date('2025-11-15T00:00:00Z'), new Date('2026-02-01T00:00:01Z'))).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
     expect(daysBetween(new Date('2026-02-27T12:00:00Z'), new Date('2026-03-02T00:00:00Z'))).toEqual(['2026-02-27', '2026-02-28', '2026-03-01']);
   });
+
+  it('lists at most one period more than the most a caller takes, however long the range', () => {
+    // A thousand years: a caller refusing more than 366 days (or 60 months) lists 367 (61), not 365,000.
+    const [from, to] = [new Date('2000-01-01T00:00:00Z'), new Date('2999-12-31T00:00:00Z')];
+    expect(daysBetween(from, to, 366)).toHaveLength(367);
+    expect(monthsBetween(from, to, 60)).toHaveLength(61);
+    expect(daysBetween(from, new Date('2000-01-02T00:00:01Z'), 366)).toEqual(['2000-01-01', '2000-01-02']);
+    expect(monthsBetween(from, new Date('2000-02-01T00:00:00Z'), 60)).toEqual(['2000-01']);
+  });
 });
 
 describe('what facts add', () => {

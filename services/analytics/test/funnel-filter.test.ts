@@ -111,6 +111,16 @@ describe('funnel with a filter', () => {
     }
   });
 
+  it('refuses a base currency or a rate in a currency ISO 4217 does not know, naming the field', async () => {
+    const bob = testIdentity();
+    const refusal = async (query: string, variables?: object) => (await call(query, variables, bob)).errors?.map((error) => [error.extensions?.code, error.extensions?.field]);
+    expect(await refusal(`mutation { setTenantCurrency(currency: "xyz") { currency } }`)).toEqual([['BAD_USER_INPUT', 'currency']]);
+    expect(await refusal(SET_RATES, { rates: [{ currency: 'USD', rate: 0.9 }, { currency: 'QQQ', rate: 2 }] })).toEqual([['BAD_USER_INPUT', 'rates.1.currency']]);
+    // Nothing of them was stored; a known code is taken in any case.
+    expect(dataOf(await call(`{ moneySettings { currency rates { currency } } }`, {}, bob)).moneySettings).toEqual({ currency: 'EUR', rates: [] });
+    expect(dataOf(await call(`mutation { setTenantCurrency(currency: "chf") { currency } }`, {}, bob)).setTenantCurrency).toEqual({ currency: 'CHF' });
+  });
+
   it('shows another tenant nothing', async () => {
     expect(errorCodes(await call(FUNNEL, { id: pipelineId, filter: { source: 'FAIR' } }, testIdentity()))).toEqual(['NOT_FOUND']);
   });

@@ -1,5 +1,6 @@
 import { CompanyCreated, CompanyUpdated, createEvent } from '@crm/events';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { CompanyFactModel } from '../src/modules/company-facts/company-fact.model';
 import { startAnalytics } from '../src/service';
 import { connectProducer, newId } from './events';
 import { dealStory, pipelineWith, waitAnalytics, waitProcessedBy } from './facts-events';
@@ -93,6 +94,32 @@ describe('win rate, lost reasons and revenue', () => {
       { key: 'Retail', won: 1, lost: 2, winRate: 1 / 3 },
       { key: 'Logistics', won: 1, lost: 1, winRate: 0.5 },
     ]);
+  });
+
+  it('moves the deals to the new industry when the change comes again after a crash that left only the company written', async () => {
+    const bob = testIdentity();
+    const companyId = newId();
+    const pipeline = pipelineWith(bob.tenantId, [{ name: 'Lead' }, { name: 'Won', kind: 'WON' }]);
+    const deals = [1000, 2000].map((amount) => dealStory(bob.tenantId, pipeline.pipelineId, pipeline.stages, { companyId, amount, createdAt: '2026-01-10T09:00:00.000Z' }).move(1, '2026-02-10T09:00:00.000Z'));
+    const updated = (at: string, from: string | null, to: string) =>
+      createEvent(CompanyUpdated, { tenantId: bob.tenantId, aggregateId: companyId, occurredAt: new Date(at) }, { companyId, name: 'Z Trade', changes: [{ field: 'industry', from, to }] });
+    const events = [
+      pipeline.event,
+      createEvent(CompanyCreated, { tenantId: bob.tenantId, aggregateId: companyId, occurredAt: new Date('2026-01-01T00:00:00.000Z') }, { companyId, name: 'Z Trade' }),
+      updated('2026-01-01T00:00:01.000Z', null, 'Wholesale'),
+      ...deals.flatMap((deal) => deal.events),
+    ];
+    await producer.send(...events);
+    await waitAnalytics(events, service.env);
+    const byIndustry = async () => dataOf(await call(WIN_RATE, { ...february, groupBy: 'INDUSTRY' }, bob)).winRate.rows;
+    expect(await byIndustry()).toEqual([{ key: 'Wholesale', won: 2, lost: 0, winRate: 1 }]);
+
+    // Wholesale to Retail: the first attempt wrote the company fact, then the process died before its deals.
+    const change = updated('2026-03-01T00:00:00.000Z', 'Wholesale', 'Retail');
+    await CompanyFactModel.updateOne({ _id: companyId, tenantId: bob.tenantId }, { $set: { industry: 'Retail', lastEventAt: new Date(change.occurredAt) } });
+    await producer.send(change);
+    await waitProcessedBy('analytics.facts', [change], service.env);
+    expect(await byIndustry()).toEqual([{ key: 'Retail', won: 2, lost: 0, winRate: 1 }]);
   });
 
   it('gives revenue in the base currency, shared over products in proportion to the line items', async () => {

@@ -72,4 +72,15 @@ describe('sales cycle', () => {
     expect(errorCodes(await call(CYCLE, { id: pipelineId, from: january.to, to: january.from }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await call(CYCLE, { id: pipelineId, from: 'yesterday', to: january.to }))).toEqual(['BAD_USER_INPUT']);
   });
+
+  it('refuses a period touching more than 120 months before reading anything, and answers one of 120', async () => {
+    const ages = { from: '2000-01-01T00:00:00.000Z', to: '2999-12-31T00:00:00.000Z' };
+    expect(errorCodes(await call(CYCLE, { id: pipelineId, ...ages }))).toEqual(['BAD_USER_INPUT']);
+    // Refused before the pipeline is even looked up.
+    expect(errorCodes(await call(CYCLE, { id: newId(), ...ages }))).toEqual(['BAD_USER_INPUT']);
+    // February 2016 to January 2026: 120 months.
+    const tenYears = dataOf(await call(CYCLE, { id: pipelineId, from: '2016-02-01T00:00:00.000Z', to: january.to })).salesCycle;
+    expect(tenYears.creationToWin.count).toBe(2);
+    expect(errorCodes(await call(CYCLE, { id: pipelineId, from: '2016-01-31T23:59:59.999Z', to: january.to }))).toEqual(['BAD_USER_INPUT']);
+  });
 });

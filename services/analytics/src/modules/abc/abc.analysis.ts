@@ -41,7 +41,7 @@ export function checkPeriod(from: Date, to: Date): string[] {
   if (Number.isNaN(from.getTime())) throw badInput('from is not a date', 'from');
   if (Number.isNaN(to.getTime())) throw badInput('to is not a date', 'to');
   if (from >= to) throw badInput('from must be before to', 'to');
-  const months = monthsBetween(from, to);
+  const months = monthsBetween(from, to, MAX_MONTHS);
   if (months.length > MAX_MONTHS) throw badInput(`the period may span at most ${MAX_MONTHS} months`, 'to');
   return months;
 }

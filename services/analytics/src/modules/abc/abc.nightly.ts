@@ -18,15 +18,20 @@ export async function rememberTenant(tenantId: string): Promise<void> {
   known.add(tenantId);
 }
 
-/** The last 12 months before `now`. */
+/**
+ * "Revenue over the last 12 months" of the ABC class (the domain's words): the 12 whole UTC
+ * months before the current one, [the 1st 12 months back, the 1st of this month). The counters
+ * are per month, so a period ending now would touch 13 of them; the current month, still
+ * running, counts once it is complete. So every run weighs one full year, whatever the day.
+ */
 export function lastTwelveMonths(now: Date): { from: Date; to: Date } {
-  const from = new Date(now);
-  from.setUTCFullYear(from.getUTCFullYear() - 1);
-  return { from, to: now };
+  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 12, 1));
+  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  return { from, to };
 }
 
 /**
- * Runs the ABC analysis of the last 12 months (won deals) for every tenant not yet run today.
+ * Runs the ABC analysis of the last 12 whole months (won deals) for every tenant not yet run today.
  * Each tenant's day is claimed first by a conditional write, so two instances (or two ticks)
  * run it once. A run that fails after its claim is not retried that day: the next night's is.
  * Returns the tenants this call ran.

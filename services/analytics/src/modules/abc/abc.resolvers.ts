@@ -1,5 +1,5 @@
 import { hasRole } from '@crm/auth';
-import { forbidden, listSize, parseInput } from '@crm/service-kit';
+import { dateTimeInput, forbidden, listSize, parseInput } from '@crm/service-kit';
 import { z } from 'zod';
 import type { AnalyticsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
@@ -14,8 +14,8 @@ import { runAbcAnalysis } from './abc.run';
 export type AbcRowView = AbcRow & { potential: MoneyTotal | null };
 
 const period = z.object({
-  from: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
-  to: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
+  from: dateTimeInput('from'),
+  to: dateTimeInput('to'),
   basis: z.enum(['WON_DEALS', 'PAYMENTS']).nullish().transform((value) => value ?? 'WON_DEALS'),
 });
 

@@ -6,8 +6,10 @@ import { ratesOf } from '../money/money.service';
 import { SalesFactModel } from '../won-deals/sales-fact.model';
 import type { CampaignDoc } from './campaign.model';
 
-/** The most sends whose companies one request looks at for the deals that followed. */
+/** The most sends whose companies one campaign's stats look at for the deals that followed. */
 export const MAX_CONTACTED = 10_000;
+/** The most deals of those companies one campaign's stats read (each a document). */
+export const MAX_DEALS = 10_000;
 const CHUNK = 1000;
 
 export interface CampaignStats {
@@ -22,29 +24,39 @@ export interface CampaignStats {
   dealsWon: number;
   /** Amounts of those deals won, in the tenant's base currency. */
   revenue: MoneyTotal;
+  /** More sends or deals than the bounds: companiesContacted and the deals' figures count those read. */
+  truncated: boolean;
 }
 
 /**
  * Sends and responses from the campaign's counters (per day, moved by its activities' facts);
- * the deals that followed from the facts of the contacted companies' deals: a read bounded by
- * the campaign's own sends and those companies' deals, not by the tenant's data.
+ * the deals that followed from the facts of the contacted companies' deals created in the
+ * window: a read bounded by MAX_CONTACTED sends and MAX_DEALS deals, whatever the tenant holds.
  */
-export async function campaignStats(tenantId: string, campaign: Pick<CampaignDoc, '_id' | 'from' | 'to'>): Promise<CampaignStats> {
+export async function campaignStats(tenantId: string, campaign: Pick<CampaignDoc, '_id' | 'from' | 'to'>, limits = { sends: MAX_CONTACTED, deals: MAX_DEALS }): Promise<CampaignStats> {
   const campaignId = campaign._id.toString();
   const [counters, sends, rates] = await Promise.all([
     CounterModel.find({ tenantId, kind: CAMPAIGN, subject: campaignId }, { values: 1 }).lean(),
-    ActivityFactModel.find({ tenantId, campaignId }, { companyId: 1, status: 1 }).limit(MAX_CONTACTED).lean(),
+    ActivityFactModel.find({ tenantId, campaignId }, { companyId: 1, status: 1 }).limit(limits.sends + 1).lean(),
     ratesOf(tenantId),
   ]);
   const total = (field: string) => counters.reduce((sum, counter) => sum + (counter.values?.[field] ?? 0), 0);
-  const companies = [...new Set(sends.filter((send) => send.status !== 'CANCELLED' && send.companyId).map((send) => send.companyId!))];
+  const companies = [...new Set(sends.slice(0, limits.sends).filter((send) => send.status !== 'CANCELLED' && send.companyId).map((send) => send.companyId!))];
   let deals = 0;
   let dealsWon = 0;
+  let dealsCut = false;
   const won: Record<string, number> = {};
-  for (let i = 0; i < companies.length; i += CHUNK) {
-    const facts = await SalesFactModel.find({ tenantId, companyId: { $in: companies.slice(i, i + CHUNK) } }, { createdAt: 1, status: 1, amount: 1, currency: 1 }).lean();
-    for (const fact of facts) {
-      if (!fact.createdAt || fact.createdAt < campaign.from || fact.createdAt > campaign.to) continue;
+  for (let i = 0; i < companies.length && !dealsCut; i += CHUNK) {
+    // One more than the deals left tells whether there were more.
+    const left = limits.deals - deals;
+    const facts = await SalesFactModel.find(
+      { tenantId, companyId: { $in: companies.slice(i, i + CHUNK) }, createdAt: { $gte: campaign.from, $lte: campaign.to } },
+      { status: 1, amount: 1, currency: 1 },
+    )
+      .limit(left + 1)
+      .lean();
+    dealsCut = facts.length > left;
+    for (const fact of facts.slice(0, left)) {
       deals += 1;
       if (fact.status !== 'WON') continue;
       dealsWon += 1;
@@ -60,5 +72,6 @@ export async function campaignStats(tenantId: string, campaign: Pick<CampaignDoc
     deals,
     dealsWon,
     revenue: convertAll(rates, amountsOf(won)),
+    truncated: sends.length > limits.sends || dealsCut,
   };
 }

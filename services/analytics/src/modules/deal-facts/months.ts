@@ -1,4 +1,4 @@
-import { badInput } from '@crm/service-kit';
+import { badInput, inDateWindow } from '@crm/service-kit';
 
 /** The most months a period may span: every counter read is bounded by it. */
 export const MAX_MONTHS = 120;
@@ -21,6 +21,7 @@ export const asDate = (value: unknown, field: string): Date => {
   // Only text or a Date: a variable's object (null prototype) cannot even be made text.
   const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(NaN);
   if (Number.isNaN(date.getTime())) throw badInput(`${field} is not a date and time`, field);
+  if (!inDateWindow(date)) throw badInput(`${field} must lie between the years 1800 and 2999`, field);
   return date;
 };
 

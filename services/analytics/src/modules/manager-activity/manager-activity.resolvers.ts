@@ -1,12 +1,12 @@
 import { requireFigures } from '@crm/policy';
-import { listSize, parseInput } from '@crm/service-kit';
+import { dateTimeInput, listSize, parseInput } from '@crm/service-kit';
 import { z } from 'zod';
 import type { Resolvers } from '../../generated/graphql';
 import { managerActivity, type ManagerActivityView } from './manager-activity';
 
 const args = z.object({
-  from: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
-  to: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
+  from: dateTimeInput('from'),
+  to: dateTimeInput('to'),
   teamId: z.string().trim().min(1).max(64).nullish(),
 });
 

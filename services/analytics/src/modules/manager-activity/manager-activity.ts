@@ -55,7 +55,7 @@ export function addCounter(sums: Sums, values: Record<string, number>): Sums {
  */
 export async function managerActivity(tenantId: string, from: Date, to: Date, teamId: string | null): Promise<ManagerActivityView> {
   if (from >= to) throw badInput('from must be before to', 'to');
-  const days = daysBetween(from, to);
+  const days = daysBetween(from, to, MAX_DAYS);
   if (days.length > MAX_DAYS) throw badInput(`the period may span at most ${MAX_DAYS} days`, 'to');
   const kinds = { $in: [USER_ACTIVITY, USER_RESULTS] };
   const filter = teamId === null ? { tenantId, kind: kinds, period: { $in: days } } : { tenantId, kind: kinds, group: teamId, period: { $in: days } };

@@ -1,5 +1,6 @@
 import { badInput } from '@crm/service-kit';
 import { DealFactModel } from '../deal-facts/deal-fact.model';
+import { MAX_MONTHS, monthsBetween } from '../deal-facts/months';
 import { StageSpanModel } from '../deal-facts/stage-span.model';
 import type { PipelineDoc } from '../funnel/pipeline.model';
 import { durationStats } from './percentiles';
@@ -12,6 +13,19 @@ export function checkPeriod(from: Date, to: Date): void {
   if (Number.isNaN(from.getTime())) throw badInput('from is not a date and time', 'from');
   if (Number.isNaN(to.getTime())) throw badInput('to is not a date and time', 'to');
   if (from.getTime() > to.getTime()) throw badInput('from must not be after to', 'from');
+  // As every period of analytics: its reads stay bounded (the calendar months it touches, UTC).
+  if (monthsBetween(from, to).length > MAX_MONTHS) throw badInput(`the period may span at most ${MAX_MONTHS} months`, 'to');
+}
+
+/** Each stage's stay durations in one pass (a stage's list grows in place: copying it per stay was quadratic). */
+export function daysByStage(spans: readonly { stageId: string; days: number }[]): Map<string, number[]> {
+  const byStage = new Map<string, number[]>();
+  for (const { stageId, days } of spans) {
+    const list = byStage.get(stageId);
+    if (list) list.push(days);
+    else byStage.set(stageId, [days]);
+  }
+  return byStage;
 }
 
 export async function salesCycleOf(tenantId: string, pipeline: PipelineDoc, from: Date, to: Date, now = new Date()) {
@@ -35,8 +49,7 @@ export async function salesCycleOf(tenantId: string, pipeline: PipelineDoc, from
     ),
   ]);
   const truncated = spans.length > MAX_DURATIONS || won.length > MAX_DURATIONS;
-  const daysByStage = new Map<string, number[]>();
-  for (const span of spans.slice(0, MAX_DURATIONS)) daysByStage.set(span.stageId, [...(daysByStage.get(span.stageId) ?? []), span.days]);
+  const stays = daysByStage(spans.slice(0, MAX_DURATIONS));
   return {
     pipelineId: pipeline._id,
     from,
@@ -45,7 +58,7 @@ export async function salesCycleOf(tenantId: string, pipeline: PipelineDoc, from
       stageId: stage.id,
       name: stage.name,
       position: stage.position,
-      time: durationStats(daysByStage.get(stage.id) ?? []),
+      time: durationStats(stays.get(stage.id) ?? []),
       expectedDurationDays: stage.expectedDurationDays ?? null,
       staleDeals: stale[i]!,
     })),
