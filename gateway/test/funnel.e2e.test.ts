@@ -44,7 +44,13 @@ describe('the sales funnel through the gateway', () => {
     dataOf(await asManager(`mutation ($d: ID!) { recordStageResult(dealId: $d, text: "Lena Vogt decides") { id } }`, { d: deal.id }));
     for (const name of ['Contact made', 'Contract signed', 'Handed to delivery', 'Paid in full']) dataOf(await asManager(move, { id: deal.id, stageId: stage(name).id }));
     expect(dataOf(await asManager(move, { id: lost.id, stageId: lostStage.id, lostReason: 'Price too high' })).moveDealToStage.status).toBe('LOST');
-    dataOf(await asManager(`mutation ($id: ID!, $s: ID!) { reopenDeal(id: $id, stageId: $s) { id } }`, { id: lost.id, s: stage('Contact made').id }));
+    // Reopening past the stage it was lost from passes that stage: its key step and result first (ENFORCE).
+    const reopen = `mutation ($id: ID!, $s: ID!) { reopenDeal(id: $id, stageId: $s) { id } }`;
+    expect(errorCodes(await asManager(reopen, { id: lost.id, s: stage('Contact made').id }))).toEqual(['FAILED_PRECONDITION']);
+    dataOf(await asManager(reopen, { id: lost.id, s: stage('Prospect').id }));
+    dataOf(await asManager(`mutation ($d: ID!, $s: ID!) { completeKeyStep(dealId: $d, stepId: $s) { id } }`, { d: lost.id, s: prospect.keySteps[0].id }));
+    dataOf(await asManager(`mutation ($d: ID!) { recordStageResult(dealId: $d, text: "Facility manager found") { id } }`, { d: lost.id }));
+    dataOf(await asManager(move, { id: lost.id, stageId: stage('Contact made').id }));
 
     const view = await waitFor(
       async () => {

@@ -10,6 +10,7 @@ export default subgraphCodegen({
     TemplateStage: '../modules/pipeline/pipeline.input#StageSpec',
     Deal: '../modules/deal/deal.model#DealDoc',
     StageChange: '../modules/deal/deal.model#StageChangeView',
+    DealFieldChange: '../modules/deal/deal.model#FieldChangeDoc',
     DealConnection: '@crm/service-kit#Connection<DealDoc>',
     Company: '../modules/company/company.resolvers#CompanyRef',
     ConcessionRequest: '../modules/concession/concession.model#ConcessionDoc',

@@ -2,6 +2,7 @@
 // updateDeal with its change log and DealUpdated, and staleDeals.
 import { readTopics } from '@crm/messaging/testing';
 import { parseEvent, topics } from '@crm/events';
+import { PolicyRoleModel, policyKey } from '@crm/policy';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { Types } from 'mongoose';
 import { DealModel } from '../src/modules/deal/deal.model';
@@ -76,6 +77,8 @@ describe('deal fields', () => {
     [{ lineItems: [{ product: 'X', quantity: 0, unitPrice: 1 }] }, 'lineItems.0.quantity'],
     [{ lineItems: [{ product: 'X', quantity: 1, unitPrice: 1, discountPercent: 120 }] }, 'lineItems.0.discountPercent'],
     [{ lineItems: Array.from({ length: 101 }, () => ({ product: 'X', quantity: 1, unitPrice: 1 })) }, 'lineItems'],
+    // Each line at most 1e13, the amount they make 2e13: over the largest amount.
+    [{ amount: undefined, lineItems: [{ product: 'X', quantity: 1000, unitPrice: 1e10 }, { product: 'Y', quantity: 1000, unitPrice: 1e10 }] }, 'lineItems'],
     [{ customFields: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`f${i}`, i])) }, 'customFields'],
     [{ customFields: { nested: { deep: true } } }, 'customFields.nested'],
     [{ customFields: { 'bad key': 1 } }, 'customFields.bad key'],
@@ -86,6 +89,21 @@ describe('deal fields', () => {
     expect(errorCodes(answer)).toEqual(['BAD_USER_INPUT']);
     if (field) expect(answer.errors?.[0]?.extensions?.field).toBe(field);
     expect(await DealModel.countDocuments({ tenantId: identity.tenantId })).toBe(0);
+  });
+
+  it('takes custom fields up to 16 KB as JSON and refuses more (BAD_USER_INPUT on customFields), on create and on update', async () => {
+    const { identity, base } = await setup();
+    // 16 strings of 1,000 characters: about 16,050 characters as JSON; 17: over 16,384.
+    const notes = (count: number) => ({ notes: Array.from({ length: count }, () => 'x'.repeat(1000)) });
+    const deal = dataOf(await call(identity, CREATE, { input: { ...base, amount: 10, customFields: notes(16) } })).createDeal;
+    const created = await call(identity, CREATE, { input: { ...base, amount: 10, customFields: notes(17) } });
+    expect(errorCodes(created)).toEqual(['BAD_USER_INPUT']);
+    expect(created.errors?.[0]?.extensions?.field).toBe('customFields');
+    const updated = await call(identity, UPDATE, { id: deal.id, input: { customFields: { ...notes(16), more: 'y'.repeat(400) } } });
+    expect(errorCodes(updated)).toEqual(['BAD_USER_INPUT']);
+    expect(updated.errors?.[0]?.extensions?.field).toBe('customFields');
+    expect(await DealModel.countDocuments({ tenantId: identity.tenantId })).toBe(1);
+    expect((await DealModel.findById(deal.id).lean())?.changeLog).toEqual([]);
   });
 });
 
@@ -134,6 +152,55 @@ describe('updateDeal', () => {
     expect(errorCodes(await call(identity, UPDATE, { id: 'nope', input: { title: 'X' } }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await call(testIdentity(undefined, ['admin']), UPDATE, { id: deal.id, input: { title: 'Mine' } }))).toEqual(['NOT_FOUND']);
     expect((await DealModel.findById(deal.id).lean())?.title).toBe('Fit-out cleaning');
+  });
+
+  it('refuses a caller who may not update the deal (FORBIDDEN) even when nothing would change, answering nothing of it', async () => {
+    const { identity: owner, base } = await setup();
+    const deal = dataOf(await call(owner, CREATE, { input: { ...base, lineItems: [{ product: 'Deep clean', quantity: 2, unitPrice: 300 }] } })).createDeal;
+    // A manager of the tenant outside the owner's team: the deal is not theirs to read or change.
+    const outsider = testIdentity(owner.tenantId, ['manager']);
+    expect(errorCodes(await call(outsider, `query ($id: ID!) { deal(id: $id) { id } }`, { id: deal.id }))).toEqual(['FORBIDDEN']);
+    // No change, the same title, and an amount that would be refused (its message would name the amount).
+    for (const input of [{}, { title: 'Fit-out cleaning' }, { amount: 5 }]) {
+      const answer = await call(outsider, UPDATE, { id: deal.id, input });
+      expect(errorCodes(answer)).toEqual(['FORBIDDEN']);
+      expect(answer.data?.updateDeal ?? null).toBeNull();
+    }
+    expect(dataOf(await call(owner, UPDATE, { id: deal.id, input: {} })).updateDeal.amount).toBe(600);
+  });
+});
+
+describe('a role denied Deal.amount', () => {
+  it('reads neither the line items nor the values of amount and line item changes: null with FORBIDDEN on their paths', async () => {
+    const { identity: admin, base } = await setup(testIdentity(undefined, ['admin']));
+    const { tenantId } = admin;
+    await PolicyRoleModel.create({ _id: policyKey(tenantId, 'auditor'), tenantId, role: 'auditor', rights: [{ object: 'deal', action: 'read', scope: 'ALL' }], deniedFields: ['Deal.amount'], revision: 1 });
+    const deal = dataOf(await call(admin, CREATE, { input: { ...base, lineItems: [{ product: 'Deep clean', quantity: 2, unitPrice: 300 }] } })).createDeal;
+    dataOf(await call(admin, UPDATE, { id: deal.id, input: { title: 'Deep clean, 3 rooms', lineItems: [{ product: 'Deep clean', quantity: 3, unitPrice: 300 }] } }));
+
+    const READ = `query ($id: ID!) { deal(id: $id) { title amount lineItems { product unitPrice total } changeLog { changes { field from to } } } }`;
+    const answer = await call(testIdentity(tenantId, ['auditor']), READ, { id: deal.id });
+    expect(answer.data?.deal).toEqual({
+      title: 'Deep clean, 3 rooms',
+      amount: null,
+      lineItems: null,
+      changeLog: [{ changes: [{ field: 'title', from: 'Fit-out cleaning', to: 'Deep clean, 3 rooms' }, { field: 'amount', from: null, to: null }, { field: 'lineItems', from: null, to: null }] }],
+    });
+    expect(answer.errors?.map((error) => [error.path?.join('.'), error.extensions?.code]).sort()).toEqual([
+      ['deal.amount', 'FORBIDDEN'],
+      ['deal.changeLog.0.changes.1.from', 'FORBIDDEN'],
+      ['deal.changeLog.0.changes.1.to', 'FORBIDDEN'],
+      ['deal.changeLog.0.changes.2.from', 'FORBIDDEN'],
+      ['deal.changeLog.0.changes.2.to', 'FORBIDDEN'],
+      ['deal.lineItems', 'FORBIDDEN'],
+    ]);
+
+    // A reader not denied the amount sees all of it.
+    expect(dataOf(await call(admin, READ, { id: deal.id })).deal).toMatchObject({
+      amount: 900,
+      lineItems: [{ product: 'Deep clean', unitPrice: 300, total: 900 }],
+      changeLog: [{ changes: [{ field: 'title' }, { field: 'amount', from: 600, to: 900 }, { field: 'lineItems', from: [{ quantity: 2 }], to: [{ quantity: 3 }] }] }],
+    });
   });
 });
 

@@ -27,8 +27,8 @@ afterAll(async () => {
   await closeFixtures();
 });
 
-async function newDeal(strictness = 'NONE', identity: Caller = testIdentity(undefined, ['head_of_sales'])) {
-  const [companyId, pipeline] = await Promise.all([publishCompany(identity), createPipelineFrom(service.url, identity, { stages: guidedStages, strictness })]);
+async function newDeal(strictness = 'NONE', identity: Caller = testIdentity(undefined, ['head_of_sales']), stages: object[] = guidedStages) {
+  const [companyId, pipeline] = await Promise.all([publishCompany(identity), createPipelineFrom(service.url, identity, { stages, strictness })]);
   const { createDeal } = dataOf(
     await call(identity, `mutation ($input: CreateDealInput!) { createDeal(input: $input) { id } }`, {
       input: { title: 'Warehouse cleaning', companyId, pipelineId: pipeline.id, amount: 5000, currency: 'EUR' },
@@ -171,6 +171,73 @@ describe('guided selling', () => {
     expect(moved.stageHistory.at(-1).skipped).toEqual(['Call the buyer', 'result']);
     const [event] = await eventsOf(dealId, 'DealStageChanged');
     expect(event!.data).toMatchObject({ skipped: ['Call the buyer', 'result'] });
+  });
+
+  /** Key steps and a result on the stages between the first one and the win. */
+  const pathStages = [
+    { name: 'Lead', probability: 0.1 },
+    { name: 'Offer', probability: 0.4, result: 'Offer accepted', keySteps: [{ title: 'Send the offer', role: 'manager' }] },
+    { name: 'Legal', probability: 0.6, keySteps: [{ title: 'Check the contract', role: 'lawyer' }] },
+    { name: 'Signing', probability: 0.8 },
+    { name: 'Won', probability: 1, kind: 'WON' },
+    { name: 'Lost', probability: 0, kind: 'LOST' },
+  ];
+
+  it('ENFORCE: a move that jumps over stages needs the key steps and result of each stage passed over, archived ones aside', async () => {
+    const { identity, pipeline, dealId, stage } = await newDeal('ENFORCE', undefined, pathStages);
+    for (const target of ['Signing', 'Won']) {
+      const refused = await call(identity, MOVE, { id: dealId, stageId: stage(target).id });
+      expect(errorCodes(refused)).toEqual(['FAILED_PRECONDITION']);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ missing: ['Offer: Send the offer', 'Offer: result', 'Legal: Check the contract'], stageId: stage('Offer').id });
+    }
+    expect((await DealModel.findById(dealId).lean())?.stageId.toString()).toBe(stage('Lead').id);
+
+    // Through Offer, done there: Legal is still in the way.
+    dataOf(await call(identity, MOVE, { id: dealId, stageId: stage('Offer').id }));
+    dataOf(await call(identity, TICK, { dealId, stepId: stage('Offer').keySteps[0]!.id }));
+    dataOf(await call(identity, RESULT, { dealId, text: 'Accepted by mail' }));
+    expect((await call(identity, MOVE, { id: dealId, stageId: stage('Signing').id })).errors?.[0]?.extensions?.missing).toEqual(['Legal: Check the contract']);
+
+    // An archived stage takes no deal, so nothing can be done there: it is not in the way.
+    const stages = pipeline.stages.map(({ position: _position, keySteps, ...rest }) => ({ ...rest, archived: rest.name === 'Legal', keySteps: keySteps.map(({ id, title, role }) => ({ id, title, role })) }));
+    dataOf(await call(identity, `mutation ($id: ID!, $input: UpdatePipelineInput!) { updatePipeline(id: $id, input: $input) { id } }`, { id: pipeline.id, input: { stages } }));
+    const moved = dataOf(await call(identity, MOVE, { id: dealId, stageId: stage('Signing').id })).moveDealToStage;
+    expect(moved).toMatchObject({ stage: { name: 'Signing' }, lastMoveWarnings: [] });
+  });
+
+  it('WARN: a move that jumps over stages says what it skipped in each of them', async () => {
+    const { identity, dealId, stage } = await newDeal('WARN', undefined, pathStages);
+    const moved = dataOf(await call(identity, MOVE, { id: dealId, stageId: stage('Won').id })).moveDealToStage;
+    const skipped = ['Offer: Send the offer', 'Offer: result', 'Legal: Check the contract'];
+    expect(moved).toMatchObject({ status: 'WON', lastMoveWarnings: skipped });
+    expect(moved.stageHistory.at(-1).skipped).toEqual(skipped);
+    const [event] = await eventsOf(dealId, 'DealStageChanged');
+    expect(event!.data).toMatchObject({ skipped });
+  });
+
+  it('ENFORCE: reopening a lost deal into a later stage needs what moving there from the stage it was lost from needs', async () => {
+    const { identity, pipeline, dealId, stage } = await newDeal('ENFORCE');
+    dataOf(await call(identity, MOVE, { id: dealId, stageId: stage('Lost').id, lostReason: 'Other' }));
+    const refused = await call(identity, REOPEN, { id: dealId, stageId: stage('Offer').id });
+    expect(errorCodes(refused)).toEqual(['FAILED_PRECONDITION']);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ missing: ['Call the buyer', 'Check credit', 'result'], stageId: stage('Lead').id });
+    const stored = await DealModel.findById(dealId).lean();
+    expect([stored?.status, stored?.stageId.toString()]).toEqual(['LOST', stage('Lost').id]);
+
+    // Back where it was lost from, done there, it moves on.
+    expect(dataOf(await call(identity, REOPEN, { id: dealId, stageId: stage('Lead').id })).reopenDeal).toMatchObject({ status: 'OPEN', stage: { name: 'Lead' }, lastMoveWarnings: [] });
+    await tickAll(identity, dealId, pipeline);
+    dataOf(await call(identity, RESULT, { dealId, text: 'Need confirmed' }));
+    expect(dataOf(await call(identity, MOVE, { id: dealId, stageId: stage('Offer').id })).moveDealToStage.stage.name).toBe('Offer');
+  });
+
+  it('WARN: reopening a lost deal into a later stage succeeds and says what was skipped', async () => {
+    const { identity, pipeline, dealId, stage } = await newDeal('WARN');
+    dataOf(await call(identity, TICK, { dealId, stepId: pipeline.stages[0]!.keySteps[0]!.id }));
+    dataOf(await call(identity, MOVE, { id: dealId, stageId: stage('Lost').id, lostReason: 'Other' }));
+    const reopened = dataOf(await call(identity, REOPEN, { id: dealId, stageId: stage('Offer').id })).reopenDeal;
+    expect(reopened).toMatchObject({ status: 'OPEN', stage: { name: 'Offer' }, lastMoveWarnings: ['Check credit', 'result'] });
+    expect(reopened.stageHistory.at(-1)).toMatchObject({ from: { name: 'Lost' }, to: { name: 'Offer' }, reopened: true, skipped: ['Check credit', 'result'] });
   });
 
   it('NONE: nothing is checked or reported', async () => {

@@ -1,7 +1,7 @@
 // The deal of a converted lead: deals creates it from contacts' LeadConverted with the id the
 // event names, once however often the event comes, and only within the event's tenant.
 import { randomUUID } from 'node:crypto';
-import { createEvent, LeadConverted, topics } from '@crm/events';
+import { CompanyCreated, createEvent, LeadConverted, topics } from '@crm/events';
 import { createTestProducer, readTopics, type TopicReader } from '@crm/messaging/testing';
 import { dataOf, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
 import { Types } from 'mongoose';
@@ -51,6 +51,23 @@ describe('deals of converted leads', () => {
     await new Promise((done) => setTimeout(done, 500));
     expect(await DealModel.countDocuments({ tenantId: head.tenantId, companyId })).toBe(1);
     expect((await DealModel.findById(dealId).lean())!).toMatchObject({ teamId: 'team-1', source: 'WEB_FORM', contacts: [{ contactId: event.data.contactId, role: null }] });
+  });
+
+  it('creates the deal PENDING for a company deals does not know yet, and verifies it when the company arrives', async () => {
+    const head = testIdentity(undefined, ['head_of_sales']);
+    const pipeline = await createPipeline(service.url, head);
+    // Made by contacts' conversion a moment ago: its CompanyCreated has not reached deals.
+    const companyId = newId();
+    const event = converted(head.tenantId, { companyId, pipelineId: pipeline.id });
+    await producer.send(event);
+    const admin = testIdentity(head.tenantId, ['admin']);
+    const DEAL = `query ($id: ID!) { deal(id: $id) { company { id } companyVerified companyReference } }`;
+    const read = async () => dataOf(await subgraphRequest(service.url, admin, DEAL, { id: event.data.dealId })).deal;
+    expect(await waitFor(read, { what: 'the deal of the conversion' })).toEqual({ company: { id: companyId }, companyVerified: false, companyReference: 'PENDING' });
+
+    await producer.send(createEvent(CompanyCreated, { tenantId: head.tenantId, aggregateId: companyId }, { companyId, name: 'Huber Logistik' }));
+    await waitFor(async () => (await read()).companyReference === 'VERIFIED', { what: 'the deal to be verified' });
+    expect(await read()).toEqual({ company: { id: companyId }, companyVerified: true, companyReference: 'VERIFIED' });
   });
 
   it('parks a conversion naming another tenant\'s pipeline, company or deal id, and writes nothing', async () => {

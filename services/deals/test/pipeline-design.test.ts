@@ -209,4 +209,27 @@ describe('updatePipeline', () => {
     expect(errorCodes(unknownStep)).toEqual(['BAD_USER_INPUT']);
     expect((await PipelineModel.findById(pipeline.id).lean())?.name).toBe(pipeline.name);
   });
+
+  it('refuses a key step listed twice in a stage (BAD_USER_INPUT naming it), and key step ids in a new pipeline, storing nothing', async () => {
+    const head = testIdentity(undefined, ['head_of_sales']);
+    const pipeline = await createPipelineFrom(service.url, head, { stages: guidedStages });
+    const before = await PipelineModel.findById(pipeline.id).lean();
+    const [lead, ...rest] = asInput(pipeline);
+    const [callBuyer, checkCredit] = lead!.keySteps;
+    const twice = await call(head, UPDATE, { id: pipeline.id, input: { stages: [{ ...lead, keySteps: [callBuyer, checkCredit, { ...callBuyer, title: 'Call again' }] }, ...rest] } });
+    expect(errorCodes(twice)).toEqual(['BAD_USER_INPUT']);
+    expect(twice.errors?.[0]?.extensions?.field).toBe('stages.0.keySteps.2.id');
+    const after = await PipelineModel.findById(pipeline.id).lean();
+    expect(after?.outboxVersion).toBe(before?.outboxVersion);
+    expect(after?.stages[0]!.keySteps!.map((step) => step.title)).toEqual(['Call the buyer', 'Check credit']);
+
+    // A new pipeline's steps are new: an id is refused, named with its stage.
+    const admin = testIdentity(undefined, ['admin']);
+    const withIds = await call(admin, `mutation ($input: CreatePipelineInput!) { createPipeline(input: $input) { id } }`, {
+      input: { name: 'P', stages: [{ name: 'A', probability: 0.1 }, { name: 'B', probability: 0.5, keySteps: [{ id: callBuyer!.id, title: 'X', role: 'MANAGER' }] }] },
+    });
+    expect(errorCodes(withIds)).toEqual(['BAD_USER_INPUT']);
+    expect(withIds.errors?.[0]?.extensions?.field).toBe('stages.1.keySteps.0.id');
+    expect(await PipelineModel.countDocuments({ tenantId: admin.tenantId })).toBe(0);
+  });
 });

@@ -79,6 +79,24 @@ describe('read your own writes: a deal for a company created a moment ago', () =
     expect(await DealModel.countDocuments({ tenantId: eve.tenantId })).toBe(1);
   });
 
+  it('checks the whole input before recording anything for a company not known yet: a refused deal leaves no reference', async () => {
+    const owner = testIdentity();
+    const pipeline = await createPipeline(service.url, owner);
+    const companyId = new Types.ObjectId().toString();
+    const base = { title: 'Office cleaning', companyId, pipelineId: pipeline.id, currency: 'EUR' };
+    const refusals = [
+      { input: base, field: 'amount' }, // neither an amount nor line items
+      { input: { ...base, lineItems: [{ product: 'X', quantity: 1e7, unitPrice: 1e10 }] }, field: 'lineItems' },
+    ];
+    for (const { input, field } of refusals) {
+      const answer = await subgraphRequest(service.url, owner, CREATE, { input });
+      expect(errorCodes(answer)).toEqual(['BAD_USER_INPUT']);
+      expect(answer.errors?.[0]?.extensions?.field).toBe(field);
+    }
+    expect(await CompanyReferenceModel.countDocuments({ tenantId: owner.tenantId })).toBe(0);
+    expect(await DealModel.countDocuments({ tenantId: owner.tenantId })).toBe(0);
+  });
+
   it('refuses at once an unknown company id too old to be on its way', async () => {
     const owner = testIdentity();
     const pipeline = await createPipeline(service.url, owner);

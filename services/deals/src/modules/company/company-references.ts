@@ -70,9 +70,22 @@ export async function referCompany(ctx: BaseContext, companyId: string, dealId: 
     const arrived = await lookUp(ctx.tenantId, companyId);
     if (arrived) return { companyId: arrived._id, verified: true };
   }
-  await CompanyReferenceModel.create({ _id: dealId, tenantId: ctx.tenantId, companyId, status: 'PENDING', deadline: new Date(Date.now() + settings.deadlineMs) });
+  await recordPendingReference(ctx.tenantId, companyId, dealId);
   ctx.logger.info({ companyId, dealId: dealId.toString() }, 'deal accepted for a company not yet known here: reference pending');
   return { companyId, verified: false };
+}
+
+/**
+ * The PENDING reference of a deal about to be stored for a company not known here yet: written
+ * before the deal, so no deal is ever stored unverified without it. Once per deal: a repeated
+ * call (a redelivered event whose deal was not stored) leaves it as it is.
+ */
+export async function recordPendingReference(tenantId: string, companyId: string, dealId: Types.ObjectId): Promise<void> {
+  await CompanyReferenceModel.updateOne(
+    { _id: dealId, tenantId },
+    { $setOnInsert: { companyId, status: 'PENDING', deadline: new Date(Date.now() + settings.deadlineMs) } },
+    { upsert: true },
+  );
 }
 
 /** The company's event arrived: its deals' references are verified (a MISSING one too: late, but there). */

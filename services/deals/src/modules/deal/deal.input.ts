@@ -11,7 +11,10 @@ const currency = z
   .toUpperCase()
   .refine((code) => currencies.has(code), 'currency must be an ISO 4217 code such as EUR or USD');
 
-const amount = z.number().finite().min(0, 'amount must not be negative').max(1e13);
+/** The largest amount of a deal, given or computed from its line items. */
+export const MAX_AMOUNT = 1e13;
+
+const amount = z.number().finite().min(0, 'amount must not be negative').max(MAX_AMOUNT);
 
 /** Team and territory ids name records of the contacts service's world: bounded text, not ObjectIds. */
 const refId = (field: string) => z.string().trim().min(1, `${field} must not be empty`).max(64, `${field} is at most 64 characters`);
@@ -39,10 +42,18 @@ const expectedCloseDate = z
 
 const source = z.enum(['WEB_FORM', 'AD_LINK', 'WEB_CHAT', 'CALL', 'EMAIL', 'REFERRAL', 'IMPORT']);
 
+/**
+ * Custom fields as JSON, at most (JSON.stringify's length): each change stores them before and
+ * after in the deal's change log and in DealUpdated, so without it one deal could outgrow a
+ * document and its events the broker's messages.
+ */
+export const MAX_CUSTOM_FIELDS_JSON = 16 * 1024;
+
 const customValue = z.union([z.string().max(1000), z.number().finite(), z.boolean(), z.null(), z.array(z.string().max(1000)).max(50)]);
 const customFields = z
   .record(z.string().min(1).max(64).regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'custom field keys are letters, digits and _'), customValue)
-  .refine((fields) => Object.keys(fields).length <= 50, 'at most 50 custom fields');
+  .refine((fields) => Object.keys(fields).length <= 50, 'at most 50 custom fields')
+  .refine((fields) => JSON.stringify(fields).length <= MAX_CUSTOM_FIELDS_JSON, `custom fields are at most ${MAX_CUSTOM_FIELDS_JSON} characters as JSON`);
 
 export const createDealInput = z.object({
   title: z.string().trim().min(1, 'title must not be empty').max(200),

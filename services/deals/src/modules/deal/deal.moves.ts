@@ -7,7 +7,7 @@ import { findStage, stageKind, strictnessOf, type PipelineDoc, type StageDoc } f
 import { dealLost, dealReopened, dealStageChanged, dealWon, keyStepCompleted, stageResultRecorded } from './deal.events';
 import { stageResultInput } from './deal.input';
 import { DealModel, type DealDoc, type StageChangeDoc } from './deal.model';
-import { isGuidedMove, moveOutcome, secondsBetween, undoneOnLeaving } from './deal.rules';
+import { moveOutcome, secondsBetween, skippedItems, undoneOnTheWay } from './deal.rules';
 import { lostReasonsOf } from './lost-reasons.model';
 
 /** The deal's pipeline: fresh for a write to be checked against, or as kept for showing (`show`). */
@@ -51,6 +51,36 @@ function targetStage(pipeline: PipelineDoc, stageId: string): StageDoc {
 }
 
 /**
+ * Guided selling on a move forward from `from` (the stage left) into `to`, at the pipeline's
+ * strictness: ENFORCE refuses with what is missing in the stage left and in every stage passed
+ * over; WARN answers it as skipped (recorded with the move); NONE checks nothing.
+ */
+function guidedSkips(pipeline: PipelineDoc, deal: DealDoc, from: StageDoc, to: StageDoc): string[] {
+  const strictness = strictnessOf(pipeline);
+  if (strictness === 'NONE') return [];
+  const undone = undoneOnTheWay(pipeline.stages, from, { position: to.position, kind: stageKind(to) }, deal.keyStepsDone, deal.stageResults);
+  const skipped = skippedItems(undone, from._id.toString());
+  if (strictness === 'ENFORCE' && undone.length > 0) {
+    const stages = undone.map(({ name }) => `"${name}"`).join(', ');
+    throw failedPrecondition(`moving on to "${to.name}" needs the key steps done and the result recorded in ${stages}`, skipped, { stageId: undone[0]!.stageId });
+  }
+  return skipped;
+}
+
+/**
+ * Where a closed deal left the open path: the last OPEN stage it was in (lost from, or won from;
+ * one deleted since has no place in the order any more: the one before it). Reopening picks up
+ * from there, so going back in further on is checked as moving there would be.
+ */
+function closedFrom(deal: DealDoc, pipeline: PipelineDoc): StageDoc | undefined {
+  for (const change of [...deal.stageHistory].reverse()) {
+    const stage = findStage(pipeline, change.toStageId);
+    if (stage && !stage.deleted && stageKind(stage) === 'OPEN') return stage;
+  }
+  return undefined;
+}
+
+/**
  * The write of every move: conditional on the deal's stage and status as read, so two managers
  * moving the same deal at once cannot both win, and the events always match what is stored.
  */
@@ -86,12 +116,7 @@ export async function moveDeal(id: string, stageId: string, lostReason: string |
     if (!reason) throw badInput(`lostReason must be one of the tenant's reasons: ${reasons.join('; ')}`, 'lostReason');
   }
 
-  const skipped = isGuidedMove(from, { position: to.position, kind: stageKind(to) }) ? undoneOnLeaving(from, deal.keyStepsDone, deal.stageResults) : [];
-  const strictness = strictnessOf(pipeline);
-  if (strictness === 'ENFORCE' && skipped.length > 0) {
-    throw failedPrecondition(`leaving "${from.name}" needs its key steps done and its result recorded`, skipped, { stageId: from._id.toString() });
-  }
-  const warned = strictness === 'WARN' ? skipped : [];
+  const warned = guidedSkips(pipeline, deal, from, to);
 
   const now = new Date();
   const durationSeconds = secondsBetween(deal.stageEnteredAt ?? deal.stageHistory.at(-1)?.movedAt, now);
@@ -111,11 +136,14 @@ export async function reopenDeal(id: string, stageId: string, ctx: DealsContext)
   requireStageRole(to, ctx);
   if (deal.status === 'OPEN') throw conflict(`deal ${id} is open already`);
   if (stageKind(to) !== 'OPEN') throw badInput(`a reopened deal goes to an OPEN stage; "${to.name}" is ${stageKind(to)}`, 'stageId');
+  // Lost from the first stage and reopened further on is a move forward from there: checked as one.
+  const left = closedFrom(deal, pipeline);
+  const warned = left ? guidedSkips(pipeline, deal, left, to) : [];
   const previousStatus = deal.status;
   const now = new Date();
   const durationSeconds = secondsBetween(deal.stageEnteredAt ?? deal.stageHistory.at(-1)?.movedAt, now);
   const set = { stageId: to._id, stageEnteredAt: now, status: 'OPEN', closedAt: null, lostReason: null };
-  const entry = { fromStageId: from._id, toStageId: to._id, movedBy: ctx.userId, movedAt: now, durationSeconds, skipped: [], reopened: true, lostReason: null };
+  const entry = { fromStageId: from._id, toStageId: to._id, movedBy: ctx.userId, movedAt: now, durationSeconds, skipped: warned, reopened: true, lostReason: null };
   return writeMove(deal, set, entry, (after) => [dealReopened(after, previousStatus, from, to, ctx)]);
 }
 

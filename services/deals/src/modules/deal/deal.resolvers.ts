@@ -1,7 +1,7 @@
 import { hasRole } from '@crm/auth';
 import { createEvent, eventMeta, LostReasonsChanged } from '@crm/events';
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
-import { authorizeChange, guardField, readable, requireCreate, requireReadable } from '@crm/policy';
+import { authorizeChange, guardField, isFieldDenied, readable, requireCan, requireCreate, requireReadable, type HasAccess } from '@crm/policy';
 import { badInput, conflict, forbidden, listSize, notFound, parseInput, requireId, type ListBound } from '@crm/service-kit';
 import { GraphQLScalarType } from 'graphql';
 import { GraphQLJSON } from 'graphql-scalars';
@@ -10,8 +10,8 @@ import { referCompany } from '../company/company-references';
 import type { Resolvers } from '../../generated/graphql';
 import { entryStage } from '../pipeline/pipeline.model';
 import { dealCreated, dealUpdated } from './deal.events';
-import { createDealInput, lostReasonsInput, updateDealInput, type LineItemInput } from './deal.input';
-import { DealModel, MAX_CHANGE_LOG, type DealDoc } from './deal.model';
+import { createDealInput, lostReasonsInput, MAX_AMOUNT, updateDealInput, type LineItemInput } from './deal.input';
+import { DealModel, MAX_CHANGE_LOG, type DealDoc, type FieldChangeDoc } from './deal.model';
 import { completeKeyStep, moveDeal, pipelineOf, recordStageResult, reopenDeal, requireStage } from './deal.moves';
 import { amountOf, fieldChanges, lineTotal } from './deal.rules';
 import { staleDeals } from './deal.stale';
@@ -25,10 +25,14 @@ import { ConcessionModel } from '../concession/concession.model';
 export const STAGE_HISTORY: ListBound = { default: 20, max: 200 };
 export const CHANGE_LOG: ListBound = { default: 20, max: MAX_CHANGE_LOG };
 
-/** The amount of a deal: from its line items when there are some (a different amount given is refused). */
+/**
+ * The amount of a deal: from its line items when there are some (a different amount given is
+ * refused), bounded as a given amount is.
+ */
 function dealAmount(amount: number | null | undefined, items: LineItemInput[] | null | undefined, current?: number): number {
   if (items && items.length > 0) {
     const computed = amountOf(items);
+    if (computed > MAX_AMOUNT) throw badInput(`the lineItems make an amount over ${MAX_AMOUNT}`, 'lineItems');
     if (amount != null && Math.abs(amount - computed) >= 0.005) throw badInput(`amount follows from lineItems (${computed}); leave it out`, 'amount');
     return computed;
   }
@@ -59,6 +63,17 @@ const updatable = (deal: DealDoc) => ({
  */
 const JSONObject = new GraphQLScalarType({ ...GraphQLJSON.toConfig(), name: 'JSONObject' });
 
+/**
+ * Changes whose values give a deal's amount away (the line items' prices make it). A reader denied
+ * Deal.amount sees that they changed, not their values: null with FORBIDDEN on `from` and `to`,
+ * as the contacts service's timeline shows a denied field's change.
+ */
+const AMOUNT_FIELDS = new Set(['amount', 'lineItems']);
+const changedValue = (pick: (change: FieldChangeDoc) => unknown) => async (change: FieldChangeDoc, _args: unknown, ctx: HasAccess) => {
+  if (AMOUNT_FIELDS.has(change.field) && isFieldDenied(await ctx.access(), 'Deal', 'amount')) throw forbidden('you may not read Deal.amount');
+  return pick(change) ?? null;
+};
+
 /** The approvers' queue follows the deal's owner: its concession requests carry it (their row scope). */
 const ownerOfConcessions = (deal: Pick<DealDoc, '_id' | 'tenantId' | 'ownerId'>) =>
   ConcessionModel.updateMany({ tenantId: deal.tenantId, dealId: deal._id, dealOwnerId: { $ne: deal.ownerId } }, { $set: { dealOwnerId: deal.ownerId } });
@@ -81,7 +96,9 @@ export const dealResolvers: Resolvers = {
       if (!pipeline) throw notFound('Pipeline', pipelineId);
       const firstStage = entryStage(pipeline);
       if (!firstStage) throw new Error(`pipeline ${pipelineId} has no stage to start in`);
-      // Read your own writes: waits briefly for a company just created in contacts, else accepts it PENDING (company module).
+      const amount = dealAmount(fields.amount, fields.lineItems);
+      // Read your own writes: waits briefly for a company just created in contacts, else accepts it
+      // PENDING (company module). Last before the insert: it may record a reference for the deal.
       const dealId = new Types.ObjectId();
       const company = await referCompany(ctx, companyId, dealId);
       const now = new Date();
@@ -92,7 +109,7 @@ export const dealResolvers: Resolvers = {
         companyId: company.companyId,
         pipelineId: pipeline._id,
         stageId: firstStage._id,
-        amount: dealAmount(fields.amount, fields.lineItems),
+        amount,
         currency: fields.currency,
         status: 'OPEN',
         ownerId: fields.ownerId ?? ctx.userId,
@@ -114,6 +131,9 @@ export const dealResolvers: Resolvers = {
       const fields = parseInput(updateDealInput, input);
       const deal = await ctx.loaders.dealById.load(id);
       if (!deal) throw notFound('Deal', id);
+      // Before anything answers about the deal: a change of nothing answers it whole, and a
+      // refused amount names its line items' total.
+      await requireCan(ctx, 'deal', 'update', deal);
       const before = updatable(deal);
       const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<ReturnType<typeof updatable>>;
       const items = given.lineItems ?? before.lineItems;
@@ -169,7 +189,8 @@ export const dealResolvers: Resolvers = {
     amount: guardField('Deal', 'amount', (deal: DealDoc) => deal.amount),
     company: (deal) => ({ id: deal.companyId }),
     contacts: (deal) => (deal.contacts ?? []).map(({ contactId, role }) => ({ contact: { id: contactId }, role })),
-    lineItems: (deal) => (deal.lineItems ?? []).map((item) => ({ ...item, total: lineTotal(item) })),
+    // Prices and totals make the amount: the same field right guards them.
+    lineItems: guardField('Deal', 'amount', (deal: DealDoc) => (deal.lineItems ?? []).map((item) => ({ ...item, total: lineTotal(item) }))),
     teamId: (deal) => deal.teamId ?? null,
     territoryId: (deal) => deal.territoryId ?? null,
     expectedCloseDate: (deal) => deal.expectedCloseDate ?? null,
@@ -193,6 +214,10 @@ export const dealResolvers: Resolvers = {
       Object.entries(deal.stageResults ?? {}).map(([stageId, result]) => ({ stageId, text: result.text, recordedBy: result.by, recordedAt: result.at })),
     changeLog: (deal, { first }) =>
       [...(deal.changeLog ?? [])].reverse().slice(0, listSize(first, CHANGE_LOG)),
+  },
+  DealFieldChange: {
+    from: changedValue((change) => change.from),
+    to: changedValue((change) => change.to),
   },
   StageChange: {
     from: (change) => (change.fromStageId ? requireStage(change.pipeline, change.fromStageId) : null),

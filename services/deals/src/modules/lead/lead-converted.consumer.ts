@@ -2,6 +2,7 @@ import { LeadConverted } from '@crm/events';
 import { insertWithEvents, isDuplicateKey, on, PermanentEventError } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
 import { Types } from 'mongoose';
+import { recordPendingReference } from '../company/company-references';
 import { currentCompanyId } from '../company/known-companies';
 import { KnownCompanyModel, type KnownCompanyDoc } from '../company/known-company.model';
 import { dealCreated } from '../deal/deal.events';
@@ -31,11 +32,14 @@ export const leadConversionConsumer: ConsumerSpec = {
       if (!firstStage) throw new PermanentEventError(`pipeline ${data.deal.pipelineId} has no stage to start in`);
       const known = await KnownCompanyModel.findOne({ _id: data.companyId }).lean<KnownCompanyDoc>().exec();
       if (known && known.tenantId !== tenantId) throw new PermanentEventError(`company ${data.companyId} belongs to another tenant`);
-      // The company's CompanyCreated may come after this event (another topic): its id is kept as it is until then.
+      // The company's CompanyCreated may come after this event (another topic): its id is kept as
+      // it is until then, and the deal is PENDING as a createDeal's would be (no waiting here).
+      const dealId = new Types.ObjectId(data.dealId);
       const companyId = known ? await currentCompanyId(tenantId, data.companyId) : data.companyId;
+      if (!known) await recordPendingReference(tenantId, companyId, dealId);
       const now = new Date();
       const deal = {
-        _id: new Types.ObjectId(data.dealId),
+        _id: dealId,
         tenantId,
         title: data.deal.title,
         companyId,

@@ -4,13 +4,21 @@ import type { StageSpec, StageUpdate } from './pipeline.input';
 import { newId, stageData, stageKind, type KeyStepDoc, type PipelineDoc, type StageDoc } from './pipeline.model';
 import { stageOrderProblem } from './pipeline.rules';
 
-const keySteps = (steps: StageSpec['keySteps'], existing: KeyStepDoc[] = [], field = 'stages'): KeyStepDoc[] =>
-  steps.map((step, index) => {
+/**
+ * The key steps of a stage (`field`, for instance `stages.2`): existing ones by id, each at most
+ * once (ticks are kept per step id: two entries of one step would be ticked together).
+ */
+function keySteps(steps: StageSpec['keySteps'], field: string, existing: KeyStepDoc[] = []): KeyStepDoc[] {
+  const seen = new Set<string>();
+  return steps.map((step, index) => {
     if (!step.id) return { _id: newId(), title: step.title, role: step.role };
     const kept = existing.find((old) => old._id.toString() === step.id);
     if (!kept) throw badInput(`key step ${step.id} is not a step of this stage`, `${field}.keySteps.${index}.id`);
+    if (seen.has(step.id)) throw badInput(`key step ${step.id} is listed twice`, `${field}.keySteps.${index}.id`);
+    seen.add(step.id);
     return { _id: kept._id, title: step.title, role: step.role };
   });
+}
 
 const stageFrom = (spec: StageSpec, position: number): StageDoc => ({
   _id: newId(),
@@ -20,7 +28,7 @@ const stageFrom = (spec: StageSpec, position: number): StageDoc => ({
   kind: spec.kind,
   task: spec.task,
   result: spec.result,
-  keySteps: keySteps(spec.keySteps),
+  keySteps: keySteps(spec.keySteps, `stages.${position}`),
   expectedDurationDays: spec.expectedDurationDays,
   allowedRoles: spec.allowedRoles,
   archived: false,
@@ -58,7 +66,7 @@ export async function updatedStages(pipeline: PipelineDoc, input: StageUpdate[])
       kind: spec.kind,
       task: spec.task,
       result: spec.result,
-      keySteps: keySteps(spec.keySteps, old.keySteps, field),
+      keySteps: keySteps(spec.keySteps, field, old.keySteps),
       expectedDurationDays: spec.expectedDurationDays,
       allowedRoles: spec.allowedRoles,
       archived: spec.archived,
