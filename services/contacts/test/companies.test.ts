@@ -1,6 +1,8 @@
+import { IDENTITY_HEADER, LOCAL_INTERNAL_SECRET, signInternalIdentity, type Identity } from '@crm/auth';
 import { readTopics } from '@crm/messaging/testing';
 import { parseEvent, topics } from '@crm/events';
-import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
+import { parse } from 'csv-parse/sync';
 import { CompanyModel } from '../src/modules/company/company.model';
 import { startContacts } from '../src/service';
 
@@ -85,5 +87,47 @@ describe('companies', () => {
     } finally {
       await reader.close();
     }
+  });
+});
+
+describe('exportCompanies', () => {
+  /** The CSV of an export, downloaded from the service's own route as the gateway passes it on (signed identity of the downloader). */
+  async function download(identity: Identity, url: string): Promise<{ header: string[]; rows: Record<string, string>[] }> {
+    const token = await signInternalIdentity(identity, process.env.INTERNAL_SECRET ?? LOCAL_INTERNAL_SECRET);
+    const response = await fetch(service.url.replace(/\/graphql$/, url), { headers: { [IDENTITY_HEADER]: token } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    const [header] = parse(text, { bom: true, to: 1 }) as string[][];
+    return { header: header!, rows: parse(text, { bom: true, columns: true }) as Record<string, string>[] };
+  }
+  const EXPORT = `mutation { exportCompanies(format: CSV) { url } }`;
+
+  it("leaves out the columns of fields the downloader's role may not read, as GraphQL withholds them", async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const auditor = testIdentity(admin.tenantId, ['auditor']);
+    // An auditor reads and exports every company, without its potential.
+    const SET = `mutation ($rights: [RightInput!]!, $d: [String!]!) { setRolePermissions(role: "auditor", rights: $rights, deniedFields: $d) { revision } }`;
+    const rights = [
+      { object: 'COMPANY', action: 'READ', scope: 'ALL' },
+      { object: 'COMPANY', action: 'EXPORT', scope: 'ALL' },
+    ];
+    dataOf(await call(SET, { rights, d: ['Company.potential'] }, admin));
+    const { createCompany } = dataOf(await call(`mutation { createCompany(input: { name: "Potent AG", potential: { amount: 90000, currency: "EUR" } }) { id } }`, {}, admin));
+    await waitFor(async () => {
+      const answer = await call(`query ($id: ID!) { company(id: $id) { name potential { amount } } }`, { id: createCompany.id }, auditor);
+      return answer.data?.company?.name === 'Potent AG' && errorCodes(answer).includes('FORBIDDEN');
+    }, { what: "contacts to apply the auditor's rights" });
+
+    const byAdmin = await download(admin, dataOf(await call(EXPORT, {}, admin)).exportCompanies.url);
+    expect(byAdmin.header).toContain('potential');
+    expect(byAdmin.rows).toEqual([expect.objectContaining({ id: createCompany.id, name: 'Potent AG', potential: '90000 EUR' })]);
+
+    const byAuditor = await download(auditor, dataOf(await call(EXPORT, {}, auditor)).exportCompanies.url);
+    expect(byAuditor.header).toEqual(byAdmin.header.filter((heading) => heading !== 'potential'));
+    expect(byAuditor.rows).toEqual([expect.objectContaining({ id: createCompany.id, name: 'Potent AG' })]);
+    expect(byAuditor.rows[0]).not.toHaveProperty('potential');
+    // The file is written for whoever downloads it: the admin's export, downloaded by the auditor, has no potential either.
+    const adminsFile = dataOf(await call(EXPORT, {}, admin)).exportCompanies.url;
+    expect((await download(auditor, adminsFile)).header).toEqual(byAuditor.header);
   });
 });

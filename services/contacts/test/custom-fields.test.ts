@@ -1,7 +1,9 @@
 // Custom field definitions per tenant and the validation of their values on every write.
+import { parseEvent, topics } from '@crm/events';
+import { readTopics } from '@crm/messaging/testing';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { CompanyModel } from '../src/modules/company/company.model';
-import { COMPANY_FIELDS, MAX_REQUIRED_FIELDS } from '../src/modules/completeness/required-fields';
+import { COMPANY_FIELDS, DEFAULT_REQUIRED_COMPANY_FIELDS, MAX_REQUIRED_FIELDS } from '../src/modules/completeness/required-fields';
 import { CustomFieldDefinitionModel } from '../src/modules/custom-field/custom-field.model';
 import { bumpDefinitionsVersion, settingsOf } from '../src/modules/tenant-settings/tenant-settings.model';
 import { startContacts } from '../src/service';
@@ -114,6 +116,27 @@ describe('custom field definitions', () => {
     expect(dataOf(await call(admin, UPDATE_FIELD, { id: String((await CustomFieldDefinitionModel.findOne({ tenantId: admin.tenantId, key: 'full0' }).lean())!._id), input: { label: 'First', required: true } })).updateCustomField).toMatchObject({ label: 'First', required: true });
   });
 
+  it('archived, or set not required, when they were not required: the required set is not written, no RequiredFieldsChanged, no recomputation, the default stays', async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const REQUIRED = `query { requiredFields(entity: COMPANY) { fields isDefault recompute { status } } }`;
+    const reader = await readTopics([topics.contactsSettings]);
+    try {
+      const note = dataOf(await call(admin, DEFINE, { input: { key: 'note', label: 'Note', entity: 'COMPANY', type: 'TEXT' } })).defineCustomField;
+      expect(dataOf(await call(admin, UPDATE_FIELD, { id: note.id, input: { label: 'Remark', required: false } })).updateCustomField).toMatchObject({ label: 'Remark', required: false });
+      expect(dataOf(await call(admin, ARCHIVE, { id: note.id })).archiveCustomField).toMatchObject({ archived: true, required: false });
+      expect(dataOf(await call(admin, REQUIRED)).requiredFields).toEqual({ fields: DEFAULT_REQUIRED_COMPANY_FIELDS, isDefault: true, recompute: null });
+      expect((await settingsOf(admin.tenantId)).requiredVersion).toBe(0);
+      // A real change afterwards: the tenant's settings publish in order, so once its event is here any
+      // event of the changes before it would be too. It is the first, at version 1.
+      dataOf(await call(admin, SET_REQUIRED, { fields: ['name'] }));
+      const published = () => reader.messages.flatMap((m) => (m.event?.tenantId === admin.tenantId && m.event.type === 'RequiredFieldsChanged' ? [parseEvent(m.event).data] : []));
+      await reader.waitFor(() => published().some((data: any) => data.fields.length === 1), 'the RequiredFieldsChanged of setRequiredFields');
+      expect(published()).toEqual([{ fields: ['name'], requiredVersion: 1 }]);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it("are read again by every write once another instance changed them (the tenant's definitions version), not before", async () => {
     const admin = testIdentity(undefined, ['admin']);
     const withSize = { name: 'A', customFields: [{ key: 'size', value: 'L' }] };
@@ -183,5 +206,40 @@ describe('custom field values', () => {
     const answer = await call(admin, CREATE_COMPANY, { input: { name: 'Bad', customFields: [entry] } });
     expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: `customFields.${entry.key}` });
     expect(await CompanyModel.countDocuments({ tenantId: admin.tenantId, name: 'Bad' })).toBe(0);
+  });
+
+  it('takes keys named as Object.prototype members (constructor, toString) like any other, and drops a multi-select value\'s repeats however many', async () => {
+    const owner = testIdentity(undefined, ['admin']);
+    for (const input of [
+      { key: 'constructor', label: 'Constructor', entity: 'COMPANY', type: 'TEXT' },
+      { key: 'toString', label: 'To string', entity: 'COMPANY', type: 'NUMBER' },
+      { key: 'channels', label: 'Sales channels', entity: 'COMPANY', type: 'MULTI_SELECT', options: ['Online', 'Retail', 'Wholesale'] },
+    ]) {
+      dataOf(await call(owner, DEFINE, { input }));
+    }
+    const values = [
+      { key: 'constructor', value: 'Builder' },
+      { key: 'toString', value: 7 },
+      // More entries than options: each option at most once once the repeats are dropped.
+      { key: 'channels', value: ['Online', 'Online', 'Retail', 'Online', 'Retail'] },
+    ];
+    const company = dataOf(await call(owner, CREATE_COMPANY, { input: { name: 'Prototype', customFields: values } })).createCompany;
+    expect(company.customFields).toEqual([
+      { key: 'channels', value: ['Online', 'Retail'] },
+      { key: 'constructor', value: 'Builder' },
+      { key: 'toString', value: 7 },
+    ]);
+    const changed = dataOf(await call(owner, UPDATE_COMPANY, { id: company.id, input: { customFields: [{ key: 'constructor', value: 'Maker' }, { key: 'toString', value: null }] } })).updateCompany;
+    expect(changed.customFields).toEqual([
+      { key: 'channels', value: ['Online', 'Retail'] },
+      { key: 'constructor', value: 'Maker' },
+    ]);
+    // Given twice is still refused, also for such a key.
+    const twice = await call(owner, UPDATE_COMPANY, { id: company.id, input: { customFields: [{ key: 'constructor', value: 'A' }, { key: 'constructor', value: 'B' }] } });
+    expect(twice.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customFields.constructor' });
+    // Required, such a field counts as missing where it has no value (not as filled by Object's own).
+    dataOf(await call(owner, SET_REQUIRED, { fields: ['name', 'customFields.constructor'] }));
+    const without = await call(owner, `mutation { createCompany(input: { name: "Without" }) { completeness { percent missing } } }`);
+    expect(dataOf(without).createCompany.completeness).toEqual({ percent: 50, missing: ['customFields.constructor'] });
   });
 });

@@ -1,3 +1,6 @@
+import type { Identity } from '@crm/auth';
+import { topics } from '@crm/events';
+import { readTopics } from '@crm/messaging/testing';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { CompanyModel } from '../src/modules/company/company.model';
 import { ContactModel } from '../src/modules/contact/contact.model';
@@ -25,9 +28,16 @@ const MAPPING = [
   { column: 'Segment', field: 'customFields.segment' },
 ];
 
+const DEFINE = `mutation ($input: DefineCustomFieldInput!) { defineCustomField(input: $input) { id } }`;
+/** Defines a custom field in the identity's tenant (as an admin of it); answers its id. */
+const define = async (identity: Identity, input: object) => dataOf(await subgraphRequest(service.url, testIdentity(identity.tenantId, ['admin']), DEFINE, { input })).defineCustomField.id as string;
+/** The contacts' `segment` custom field MAPPING fills. */
+const defineSegment = (identity: Identity) => define(identity, { key: 'segment', label: 'Segment', entity: 'CONTACT', type: 'TEXT' });
+
 describe('import from an uploaded spreadsheet', () => {
   it('imports a CSV: contacts and their companies, normalised, with a report per row and column, de-duplicated within the file', async () => {
     const alice = testIdentity(undefined, ['manager']);
+    await defineSegment(alice);
     const upload = await uploadToService(service.url, alice, csvOf(PEOPLE));
     expect(upload).toMatchObject({ status: 201, body: { format: 'CSV' } });
     const started = dataOf(await startImport(service.url, alice, { uploadId: upload.body.uploadId, mapping: MAPPING, defaultCountry: 'DE' })).startImport;
@@ -55,6 +65,7 @@ describe('import from an uploaded spreadsheet', () => {
 
   it('imports an XLSX file, matching the tenant\'s existing contacts and companies (completing them) instead of duplicating them', async () => {
     const bob = testIdentity(undefined, ['manager']);
+    await defineSegment(bob);
     const existing = dataOf(await subgraphRequest(service.url, bob, `mutation { createCompany(input: { name: "Nordwind Logistik GmbH", taxId: "DE123456789" }) { id } }`)).createCompany;
     const known = dataOf(
       await subgraphRequest(service.url, bob, `mutation { createContact(input: { firstName: "Anna", lastName: "Schmidt", email: "anna.schmidt@nordwind.example" }) { id } }`),
@@ -74,6 +85,7 @@ describe('import from an uploaded spreadsheet', () => {
 
   it('a dry run reports the same and writes nothing', async () => {
     const carol = testIdentity(undefined, ['manager']);
+    await defineSegment(carol);
     const upload = await uploadToService(service.url, carol, csvOf(PEOPLE));
     const started = dataOf(await startImport(service.url, carol, { uploadId: upload.body.uploadId, mapping: MAPPING, dryRun: true, defaultCountry: 'DE' })).startImport;
     const job = await finishedJob(service.url, carol, started.id);
@@ -222,5 +234,139 @@ describe('import from an uploaded spreadsheet', () => {
     const missing = dataOf(await startImport(service.url, frank, { uploadId: upload.body.uploadId, mapping: [{ column: 'Surname', field: 'lastName' }] })).startImport;
     const failed = await finishedJob(service.url, frank, missing.id);
     expect(failed).toMatchObject({ status: 'FAILED', errors: [{ row: 1, column: 'Surname', message: 'no column "Surname" in the file\'s first row' }] });
+  });
+
+  it("computes imported companies' completeness for the tenant's required fields, publishes it, and recomputes it when a row completes a company", async () => {
+    const gina = testIdentity(undefined, ['manager']);
+    // The default required fields: name, industry, taxId, phones, addresses, profile.paymentTerms, profile.solvency.
+    const known = dataOf(await subgraphRequest(service.url, gina, `mutation { createCompany(input: { name: "Known Retail GmbH" }) { id completeness { percent } } }`)).createCompany;
+    expect(known.completeness.percent).toBe(14.2);
+    const reader = await readTopics([topics.company]);
+    try {
+      const upload = await uploadToService(service.url, gina, csvOf([['Name', 'Industry'], ['Bare GmbH', null], ['Known Retail GmbH', 'Retail']]));
+      const started = dataOf(await startImport(service.url, gina, { uploadId: upload.body.uploadId, mapping: [{ column: 'Name', field: 'name' }, { column: 'Industry', field: 'industry' }] })).startImport;
+      expect(await finishedJob(service.url, gina, started.id)).toMatchObject({ status: 'DONE', created: 1, updated: 1, failed: 0 });
+      const bare = await CompanyModel.findOne({ tenantId: gina.tenantId, nameKey: 'bare gmbh' }).lean();
+      expect(bare!.completeness).toEqual({ percent: 14.2, missing: ['industry', 'taxId', 'phones', 'addresses', 'profile.paymentTerms', 'profile.solvency'] });
+      const completed = await CompanyModel.findOne({ _id: known.id, tenantId: gina.tenantId }).lean();
+      expect(completed).toMatchObject({ industry: 'Retail', revision: 1, completeness: { percent: 28.5, missing: ['taxId', 'phones', 'addresses', 'profile.paymentTerms', 'profile.solvency'] } });
+      const completeness = (companyId: string, percent: number) => (m: { event?: { type: string; data: any } }) =>
+        m.event?.type === 'CompanyCompletenessChanged' && m.event.data.companyId === companyId && m.event.data.percent === percent;
+      await reader.waitFor((m) => m.event?.type === 'CompanyCreated' && m.event.data.companyId === String(bare!._id), 'CompanyCreated of the new company');
+      await reader.waitFor(completeness(String(bare!._id), 14.2), 'the new company\'s completeness');
+      const updated = await reader.waitFor((m) => m.event?.type === 'CompanyUpdated' && m.event.data.companyId === known.id, 'CompanyUpdated of the completed company');
+      expect(updated.event!.data).toMatchObject({ changes: [{ field: 'industry', from: null, to: 'Retail' }], reason: 'IMPORT' });
+      await reader.waitFor(completeness(known.id, 28.5), 'the completed company\'s new completeness');
+
+      // A company a contact row names is created with its completeness too.
+      const people = await uploadToService(service.url, gina, csvOf([['Full name', 'Company'], ['Nia Okafor', 'Employer Ltd']]));
+      const job = dataOf(await startImport(service.url, gina, { uploadId: people.body.uploadId, mapping: [{ column: 'Full name', field: 'fullName' }, { column: 'Company', field: 'company.name' }] })).startImport;
+      expect(await finishedJob(service.url, gina, job.id)).toMatchObject({ status: 'DONE', created: 1, companiesCreated: 1 });
+      const employer = await CompanyModel.findOne({ tenantId: gina.tenantId, nameKey: 'employer ltd' }).lean();
+      expect(employer!.completeness.percent).toBe(14.2);
+      await reader.waitFor(completeness(String(employer!._id), 14.2), 'the employer\'s completeness');
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('matches existing contacts by any of their emails, and creates no company for a row it refuses', async () => {
+    const hana = testIdentity(undefined, ['manager']);
+    const ann = dataOf(
+      await subgraphRequest(service.url, hana, `mutation { createContact(input: { firstName: "Ann", lastName: "Lee", emails: [{ address: "ann@a.example", primary: true }, { address: "ann.lee@b.example" }] }) { id } }`),
+    ).createContact;
+    const rows = [
+      ['Full name', 'Email', 'Company'],
+      ['Ann Lee', 'ann.lee@b.example', 'NewCo'],
+      ['Bea Stone', 'bea@c.example', 'FirstCo'],
+      ['Bea Stone', 'bea@c.example', 'DupCo'],
+    ];
+    const upload = await uploadToService(service.url, hana, csvOf(rows));
+    const mapping = [{ column: 'Full name', field: 'fullName' }, { column: 'Email', field: 'email' }, { column: 'Company', field: 'company.name' }];
+    const started = dataOf(await startImport(service.url, hana, { uploadId: upload.body.uploadId, mapping })).startImport;
+    const job = await finishedJob(service.url, hana, started.id);
+    expect(job).toMatchObject({ status: 'DONE', created: 1, updated: 1, skipped: 1, failed: 0, companiesCreated: 2 });
+    expect(job.errors).toEqual([{ row: 4, column: 'Email', message: 'duplicate: the same email as row 3; skipped' }]);
+    const companies = await CompanyModel.find({ tenantId: hana.tenantId }).lean();
+    expect(companies.map((company) => company.name).sort()).toEqual(['FirstCo', 'NewCo']);
+    const newCo = companies.find((company) => company.name === 'NewCo')!;
+    const completed = await ContactModel.findOne({ _id: ann.id, tenantId: hana.tenantId }).lean();
+    expect(completed).toMatchObject({ email: 'ann@a.example', revision: 1 });
+    expect(String(completed!.companyId)).toBe(String(newCo._id));
+    expect(completed!.employments.map((employment) => String(employment.companyId))).toEqual([String(newCo._id)]);
+    expect(await ContactModel.countDocuments({ tenantId: hana.tenantId })).toBe(2);
+    const { contact } = dataOf(await subgraphRequest(service.url, hana, `query ($id: ID!) { contact(id: $id) { company { name } } }`, { id: ann.id }));
+    expect(contact.company).toEqual({ name: 'NewCo' });
+  });
+
+  it('checks the owners of rows mapped from the headings against the importer\'s assign scope', async () => {
+    const ivan = testIdentity(undefined, ['manager']);
+    const rows = [
+      ['Name', 'Owner'],
+      ['Mine GmbH', ivan.userId],
+      ['Theirs GmbH', 'someone-else'],
+    ];
+    const upload = await uploadToService(service.url, ivan, csvOf(rows));
+    // No mapping: "Owner" is understood from its heading.
+    const started = dataOf(await startImport(service.url, ivan, { uploadId: upload.body.uploadId, entity: 'COMPANY' })).startImport;
+    const job = await finishedJob(service.url, ivan, started.id);
+    expect(job).toMatchObject({ status: 'DONE', created: 1, failed: 1 });
+    expect(job.errors).toEqual([{ row: 3, column: 'Owner', message: 'ownerId: you may not assign records to someone-else (FORBIDDEN)' }]);
+    expect(await CompanyModel.countDocuments({ tenantId: ivan.tenantId, ownerId: 'someone-else' })).toBe(0);
+  });
+
+  it("reads rows with the tenant's rules: its custom field definitions and default country (the job's country first)", async () => {
+    const jane = testIdentity(undefined, ['admin']);
+    dataOf(await subgraphRequest(service.url, jane, `mutation { setTenantDefaultCountry(country: "DE") { defaultCountry } }`));
+    await define(jane, { key: 'employees', label: 'Employees', entity: 'COMPANY', type: 'NUMBER', min: 0 });
+    await define(jane, { key: 'tier', label: 'Tier', entity: 'COMPANY', type: 'SELECT', options: ['Gold', 'Silver'] });
+    await define(jane, { key: 'founded', label: 'Founded', entity: 'COMPANY', type: 'DATE' });
+    const legacy = await define(jane, { key: 'legacy', label: 'Legacy', entity: 'COMPANY', type: 'TEXT' });
+    dataOf(await subgraphRequest(service.url, jane, `mutation ($id: ID!) { archiveCustomField(id: $id) { archived } }`, { id: legacy }));
+    const rows = [
+      ['Name', 'Phone', 'Employees', 'Tier', 'Founded', 'Legacy', 'Nickname'],
+      ['Alpha GmbH', '030 1234567', '250', 'Gold', '1999-05-01', null, null],
+      ['Beta GmbH', null, 'abc', null, null, null, null],
+      ['Gamma GmbH', null, null, 'Bronze', null, null, null],
+      ['Delta GmbH', null, null, null, 'yesterday', null, null],
+      ['Epsilon GmbH', null, null, null, null, 'old', null],
+      ['Zeta GmbH', null, null, null, null, null, 'Zed'],
+    ];
+    const mapping = [
+      { column: 'Name', field: 'name' },
+      { column: 'Phone', field: 'phone' },
+      { column: 'Employees', field: 'customFields.employees' },
+      { column: 'Tier', field: 'customFields.tier' },
+      { column: 'Founded', field: 'customFields.founded' },
+      { column: 'Legacy', field: 'customFields.legacy' },
+      { column: 'Nickname', field: 'customFields.nickname' },
+    ];
+    const upload = await uploadToService(service.url, jane, csvOf(rows));
+    const started = dataOf(await startImport(service.url, jane, { uploadId: upload.body.uploadId, mapping })).startImport;
+    const job = await finishedJob(service.url, jane, started.id);
+    expect(job).toMatchObject({ status: 'DONE', created: 1, failed: 5 });
+    expect(job.errors.map(({ row, column }: { row: number; column: string }) => [row, column])).toEqual([
+      [3, 'Employees'],
+      [4, 'Tier'],
+      [5, 'Founded'],
+      [6, 'Legacy'],
+      [7, 'Nickname'],
+    ]);
+    expect(job.errors[0].message).toMatch(/customFields\.employees/);
+    const alpha = await CompanyModel.findOne({ tenantId: jane.tenantId, nameKey: 'alpha gmbh' }).lean();
+    expect(alpha).toMatchObject({ phones: [expect.objectContaining({ number: '+49301234567', primary: true })], customFields: { employees: 250, tier: 'Gold', founded: '1999-05-01' } });
+    expect(await CompanyModel.countDocuments({ tenantId: jane.tenantId })).toBe(1);
+
+    // Contact rows: the tenant's country for national numbers, unless the job names one.
+    const people = [['First name', 'Last name', 'Phone'], ['Jean', 'Dupont', '01 42 68 53 00']];
+    const contactMapping = [{ column: 'First name', field: 'firstName' }, { column: 'Last name', field: 'lastName' }, { column: 'Phone', field: 'phone' }];
+    const inFrance = await uploadToService(service.url, jane, csvOf(people));
+    const french = dataOf(await startImport(service.url, jane, { uploadId: inFrance.body.uploadId, mapping: contactMapping, defaultCountry: 'FR' })).startImport;
+    expect(await finishedJob(service.url, jane, french.id)).toMatchObject({ status: 'DONE', created: 1, failed: 0 });
+    expect(await ContactModel.countDocuments({ tenantId: jane.tenantId, phone: '+33142685300' })).toBe(1);
+    const inGermany = await uploadToService(service.url, jane, csvOf([people[0]!, ['Max', 'Weber', '030 7654321']]));
+    const german = dataOf(await startImport(service.url, jane, { uploadId: inGermany.body.uploadId, mapping: contactMapping })).startImport;
+    expect(await finishedJob(service.url, jane, german.id)).toMatchObject({ status: 'DONE', created: 1, failed: 0 });
+    expect(await ContactModel.countDocuments({ tenantId: jane.tenantId, phone: '+49307654321' })).toBe(1);
   });
 });

@@ -9,6 +9,7 @@ import { parseEvent, topics, type Envelope } from '@crm/events';
 import { readTopics, type TopicReader } from '@crm/messaging/testing';
 import { dataOf, errorCodes, freePort, serviceUnderTest, subgraphRequest, testIdentity, uniqueId, waitFor } from '@crm/testing';
 import { CompanyModel } from '../src/modules/company/company.model';
+import { createCompany } from '../src/modules/company/company.write';
 import { ContactModel } from '../src/modules/contact/contact.model';
 import { derivedId } from '../src/modules/lead/lead-ids';
 import { LeadModel } from '../src/modules/lead/lead.model';
@@ -154,6 +155,38 @@ describe('lead conversion saga', () => {
     expect((await LeadModel.findById(third.id).lean())!.conversion).toBeNull();
     expect(errorCodes(await subgraphRequest(service.url, stranger, CONVERT, { id: third.id }))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await subgraphRequest(service.url, admin, CONVERT, { id: third.id, input: { deal: { ...DEAL, currency: 'euro' } } }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('lead conversion refused by its own records', () => {
+  it('refuses, before anything is written, a lead whose contact createContact would refuse; a plan stuck on it is replaced by a corrected call', async () => {
+    const { admin } = await tenantWithTeam(['anna']);
+    const CREATE_CONTACT = `mutation ($input: CreateContactInput!) { createContact(input: $input) { id } }`;
+    // A lead's name may be 200 characters, a person's last name 100: one long word is the last name.
+    const longName = 'W'.repeat(150);
+    const lead = await createLead(service.url, admin, { source: 'CALL', name: longName, companyName: 'Wordy GmbH' });
+    const ids = { companyId: derivedId(lead.id, 'company'), contactId: derivedId(lead.id, 'contact') };
+    const refused = await subgraphRequest(service.url, admin, CONVERT, { id: lead.id });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'contact.lastName' });
+    expect(await LeadModel.findById(lead.id).lean()).toMatchObject({ status: 'ASSIGNED', conversion: null });
+    expect(await CompanyModel.countDocuments({ tenantId: admin.tenantId, _id: ids.companyId })).toBe(0);
+
+    // As such a call left a lead before the check: the plan stored, its company created, its contact refused.
+    const stuck = await createLead(service.url, admin, { source: 'CALL', name: longName, companyName: 'Stuck GmbH' });
+    const stuckIds = { companyId: derivedId(stuck.id, 'company'), contactId: derivedId(stuck.id, 'contact') };
+    const plan = { ...stuckIds, createCompany: true, createContact: true, dealId: null, deal: null, startedBy: admin.userId, startedAt: new Date(), convertedAt: null };
+    await LeadModel.updateOne({ _id: stuck.id }, { $set: { conversion: plan } });
+    await createCompany({ tenantId: admin.tenantId, userId: admin.userId }, { name: 'Stuck GmbH', ownerId: 'anna' }, undefined, stuckIds.companyId);
+    // Retried as it is: the same refusal, named, and the plan untouched.
+    const again = await subgraphRequest(service.url, admin, CONVERT, { id: stuck.id });
+    expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'contact.lastName' });
+    expect((await LeadModel.findById(stuck.id).lean())!.conversion).toMatchObject(stuckIds);
+    // Corrected, onto an existing person: converted, with the company the stuck plan created (none left behind).
+    const existing = dataOf(await subgraphRequest(service.url, admin, CREATE_CONTACT, { input: { firstName: 'Walter', lastName: 'Wordsworth' } })).createContact.id;
+    const converted = dataOf(await subgraphRequest(service.url, admin, CONVERT, { id: stuck.id, input: { contactId: existing } })).convertLead;
+    expect(converted).toMatchObject({ status: 'CONVERTED', conversion: { companyId: stuckIds.companyId, contactId: existing, company: { name: 'Stuck GmbH' }, contact: { id: existing } } });
+    expect(await CompanyModel.countDocuments({ tenantId: admin.tenantId, name: 'Stuck GmbH' })).toBe(1);
+    expect(await ContactModel.countDocuments({ tenantId: admin.tenantId, _id: stuckIds.contactId })).toBe(0);
   });
 });
 

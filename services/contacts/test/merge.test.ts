@@ -191,6 +191,53 @@ describe('mergeCompanies', () => {
     }
   });
 
+  it("recomputes the primary's completeness from what it took, and publishes the change as an update does", async () => {
+    const user = testIdentity(undefined, ['admin']);
+    const CREATE = `mutation ($input: CreateCompanyInput!) { createCompany(input: $input) { id completeness { percent missing } } }`;
+    // The default required set: name, industry, taxId, phones, addresses, profile.paymentTerms, profile.solvency.
+    const a = dataOf(await call(user, CREATE, { input: { name: 'Alpha', phones: [{ number: '+493011111111' }] } })).createCompany;
+    const b = dataOf(await call(user, CREATE, { input: { name: 'Alpha GmbH', industry: 'Retail', taxId: 'DE111222333' } })).createCompany;
+    expect(a.completeness).toEqual({ percent: 28.5, missing: ['industry', 'taxId', 'addresses', 'profile.paymentTerms', 'profile.solvency'] });
+
+    dataOf(await call(user, MERGE_COMPANIES, { ids: [a.id, b.id], primaryId: a.id }));
+    const expected = { percent: 57.1, missing: ['addresses', 'profile.paymentTerms', 'profile.solvency'] };
+    const { company } = dataOf(await call(user, `query ($id: ID!) { company(id: $id) { industry taxId completeness { percent missing } } }`, { id: a.id }));
+    expect(company).toEqual({ industry: 'Retail', taxId: 'DE111222333', completeness: expected });
+    const published = await reader.waitFor((m) => m.event?.type === 'CompanyCompletenessChanged' && m.event.aggregateId === a.id && (m.event.data as any).percent === expected.percent, "the primary's new completeness");
+    expect(published.event?.data).toEqual({ companyId: a.id, ...expected });
+  });
+
+  it('raises the revision of the primary and of the people it repoints: an edit read before the merge fails its revision check instead of writing over it', async () => {
+    const user = testIdentity(undefined, ['admin']);
+    const { tenantId } = user;
+    const primary = await seedCompany(tenantId, { name: 'Beta', phones: [phone('+493033333333', true)] });
+    const other = await seedCompany(tenantId, { name: 'Beta AG', phones: [phone('+493044444444', true)] });
+    const person = await seedContact(tenantId, { firstName: 'Pia', lastName: 'Person', companyId: other._id, employments: [{ companyId: other._id, decisionMaker: false }] });
+    // As updateCompany and updateContact read them, before the merge...
+    const companyRead = (await CompanyModel.findById(primary._id).lean())!;
+    const personRead = (await ContactModel.findById(person._id).lean())!;
+    dataOf(await call(user, MERGE_COMPANIES, { ids: [id(primary), id(other)], primaryId: id(primary) }));
+    // ...their writes, conditional on the revision read (changeCompany, changeContact), match nothing now: they read again.
+    const asRead = (read: { _id: Types.ObjectId; revision?: number }) => ({ _id: read._id, tenantId, revision: read.revision ?? null });
+    expect((await CompanyModel.updateOne(asRead(companyRead), { $set: { phones: companyRead.phones }, $inc: { revision: 1 } })).matchedCount).toBe(0);
+    expect((await ContactModel.updateOne(asRead(personRead), { $set: { companyId: personRead.companyId }, $inc: { revision: 1 } })).matchedCount).toBe(0);
+    const company = (await CompanyModel.findById(primary._id).lean())!;
+    expect(company.phones.map((entry) => entry.number)).toEqual(['+493033333333', '+493044444444']);
+    expect(company.revision).toBe((companyRead.revision ?? 0) + 1);
+    expect((await ContactModel.findById(person._id).lean())!).toMatchObject({ companyId: primary._id, revision: (personRead.revision ?? 0) + 1 });
+
+    // The same for a merge of people: the primary and the direct reports it repoints.
+    const anna = await seedContact(tenantId, { firstName: 'Anna', lastName: 'Schmidt', emails: [email('anna@beta.de', true)] });
+    const twin = await seedContact(tenantId, { firstName: 'A.', lastName: 'Schmidt', emails: [email('anna.schmidt@beta.de', true)] });
+    const report = await seedContact(tenantId, { firstName: 'Rita', lastName: 'Report', reportsTo: twin._id });
+    const [annaRead, reportRead] = [(await ContactModel.findById(anna._id).lean())!, (await ContactModel.findById(report._id).lean())!];
+    dataOf(await call(user, MERGE_CONTACTS, { ids: [id(anna), id(twin)], primaryId: id(anna) }));
+    expect((await ContactModel.updateOne(asRead(annaRead), { $set: { emails: annaRead.emails }, $inc: { revision: 1 } })).matchedCount).toBe(0);
+    expect((await ContactModel.updateOne(asRead(reportRead), { $set: { reportsTo: reportRead.reportsTo }, $inc: { revision: 1 } })).matchedCount).toBe(0);
+    expect((await ContactModel.findById(anna._id).lean())!.emails.map((entry) => entry.address)).toEqual(['anna@beta.de', 'anna.schmidt@beta.de']);
+    expect((await ContactModel.findById(report._id).lean())!.reportsTo?.toString()).toBe(id(anna));
+  });
+
   it('refuses bad requests and other tenants’ ids, changing nothing', async () => {
     const user = testIdentity(undefined, ['admin']);
     const mallory = testIdentity(undefined, ['admin']);

@@ -3,6 +3,7 @@ import { parseEvent, topics } from '@crm/events';
 import { readTopics, type TopicReader } from '@crm/messaging/testing';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { Types } from 'mongoose';
+import { policyKey, PolicyTeamModel } from '@crm/policy';
 import { CompanyModel } from '../src/modules/company/company.model';
 import { ASSIGN_BATCH } from '../src/modules/segment/assign-segment';
 import { SegmentAssignmentModel } from '../src/modules/segment/segment-assignment.model';
@@ -98,7 +99,8 @@ describe('segments', () => {
 
 describe('assignSegment', () => {
   it('gives every matching company to the owner in batches, one CompanyAssigned each, skipping those it has', async () => {
-    const tenant = testIdentity(undefined, ['head_of_sales']);
+    // An admin: the companies belong to people of no team (a head of sales assigns their teams' only, below).
+    const tenant = testIdentity(undefined, ['admin']);
     // Two batches: the walk crosses batch boundaries.
     const total = ASSIGN_BATCH + 30;
     await companies(tenant, [
@@ -150,6 +152,31 @@ describe('assignSegment', () => {
     expect(await CompanyModel.countDocuments({ tenantId: tenant.tenantId, ownerId: 'carla' })).toBe(6);
     const events = await assignedEvents(segment.id, 3);
     expect(events.map((e) => e.aggregateId).sort()).toEqual([ids[3], ids[4], ids[5]].map(String).sort());
+  });
+
+  it("lets a head of sales give only their teams' companies, and only to their teams' people", async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const head = testIdentity(admin.tenantId, ['head_of_sales']);
+    // The policy's view of the directory (as TeamChanged leaves it): the head leads a team with Mia.
+    await PolicyTeamModel.create({ _id: policyKey(admin.tenantId, 'north'), tenantId: admin.tenantId, teamId: 'north', leadId: head.userId, memberIds: ['mia'], revision: 1, deleted: false });
+    await companies(admin, [
+      { name: 'Ours', industry: 'Scoped', ownerId: 'mia' },
+      { name: 'Theirs', industry: 'Scoped', ownerId: 'olaf' },
+      { name: 'Nobody’s', industry: 'Scoped' },
+    ]);
+    const { createSegment: segment } = dataOf(await call(CREATE, { input: { name: 'Scoped', filter: { field: 'INDUSTRY', op: 'EQ', value: 'Scoped' } } }, head));
+    const owners = async () => Object.fromEntries((await CompanyModel.find({ tenantId: admin.tenantId }).lean()).map((company) => [company.name, company.ownerId ?? null]));
+
+    // Olaf is in none of the head's teams: nothing is given to him, nothing is started.
+    expect(errorCodes(await call(ASSIGN, { segmentId: segment.id, ownerId: 'olaf' }, head))).toEqual(['FORBIDDEN']);
+    expect(await SegmentAssignmentModel.countDocuments({ tenantId: admin.tenantId })).toBe(0);
+    // To the head: the team's company only; other teams' and unowned ones are out of their scope.
+    const { assignSegment: job } = dataOf(await call(ASSIGN, { segmentId: segment.id, ownerId: head.userId }, head));
+    expect(job).toMatchObject({ status: 'DONE', matched: 1, assigned: 1, skipped: 0 });
+    expect(await owners()).toEqual({ Ours: head.userId, Theirs: 'olaf', 'Nobody’s': null });
+    // An admin gives all of them.
+    expect(dataOf(await call(ASSIGN, { segmentId: segment.id, ownerId: 'mia' }, admin)).assignSegment).toMatchObject({ status: 'DONE', matched: 3, assigned: 3 });
+    expect(await owners()).toEqual({ Ours: 'mia', Theirs: 'mia', 'Nobody’s': 'mia' });
   });
 
   it('refuses a second runner while one holds the job, managers, and bad owners', async () => {

@@ -269,6 +269,20 @@ describe('Company.timeline and Contact.timeline', () => {
       expect(response.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
     }
   });
+
+  it('refuses a cursor whose time no date can hold with BAD_USER_INPUT on after; the last date a Date holds still pages', async () => {
+    const alice = testIdentity(undefined, ['manager']);
+    const companyId = await createCompany(alice, 'Far Future GmbH');
+    const change = await recordChange(alice, 'Company', companyId, { field: 'industry', from: null, to: 'Retail', at: later(1) });
+    const cursor = (at: number) => Buffer.from(`cursor:${JSON.stringify([at, 'f', 'zzz'])}`).toString('base64url');
+    for (const at of [8_700_000_000_000_000, 8.64e15 + 1, Number.MAX_SAFE_INTEGER]) {
+      const response = await call(alice, COMPANY_TIMELINE, { id: companyId, after: cursor(at) });
+      expect([at, errorCodes(response), response.errors?.[0]?.extensions?.field]).toEqual([at, ['BAD_USER_INPUT'], 'after']);
+    }
+    const latest = await call(alice, COMPANY_TIMELINE, { id: companyId, after: cursor(8.64e15) });
+    expect(errorCodes(latest)).toEqual([]);
+    expect(latest.data!.company.timeline.edges.map((edge: any) => edge.node.id)).toContain(change._id);
+  });
 });
 
 describe('timeline rights', () => {

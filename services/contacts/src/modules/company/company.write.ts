@@ -78,21 +78,7 @@ export async function createCompany(cause: EventCause, input: unknown, context?:
   const rules = await writeRules(cause.tenantId, 'COMPANY');
   const fields = parseInput(createCompanySchema(rules), input);
   if (access) authorizeCreate(access, 'company', fields.ownerId);
-  const blank = {
-    _id: givenId ? new Types.ObjectId(givenId) : new Types.ObjectId(),
-    tenantId: cause.tenantId,
-    tags: [],
-    phones: [],
-    emails: [],
-    addresses: [],
-    messengers: [],
-    customFields: {},
-    profile: emptyProfile(),
-    riskFlags: [],
-    mergedIds: [],
-    revision: 0,
-  } as unknown as CompanyDoc;
-  const company = derive(applyInput(blank, fields), rules);
+  const company = newCompany(cause.tenantId, givenId ? new Types.ObjectId(givenId) : new Types.ObjectId(), fields, rules);
   if (fields.territoryId == null) {
     company.territoryId = await territoryOfAddress(cause.tenantId, placingAddress(company.addresses));
     company.territoryFromAddress = company.territoryId !== null;
@@ -108,6 +94,30 @@ export async function createCompany(cause: EventCause, input: unknown, context?:
     if (!(givenId && isDuplicateKey(error))) await releaseKeys(cause.tenantId, 'Company', id, keys);
     throw error;
   }
+}
+
+/**
+ * A new company from a parsed create input, with its derived fields (name key, web domain,
+ * completeness for the tenant's required fields): what createCompany writes, before it places
+ * the company by its address and gives it its creator as owner. Bulk writers (the import) build
+ * their records with it and write them with `companyCreatedEvents`.
+ */
+export function newCompany(tenantId: string, id: Types.ObjectId, fields: CompanyInput, rules: WriteRules): CompanyDoc {
+  const blank = {
+    _id: id,
+    tenantId,
+    tags: [],
+    phones: [],
+    emails: [],
+    addresses: [],
+    messengers: [],
+    customFields: {},
+    profile: emptyProfile(),
+    riskFlags: [],
+    mergedIds: [],
+    revision: 0,
+  } as unknown as CompanyDoc;
+  return derive(applyInput(blank, fields), rules);
 }
 
 /**
@@ -155,19 +165,34 @@ export async function changeCompany(cause: EventCause, id: string, change: (befo
     // The rules after the record: a change of the required set meanwhile is then either seen
     // here or followed by its recomputation, which bumps the revision this write depends on.
     const rules = await writeRules(tenantId, 'COMPANY');
-    const after = derive(change(before), rules);
-    const changes = diffFields(before, after, COMPANY_FIELDS, companyFieldValue, (company) => company.customFields);
-    const events = companyUpdatedEvents(before, after, changes, cause, context);
-    if (same(storedFields(before), storedFields(after))) return before;
-    const { added, removed } = keyChanges(companyKeys(before), companyKeys(after));
-    await claimKeys(tenantId, 'Company', id, added, keysOfOwner);
-    const updated = await updateWithEvents(CompanyModel, { _id: id, tenantId, revision: before.revision ?? null }, { $set: storedFields(after), $inc: { revision: 1 } }, ...events);
-    if (!updated) {
-      await releaseKeys(tenantId, 'Company', id, added);
-      continue;
-    }
-    await releaseKeys(tenantId, 'Company', id, removed);
-    return updated;
+    const updated = await writeCompanyChange(cause, before, change(before), rules, context);
+    if (updated) return updated;
   }
   throw conflict(`company ${id} is being changed by others at the same time; try again`, { existingId: id });
+}
+
+/**
+ * One attempt of changeCompany on a company already read (`before`, whole): `changed` with its
+ * derived fields (completeness for `rules`) is written with its events (CompanyUpdated,
+ * CompanyCompletenessChanged when the completeness moved...), its new unique keys claimed (a
+ * CONFLICT when another company holds one), conditional on the revision read and raising it.
+ * Null when another write got in between (nothing written); `before` when nothing changes.
+ * Bulk writers (the import) call it with the records they read in bulk.
+ */
+export async function writeCompanyChange(cause: EventCause, before: CompanyDoc, changed: CompanyDoc, rules: WriteRules, context?: ChangeContext): Promise<CompanyDoc | null> {
+  const { tenantId } = cause;
+  const id = before._id.toString();
+  const after = derive(changed, rules);
+  const changes = diffFields(before, after, COMPANY_FIELDS, companyFieldValue, (company) => company.customFields);
+  const events = companyUpdatedEvents(before, after, changes, cause, context);
+  if (same(storedFields(before), storedFields(after))) return before;
+  const { added, removed } = keyChanges(companyKeys(before), companyKeys(after));
+  await claimKeys(tenantId, 'Company', id, added, keysOfOwner);
+  const updated = await updateWithEvents(CompanyModel, { _id: id, tenantId, revision: before.revision ?? null }, { $set: storedFields(after), $inc: { revision: 1 } }, ...events);
+  if (!updated) {
+    await releaseKeys(tenantId, 'Company', id, added);
+    return null;
+  }
+  await releaseKeys(tenantId, 'Company', id, removed);
+  return updated;
 }

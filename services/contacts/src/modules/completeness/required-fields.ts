@@ -1,4 +1,5 @@
 import type { CompanyDoc } from '../company/company.model';
+import { customFieldOf } from '../shared/custom-field-values';
 
 /** Company fields a tenant may require, by API name (contacts-common.md); custom fields as `customFields.<key>`. */
 export const COMPANY_FIELDS = [
@@ -49,7 +50,8 @@ export function isFilled(value: unknown): boolean {
 
 /** The value of a company field by its API name. */
 export function companyFieldValue(company: Partial<CompanyDoc>, field: string): unknown {
-  if (field.startsWith('customFields.')) return company.customFields?.[field.slice('customFields.'.length)];
+  // An own value only: a required `customFields.constructor` must not count as filled by Object's.
+  if (field.startsWith('customFields.')) return customFieldOf(company.customFields, field.slice('customFields.'.length));
   if (field.startsWith('profile.')) return (company.profile as Record<string, unknown> | undefined)?.[field.slice('profile.'.length)];
   return (company as Record<string, unknown>)[field];
 }

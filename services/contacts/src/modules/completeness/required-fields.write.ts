@@ -45,6 +45,10 @@ export async function checkRoomForRequired(tenantId: string, field: string): Pro
 export async function changeRequiredFields(ctx: Pick<BaseContext, 'tenantId' | 'userId' | 'logger' | 'correlationId'>, change: (fields: string[]) => string[]): Promise<TenantSettingsDoc> {
   const current = await requiredFieldsOf(ctx.tenantId);
   const fields = await checkRequiredFields(ctx.tenantId, change(current));
+  // The same set (in the same order: it orders `missing`), for instance a field that was not required archived or
+  // set not required: nothing to write. A new version would publish RequiredFieldsChanged, recompute every
+  // company for nothing, and turn a tenant's default set into an explicit one.
+  if (fields.length === current.length && fields.every((field, i) => field === current[i])) return settingsOf(ctx.tenantId);
   const now = new Date();
   const settings = await publishRequiredFields(ctx, fields);
   const started = await TenantSettingsModel.findOneAndUpdate(

@@ -4,6 +4,8 @@ import type { CustomFieldDefinitionDoc } from './custom-field.model';
 
 /** A TEXT value is at most this long whatever its definition says. */
 export const MAX_TEXT_LENGTH = 10_000;
+/** A MULTI_SELECT value as given, repeats included, has at most this many entries (a definition has at most 200 options). */
+const MAX_MULTI_SELECT_ENTRIES = 1_000;
 
 /**
  * Custom field values as stored: TEXT a trimmed string, NUMBER a finite number, DATE an ISO
@@ -30,9 +32,11 @@ export function customFieldValue(definition: CustomFieldDefinitionDoc): z.ZodTyp
     case 'SELECT':
       return z.string('expects one of the options').refine((value) => definition.options.includes(value), { message: `expects one of: ${definition.options.join(', ')}` });
     case 'MULTI_SELECT':
+      // Repeats are dropped, not refused: the bound applies to the options left (each at most
+      // once); the raw list is bounded only so that a huge one is not walked.
       return z
         .array(z.string('expects options'), 'expects a list of options')
-        .max(definition.options.length)
+        .max(MAX_MULTI_SELECT_ENTRIES)
         .refine((values) => values.every((value) => definition.options.includes(value)), { message: `expects some of: ${definition.options.join(', ')}` })
         .transform((values) => [...new Set(values)]);
     case 'BOOLEAN':
@@ -54,7 +58,8 @@ export const customFieldsInput = (definitions: CustomFieldDefinitionDoc[]) => {
       for (const { key, value } of entries) {
         const definition = byKey.get(key);
         const fail = (message: string) => ctx.addIssue({ code: 'custom', path: [key], message: `customFields.${key} ${message}` });
-        if (key in values) fail('is given twice');
+        // Own keys only: `in` also sees Object.prototype (`constructor`, `toString`), which would make such a key "given twice" on its first use.
+        if (Object.hasOwn(values, key)) fail('is given twice');
         else if (!definition) fail('is not a defined custom field');
         else if (value === null || value === undefined) values[key] = null;
         else if (definition.archived) fail('is archived: it takes no new values');

@@ -5,7 +5,7 @@ import { routeError, signedInRoute } from '../http/signed-in-route';
 import { contentTypes, writeCompaniesFile } from './export-file';
 import { ExportModel, type ExportDoc } from './export.model';
 import { findCompanies } from './find-companies';
-import { loadAccess, rowFilter } from '@crm/policy';
+import { deniedFields, loadAccess, rowFilter } from '@crm/policy';
 
 /**
  * GET /downloads/:id: an export of the caller's tenant, written while it is sent (the gateway
@@ -19,8 +19,10 @@ export function downloadRoutes() {
         const id = String(req.params.id);
         const found = Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id) ? await ExportModel.findOne({ _id: id, tenantId: ctx.tenantId }).lean<ExportDoc>() : null;
         if (!found || found.expiresAt <= new Date()) throw routeError('NOT_FOUND', `Download ${id} not found`);
-        // The rights as they are now: the file holds only the companies the caller may export.
-        const scope = rowFilter(await loadAccess(ctx.identity), 'company', 'export');
+        // The rights of the one downloading, as they are now (the file is written now, for them): only
+        // the companies they may export, without the fields their role may not read.
+        const access = await loadAccess(ctx.identity);
+        const scope = rowFilter(access, 'company', 'export');
         if (!scope) throw routeError('FORBIDDEN', 'you may not export companies');
         const extension = found.format === 'XLSX' ? 'xlsx' : 'csv';
         res.status(200);
@@ -28,7 +30,7 @@ export function downloadRoutes() {
         res.setHeader('content-disposition', `attachment; filename="companies-${found.day}.${extension}"`);
         res.setHeader('cache-control', 'no-store');
         try {
-          await writeCompaniesFile(findCompanies(ctx.tenantId, found.filter, scope), found.format, res);
+          await writeCompaniesFile(findCompanies(ctx.tenantId, found.filter, scope), found.format, res, deniedFields(access, 'Company'));
         } catch (error) {
           // Headers are gone: the cut connection tells the client the file is incomplete.
           ctx.logger.error({ err: error, exportId: id }, 'export failed while being sent');

@@ -37,8 +37,9 @@ export interface ImportJobDoc extends ImportCounts {
   dryRun: boolean;
   defaultCountry?: string | null;
   /**
-   * The owners the importer may give rows (their assign scope when the import started: null =
-   * anyone). A row naming another owner is refused, like an invalid one.
+   * The owners the importer may give rows (their create and assign scopes when the import
+   * started: null = anyone), kept whatever the mapping (an "Owner" heading is mapped only when
+   * the job runs). A row naming another owner is refused, like an invalid one.
    */
   assignableOwnerIds?: string[] | null;
   status: ImportStatus;

@@ -1,44 +1,46 @@
 import type { z } from 'zod';
-import { createCompanyInput, domainOf } from '../company/company.input';
-import { createContactInput } from '../contact/contact.input';
+import { createCompanySchema, domainOf, type CompanyInput } from '../company/company.input';
+import { createContactSchema, type ContactInput } from '../contact/contact.input';
+import type { CustomFieldDefinitionDoc } from '../custom-field/custom-field.model';
 import { nameKey } from '../shared/name-key';
+import { writeRules, type WriteRules } from '../shared/write-rules';
 import { ADDRESS_FIELDS, customFieldKey } from './import-fields';
-import type { ColumnMapping, ImportRowError } from './import-job.model';
+import type { ColumnMapping, ImportEntity, ImportRowError } from './import-job.model';
 
-/** Limits of the values the create path has no schema for yet (tags, team, territory, custom fields). */
-const MAX_ID = 64;
-const MAX_TAGS = 50;
-const MAX_TAG = 100;
-const MAX_CUSTOM_TEXT = 10_000;
-const MAX_DEPARTMENT = 200;
-
-export type CompanyFields = z.infer<typeof createCompanyInput>;
-
-/** A company a row names: created, or matched to an existing one by tax id or by name plus web domain. */
-export interface CompanyCandidate extends CompanyFields {
-  nameKey: string;
-  /** True when `territoryId` was found from the address (the batch places companies), not named by the row. */
-  territoryFromAddress?: boolean;
-  domain: string | null;
-  phone?: string | null;
-  email?: string | null;
-  teamId?: string | null;
-  territoryId?: string | null;
-  tags: string[];
-  customFields: Record<string, string>;
+/**
+ * The tenant's write rules an import reads and writes its rows with, as createCompany and
+ * createContact do: custom field definitions, required fields (completeness) and the country
+ * national phone numbers are read in (the job's `defaultCountry` when it names one, else the
+ * tenant's).
+ */
+export interface ImportRules {
+  company: WriteRules;
+  contact: WriteRules;
 }
 
-export interface ContactCandidate extends z.infer<typeof createContactInput> {
+export async function importRules(tenantId: string, jobCountry: string | null): Promise<ImportRules> {
+  const [company, contact] = await Promise.all([writeRules(tenantId, 'COMPANY'), writeRules(tenantId, 'CONTACT')]);
+  const inCountry = (rules: WriteRules): WriteRules => ({ ...rules, defaultCountry: jobCountry ?? rules.defaultCountry });
+  return { company: inCountry(company), contact: inCountry(contact) };
+}
+
+/** A company a row names, as the companies' create schema read it: created, or matched to an existing one by tax id or by name plus web domain. */
+export interface CompanyCandidate extends CompanyInput {
+  name: string;
+  nameKey: string;
+  domain: string | null;
+  /** True when `territoryId` was found from the address (the batch places companies), not named by the row. */
+  territoryFromAddress?: boolean;
+}
+
+/** A person a row names, as the contacts' create schema read them. */
+export interface ContactCandidate extends ContactInput {
+  firstName: string;
+  lastName: string;
   nameKey: string;
   /** The primary email and phone (the create path keeps them as the first entries of emails and phones). */
   email: string | null;
   phone: string | null;
-  department?: string | null;
-  ownerId?: string | null;
-  teamId?: string | null;
-  territoryId?: string | null;
-  tags: string[];
-  customFields: Record<string, string>;
 }
 
 /** The primary email and phone of what the contacts schema read. */
@@ -81,52 +83,66 @@ export function splitFullName(fullName: string): { firstName: string; lastName: 
   return { firstName: words[0]!, lastName: words.slice(1).join(' ') };
 }
 
+/** A list in one cell: "a, b; c | d". */
+const listOf = (text: string) => text.split(/[,;|]/).map((part) => part.trim()).filter(Boolean);
+
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const BOOLEANS = new Map<string, boolean>([['true', true], ['yes', true], ['y', true], ['1', true], ['false', false], ['no', false], ['n', false], ['0', false]]);
+
 /**
- * Turns one row into what it stands for, with the create path's own rules (the contacts and
- * companies input schemas: trimming, lower-cased emails, E.164 phones in the file's default
- * country), or into its errors, each naming its column.
+ * A cell's text as the value its custom field takes (a number, a yes/no, a list of options);
+ * text that is none of these is passed on as it is, and the custom fields' own schema says
+ * what is wrong with it (as for any write). Undefined keys are left to that schema too.
  */
-export function readRow(row: number, values: Map<string, string>, mapping: ColumnMapping[], entity: 'CONTACT' | 'COMPANY', defaultCountry: string | null): RowRecord {
+function customValue(definition: CustomFieldDefinitionDoc | undefined, text: string): unknown {
+  switch (definition?.type) {
+    case 'NUMBER':
+      return NUMBER.test(text) ? Number(text) : text;
+    case 'BOOLEAN':
+      return BOOLEANS.get(text.toLowerCase()) ?? text;
+    case 'MULTI_SELECT':
+      return listOf(text);
+    default:
+      return text;
+  }
+}
+
+/**
+ * Turns one row into what it stands for, through the create path's own schemas with the tenant's
+ * rules (createCompanySchema, createContactSchema: trimming, lower-cased emails, E.164 phones in
+ * the rules' country, custom fields checked against their definitions), or into its errors,
+ * each naming its column.
+ */
+export function readRow(row: number, values: Map<string, string>, mapping: ColumnMapping[], entity: ImportEntity, rules: ImportRules): RowRecord {
   const errors: ImportRowError[] = [];
   const columnOf = (field: string) => mapping.find((column) => column.field === field)?.column ?? null;
   const fail = (field: string, message: string) => errors.push({ row, column: columnOf(field), message });
-  /** A schema's issues, each on the column its field came from (`fields` maps schema paths to import fields). */
-  const report = (issues: z.core.$ZodIssue[], fields: Record<string, string>) => {
+  /** A schema's issues, each on the column its field came from (`fields` maps schema fields to import fields). */
+  const report = (issues: z.core.$ZodIssue[], fields: Record<string, string> = {}) => {
     for (const issue of issues) {
-      const path = issue.path[0] === 'addresses' ? `address.${String(issue.path[2] ?? 'street')}` : String(issue.path[0] ?? '');
-      const field = fields[path] ?? path;
-      fail(field, `${field}: ${issue.message}`);
+      const [head, index, part] = issue.path.map(String);
+      const path = head ?? '';
+      const field =
+        path === 'addresses' ? `address.${part ?? 'street'}`
+        : path === 'phones' ? 'phone'
+        : path === 'emails' ? 'email'
+        : path === 'customFields' && index !== undefined ? `customFields.${index}`
+        : (fields[path] ?? path);
+      fail(field, issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`);
     }
   };
-  const text = (field: string, max: number) => {
-    const value = values.get(field);
-    if (value && value.length > max) fail(field, `${field}: at most ${max} characters`);
-    return value ?? null;
-  };
-  const tags = () => {
-    const list = [...new Set((values.get('tags') ?? '').split(/[,;|]/).map((tag) => tag.trim()).filter(Boolean))];
-    if (list.length > MAX_TAGS || list.some((tag) => tag.length > MAX_TAG)) fail('tags', `tags: at most ${MAX_TAGS} tags of ${MAX_TAG} characters`);
-    return list;
-  };
-  const customFields = () => {
-    const fields: Record<string, string> = {};
-    for (const [field, value] of values) {
+  const list = (field: string) => (values.has(field) ? listOf(values.get(field)!) : undefined);
+  /** The row's custom field columns, as the custom fields input takes them (checked against the entity's definitions). */
+  const customFields = (definitions: CustomFieldDefinitionDoc[]) => {
+    const byKey = new Map(definitions.map((definition) => [definition.key, definition]));
+    const entries = [...values].flatMap(([field, text]) => {
       const key = customFieldKey(field);
-      if (!key) continue;
-      if (value.length > MAX_CUSTOM_TEXT) fail(field, `${field}: at most ${MAX_CUSTOM_TEXT} characters`);
-      fields[key] = value;
-    }
-    return fields;
+      return key ? [{ key, value: customValue(byKey.get(key), text) }] : [];
+    });
+    return entries.length > 0 ? entries : undefined;
   };
-  // Phones and emails on a company row follow the contacts' rules: the same schema reads them.
-  const channels = (phone: string | null, email: string | null) => {
-    if (!phone && !email) return { phone: null, email: null };
-    const parsed = createContactInput.safeParse({ firstName: '-', lastName: '-', phone, email, phoneCountry: defaultCountry });
-    if (parsed.success) return primaryChannels(parsed.data);
-    report(parsed.error.issues, {});
-    return { phone: null, email: null };
-  };
-  const company = (prefix: '' | 'company.') => {
+
+  const company = (prefix: '' | 'company.'): CompanyCandidate | null => {
     const name = values.get(`${prefix}name`);
     const website = values.get(`${prefix}website`) ?? null;
     const taxId = values.get(`${prefix}taxId`) ?? null;
@@ -135,16 +151,30 @@ export function readRow(row: number, values: Map<string, string>, mapping: Colum
       if (prefix === '' || website || taxId || industry) fail(`${prefix}name`, `${prefix}name: a company needs a name`);
       return null;
     }
-    const ownerId = prefix === '' ? text('ownerId', MAX_ID) : null;
     const address = prefix === '' ? addressOf(values) : null;
-    const parsed = createCompanyInput.safeParse({ name, website, taxId, industry, ownerId, ...(address && { addresses: [{ ...address, primary: true }] }) });
+    const phone = values.get('phone');
+    const email = values.get('email');
+    // A contact row's company has its name, website, tax id and industry; a company row all its columns.
+    const own =
+      prefix === ''
+        ? {
+            ownerId: values.get('ownerId'),
+            teamId: values.get('teamId'),
+            territoryId: values.get('territoryId'),
+            tags: list('tags'),
+            phones: phone ? [{ number: phone, primary: true }] : undefined,
+            emails: email ? [{ address: email, primary: true }] : undefined,
+            addresses: address ? [{ ...address, primary: true }] : undefined,
+            customFields: customFields(rules.company.definitions),
+          }
+        : {};
+    const parsed = createCompanySchema(rules.company).safeParse({ name, website, taxId, industry, ...own });
     if (!parsed.success) {
-      report(parsed.error.issues, { name: `${prefix}name`, website: `${prefix}website`, taxId: `${prefix}taxId`, industry: `${prefix}industry`, ownerId: 'ownerId' });
+      report(parsed.error.issues, { name: `${prefix}name`, website: `${prefix}website`, taxId: `${prefix}taxId`, industry: `${prefix}industry` });
       return null;
     }
-    const own = prefix === '' ? { ...channels(values.get('phone') ?? null, values.get('email') ?? null), teamId: text('teamId', MAX_ID), territoryId: text('territoryId', MAX_ID), tags: tags(), customFields: customFields() } : { tags: [], customFields: {} };
     const domain = parsed.data.website ? domainOf(parsed.data.website) : null;
-    return { ...parsed.data, nameKey: nameKey(parsed.data.name), domain, ...own } satisfies CompanyCandidate;
+    return { ...parsed.data, nameKey: nameKey(parsed.data.name), domain };
   };
 
   if (entity === 'COMPANY') {
@@ -161,12 +191,24 @@ export function readRow(row: number, values: Map<string, string>, mapping: Colum
     else fail('fullName', 'fullName: give a first and a last name ("Maria Ortega" or "Ortega, Maria")');
   }
   const nameField = (field: 'firstName' | 'lastName') => (values.has(field) || !fullName ? field : 'fullName');
-  const parsed = createContactInput.safeParse({ firstName: firstName ?? '', lastName: lastName ?? '', email: values.get('email'), phone: values.get('phone'), phoneCountry: defaultCountry, position: values.get('position') });
-  if (!parsed.success && errors.length === 0) report(parsed.error.issues, { firstName: nameField('firstName'), lastName: nameField('lastName') });
-  const department = text('department', MAX_DEPARTMENT);
-  const extra = { ownerId: text('ownerId', MAX_ID), teamId: text('teamId', MAX_ID), territoryId: text('territoryId', MAX_ID), tags: tags(), customFields: customFields() };
+  const parsed = createContactSchema(rules.contact).safeParse({
+    firstName: firstName ?? '',
+    lastName: lastName ?? '',
+    email: values.get('email'),
+    phone: values.get('phone'),
+    position: values.get('position'),
+    department: values.get('department'),
+    ownerId: values.get('ownerId'),
+    teamId: values.get('teamId'),
+    territoryId: values.get('territoryId'),
+    tags: list('tags'),
+    customFields: customFields(rules.contact.definitions),
+  });
+  // A name that could not be split is reported once, not again as an empty name.
+  const nameless = errors.length > 0;
+  if (!parsed.success) report(nameless ? parsed.error.issues.filter((issue) => issue.path[0] !== 'firstName' && issue.path[0] !== 'lastName') : parsed.error.issues, { firstName: nameField('firstName'), lastName: nameField('lastName') });
   const employer = company('company.');
   if (!parsed.success || errors.length > 0) return { kind: 'invalid', row, errors };
-  const contact: ContactCandidate = { ...parsed.data, ...primaryChannels(parsed.data), nameKey: nameKey(parsed.data.firstName, parsed.data.lastName), department, ...extra };
+  const contact: ContactCandidate = { ...parsed.data, ...primaryChannels(parsed.data), nameKey: nameKey(parsed.data.firstName, parsed.data.lastName) };
   return { kind: 'contact', row, contact, company: employer };
 }

@@ -5,7 +5,7 @@ import { importBatch, newDryRunMemory, type BatchJob } from './import-batch';
 import { mappingFromHeadings } from './import-fields';
 import { importIds } from './import-ids';
 import { ImportJobModel, MAX_KEPT_ERRORS, type ImportCounts, type ImportJobDoc, type ImportRowError } from './import-job.model';
-import { mappedValues, readRow, type RowRecord } from './import-row';
+import { importRules, mappedValues, readRow, type RowRecord } from './import-row';
 import { sheetRows } from './spreadsheet-rows';
 
 export interface ImportRunOptions {
@@ -17,7 +17,10 @@ export interface ImportRunOptions {
   stopping: () => boolean;
 }
 
-/** A row naming an owner outside the importer's assign scope (snapshot on the job) is refused with the reason. */
+/**
+ * A row naming an owner outside the importer's scope (snapshot on the job, whatever the mapping:
+ * an "Owner" heading is mapped only now) is refused with the reason, on the owner's column.
+ */
 function ownerAllowed(record: RowRecord, job: ImportJobDoc, mapping: ImportJobDoc['mapping']): RowRecord {
   if (record.kind === 'invalid' || !job.assignableOwnerIds) return record;
   const ownerId = record.kind === 'company' ? record.company.ownerId : record.contact.ownerId;
@@ -82,7 +85,10 @@ export async function runImport(job: ImportJobDoc, options: ImportRunOptions): P
     if ((await ImportJobModel.updateOne(held(job), { $set: reset })).matchedCount === 0) return;
     job = { ...job, ...reset };
   }
+  // The tenant's rules (custom fields, required fields, default country), read again at every batch.
+  const rulesOf = () => importRules(job.tenantId, job.defaultCountry ?? null);
   const batchJob: BatchJob = {
+    rules: await rulesOf(),
     tenantId: job.tenantId,
     userId: job.userId,
     dryRun: job.dryRun,
@@ -109,14 +115,16 @@ export async function runImport(job: ImportJobDoc, options: ImportRunOptions): P
       $set: { ...counts, processed, errorCount, leaseUntil: new Date(Date.now() + options.leaseMs) },
       ...(newErrors.length > 0 && { $push: { errors: { $each: newErrors } } }),
     });
-    return saved.matchedCount > 0;
+    if (saved.matchedCount === 0) return false;
+    batchJob.rules = await rulesOf(); // for the next batch's rows
+    return true;
   };
 
   try {
     for await (const { row, cells } of rows) {
       index += 1;
       if (index <= processed) continue; // done before the checkpoint
-      batch.push(ownerAllowed(readRow(row, mappedValues(cells, mapping, columnIndex), mapping, job.entity, job.defaultCountry ?? null), job, mapping));
+      batch.push(ownerAllowed(readRow(row, mappedValues(cells, mapping, columnIndex), mapping, job.entity, batchJob.rules), job, mapping));
       if (batch.length < options.batchSize) continue;
       if (!(await checkpoint())) return; // the claim was taken over
       if (options.stopping()) return; // another worker resumes from the checkpoint

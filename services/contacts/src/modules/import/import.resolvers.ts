@@ -11,11 +11,16 @@ import { wakeImportWorker } from './import-worker';
 /** ImportJob.errors: as in import.graphql (at most the kept 1,000). */
 export const IMPORT_ERRORS: ListBound = { default: 100, max: 1000 };
 
-/** Whom the importer may give the rows, by their assign scope now: null for anyone (ALL). */
+/**
+ * Whom the importer may give the rows, as createCompany/createContact check it (authorizeCreate:
+ * the create scope must cover the owner, and the assign scope another owner), by their rights
+ * now: null for anyone (both ALL).
+ */
 function assignable(access: Access, entity: 'COMPANY' | 'CONTACT'): string[] | null {
-  const scope = scopeOf(access, entity === 'COMPANY' ? 'company' : 'contact', 'assign');
-  if (scope === 'ALL') return null;
-  return scope === 'TEAM' ? access.teamUserIds : [access.userId];
+  const object = entity === 'COMPANY' ? 'company' : 'contact';
+  const scopes = [scopeOf(access, object, 'create'), scopeOf(access, object, 'assign')];
+  if (scopes.every((scope) => scope === 'ALL')) return null;
+  return scopes.every((scope) => scope === 'ALL' || scope === 'TEAM') ? access.teamUserIds : [access.userId];
 }
 
 export const importResolvers: Resolvers = {
@@ -34,7 +39,8 @@ export const importResolvers: Resolvers = {
       await requireCreate(ctx, entity === 'COMPANY' ? 'company' : 'contact', ctx.userId);
       const wrong = mapping.findIndex(({ field }) => !isImportField(entity, field));
       if (wrong >= 0) throw badInput(`${mapping[wrong]!.field} is not a field an import of ${entity} rows fills`, `mapping.${wrong}.field`);
-      const assignableOwnerIds = mapping.some(({ field }) => field === 'ownerId') ? assignable(await ctx.access(), entity) : null;
+      // Always: without a mapping, an "Owner" heading is mapped when the job runs.
+      const assignableOwnerIds = assignable(await ctx.access(), entity);
       const job = await ImportJobModel.create({
         _id: new Types.ObjectId(),
         tenantId: ctx.tenantId,

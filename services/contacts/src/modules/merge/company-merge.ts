@@ -1,4 +1,6 @@
 import { companyKeys } from '../company/company.write';
+import { completenessOf } from '../completeness/required-fields';
+import { writeRules } from '../shared/write-rules';
 import { updateWithEvents } from '@crm/messaging';
 import { Types } from 'mongoose';
 import { CompanyModel, type CompanyDoc } from '../company/company.model';
@@ -36,10 +38,12 @@ async function moveContacts(cause: MergeCause, primary: CompanyDoc, others: Comp
         ...(companyId?.toString() !== contact.companyId?.toString() ? [{ field: 'companyId', from: contact.companyId ?? null, to: companyId }] : []),
         ...(moved.some((employment, i) => employment !== contact.employments[i]) ? [{ field: 'employments', from: contact.employments, to: employments }] : []),
       ];
+      // Conditional on the revision read and raising it, as updateContact's write: an edit that read
+      // the person before the move fails its check instead of writing the old company back.
       await updateWithEvents(
         ContactModel,
-        { _id: contact._id, tenantId, updatedAt: contact.updatedAt },
-        { $set: { companyId, employments } },
+        { _id: contact._id, tenantId, revision: contact.revision ?? null },
+        { $set: { companyId, employments }, $inc: { revision: 1 } },
         contactRepointed(cause, contact, changes),
       );
     }
@@ -51,6 +55,11 @@ export const companyMerge: MergeKind<CompanyDoc> = {
   entity: 'Company',
   model: CompanyModel,
   fields: mergeCompanyFields,
+  // The merged company fills required fields: its completeness for the tenant's required set, as every company write keeps it.
+  derived: async (tenantId, company) => {
+    const rules = await writeRules(tenantId, 'COMPANY');
+    return { completeness: completenessOf(company, rules.requiredFields), completenessVersion: rules.requiredVersion };
+  },
   claims: (tenantId, others) => others.flatMap((other) => companyKeys(other).map((key) => uniqueKeyId(tenantId, 'Company', 'taxId', key.value))),
   moveReferences: moveContacts,
   events: (cause, primary, fields, mergedIds) => companyMergeEvents(cause, primary, fields, mergedIds),

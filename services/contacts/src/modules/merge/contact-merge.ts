@@ -35,10 +35,11 @@ async function moveDirectReports(cause: MergeCause, primary: ContactDoc, others:
     if (reports.length === 0) return;
     for (const contact of reports) {
       const reportsTo = above.has(contact._id.toString()) ? null : primary._id;
+      // Conditional on the revision read and raising it, as updateContact's write (see company-merge.ts).
       await updateWithEvents(
         ContactModel,
-        { _id: contact._id, tenantId, updatedAt: contact.updatedAt },
-        { $set: { reportsTo } },
+        { _id: contact._id, tenantId, revision: contact.revision ?? null },
+        { $set: { reportsTo }, $inc: { revision: 1 } },
         contactRepointed(cause, contact, [{ field: 'reportsToId', from: contact.reportsTo ?? null, to: reportsTo }]),
       );
     }

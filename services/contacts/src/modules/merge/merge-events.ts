@@ -1,5 +1,6 @@
-import { CompaniesMerged, CompanyUpdated, ContactsMerged, ContactUpdated, createEvent, eventMeta, type Envelope } from '@crm/events';
+import { CompaniesMerged, CompanyCompletenessChanged, CompanyUpdated, ContactsMerged, ContactUpdated, createEvent, eventMeta, type Envelope } from '@crm/events';
 import type { CompanyDoc } from '../company/company.model';
+import { sameCompleteness, type Completeness } from '../completeness/required-fields';
 import type { ContactDoc } from '../contact/contact.model';
 import { changedFields } from './merge-fields';
 import type { MergeCause } from './run-merge';
@@ -9,13 +10,19 @@ const plain = (value: unknown) => (value === undefined ? null : JSON.parse(JSON.
 type Change = { field: string; from: unknown; to: unknown };
 const asChanges = (changes: Change[]) => changes.map(({ field, from, to }) => ({ field, from: plain(from), to: plain(to) }));
 
-/** CompaniesMerged, and CompanyUpdated with what the merge changed on the primary (when it changed anything). */
+/**
+ * CompaniesMerged, CompanyUpdated with what the merge changed on the primary (when it changed
+ * anything), and CompanyCompletenessChanged when its completeness moved, as an update publishes it.
+ */
 export function companyMergeEvents(cause: MergeCause, primary: CompanyDoc, fields: Record<string, unknown>, mergedIds: string[]): Envelope[] {
   const primaryId = primary._id.toString();
-  const changes = asChanges(changedFields(primary, fields));
+  // Completeness is derived, not a field of the record's changes (as in companyUpdatedEvents).
+  const { completeness, completenessVersion: _version, ...merged } = fields as Record<string, unknown> & { completeness?: Completeness };
+  const changes = asChanges(changedFields(primary, merged));
   return [
     createEvent(CompaniesMerged, eventMeta(cause, primaryId), { primaryId, mergedIds }),
     ...(changes.length > 0 ? [createEvent(CompanyUpdated, eventMeta(cause, primaryId), { companyId: primaryId, name: primary.name, changes })] : []),
+    ...(completeness && !sameCompleteness(primary.completeness, completeness) ? [createEvent(CompanyCompletenessChanged, eventMeta(cause, primaryId), { companyId: primaryId, ...completeness })] : []),
   ];
 }
 

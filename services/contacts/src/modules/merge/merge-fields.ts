@@ -1,6 +1,7 @@
 import type { BusinessProfileDoc, CompanyDoc } from '../company/company.model';
 import type { ContactDoc, EmploymentDoc } from '../contact/contact.model';
 import type { AddressDoc, AssignmentFields, EmailDoc, MessengerDoc, PhoneDoc } from '../shared/channels.model';
+import { customFieldOf } from '../shared/custom-field-values';
 
 /**
  * How records merge, as pure functions: the primary wins every single value, the others fill its
@@ -38,7 +39,8 @@ const mergeStrings = (lists: (string[] | null | undefined)[]) => unionBy(lists, 
 function mergeCustomFields(records: { customFields?: Record<string, unknown> | null }[]): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   for (const record of records) {
-    for (const [key, value] of Object.entries(record.customFields ?? {})) if (isEmpty(merged[key]) && !isEmpty(value)) merged[key] = value;
+    // Own values (customFieldOf): a key such as `constructor` would otherwise look filled by Object's and never be merged.
+    for (const [key, value] of Object.entries(record.customFields ?? {})) if (isEmpty(customFieldOf(merged, key)) && !isEmpty(value)) merged[key] = value;
   }
   return merged;
 }
@@ -74,7 +76,7 @@ function mergeProfile(profiles: (BusinessProfileDoc | null | undefined)[]): Busi
   };
 }
 
-/** The fields a company merge writes on the primary. Identity, ABC class and completeness stay the primary's. */
+/** The fields a company merge writes on the primary. Identity and ABC class stay the primary's (its completeness follows: companyMerge.derived). */
 export function mergeCompanyFields(primary: CompanyDoc, others: CompanyDoc[]) {
   const all = [primary, ...others];
   const website = firstFilled(all.map((c) => c.website));
@@ -133,7 +135,7 @@ export function changedFields(before: Record<string, any>, after: Record<string,
     if (field === 'mergedIds') continue;
     if (field === 'profile' || field === 'customFields') {
       for (const key of Object.keys(to ?? {})) {
-        const from = before[field]?.[key];
+        const from = customFieldOf(before[field], key);
         if (json(from) !== json(to[key])) changes.push({ field: `${field}.${key}`, from: from ?? null, to: to[key] ?? null });
       }
     } else if (json(before[field]) !== json(to)) {

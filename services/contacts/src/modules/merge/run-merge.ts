@@ -24,7 +24,8 @@ interface MergeableDoc {
   _id: { toString(): string };
   tenantId: string;
   mergedIds: string[];
-  updatedAt: Date;
+  /** What every write of the record is conditional on and raises (company.write.ts, contact.write.ts). */
+  revision?: number | null;
 }
 
 /** What differs between merging companies and merging contact persons. */
@@ -33,12 +34,23 @@ export interface MergeKind<T extends MergeableDoc> {
   model: Model<T>;
   /** The fields written on the primary. */
   fields(primary: T, others: T[]): Record<string, unknown>;
+  /**
+   * The fields that follow from the merged record (a company's completeness), written with them as
+   * every write of the record derives them; read after the primary, as changeCompany reads its rules.
+   */
+  derived?(tenantId: string, merged: T): Promise<Record<string, unknown>>;
   /** Unique-key claim ids the merged records hold (see unique-claims.ts). */
   claims(tenantId: string, others: T[]): string[];
   /** Repoints the service's own references to the merged records (idempotent, bounded batches). */
   moveReferences(cause: MergeCause, primary: T, others: T[]): Promise<void>;
   /** The events written with the primary's update: the merge event and the changes. */
   events(cause: MergeCause, primary: T, fields: Record<string, unknown>, mergedNow: string[]): Envelope[];
+}
+
+/** What the primary takes from `others`: the merged fields and those derived from them. */
+async function mergedFields<T extends MergeableDoc>(kind: MergeKind<T>, tenantId: string, primary: T, others: T[]): Promise<Record<string, unknown>> {
+  const fields = kind.fields(primary, others);
+  return { ...fields, ...(await kind.derived?.(tenantId, { ...primary, ...fields })) };
 }
 
 export interface MergeRequest {
@@ -84,7 +96,7 @@ export async function runMerge<T extends MergeableDoc>(kind: MergeKind<T>, cause
   const missing = otherIds.find((id) => !found.has(id) && !primary.mergedIds.includes(id));
   if (missing) throw notFound(kind.entity, missing);
 
-  if (request.dryRun) return { ...primary, ...kind.fields(primary, others.filter((other) => !primary.mergedIds.includes(idOf(other)))) };
+  if (request.dryRun) return { ...primary, ...(await mergedFields(kind, tenantId, primary, others.filter((other) => !primary.mergedIds.includes(idOf(other))))) };
   if (others.length === 0) {
     await closeJournal(tenantId, kind.entity, request.primaryId, otherIds);
     return primary;
@@ -109,16 +121,21 @@ export async function runMerge<T extends MergeableDoc>(kind: MergeKind<T>, cause
   return merged;
 }
 
-/** Step 4, conditional on the version read: a concurrent edit of the primary is merged again, not lost. */
+/**
+ * Step 4, conditional on the revision read and raising it, as every write of the record: a
+ * concurrent edit of the primary is merged again, not lost; and an edit that read the primary
+ * before the merge fails its own revision check and is retried on the merged record, instead of
+ * writing back the channels and lists the merge brought in (whose records are then gone).
+ */
 async function updatePrimary<T extends MergeableDoc>(kind: MergeKind<T>, cause: MergeCause, read: T, others: T[]): Promise<T> {
   let primary: T | null = read;
   for (let attempt = 1; primary; attempt += 1) {
     const mergedNow = others.filter((other) => !primary!.mergedIds.includes(idOf(other)));
     if (mergedNow.length === 0) return primary;
-    const fields = kind.fields(primary, mergedNow);
+    const fields = await mergedFields(kind, cause.tenantId, primary, mergedNow);
     const events = kind.events(cause, primary, fields, mergedNow.map(idOf));
-    const filter = { _id: primary._id, tenantId: cause.tenantId, updatedAt: primary.updatedAt };
-    const updated = await updateWithEvents(kind.model as Model<any>, filter, { $set: fields }, ...events);
+    const filter = { _id: primary._id, tenantId: cause.tenantId, revision: primary.revision ?? null };
+    const updated = await updateWithEvents(kind.model as Model<any>, filter, { $set: fields, $inc: { revision: 1 } }, ...events);
     if (updated) return updated as T;
     if (attempt >= PRIMARY_ATTEMPTS) break;
     primary = await (kind.model as Model<any>).findOne({ _id: read._id, tenantId: cause.tenantId }).lean<T>();

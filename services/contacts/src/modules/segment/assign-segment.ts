@@ -21,8 +21,11 @@ const lease = () => new Date(Date.now() + LEASE_MS);
 /**
  * Gives every company of the segment to `ownerId`. Starts a job, or resumes the unfinished job of
  * the same segment and owner; holds its lease while it runs (a second caller gets CONFLICT).
+ * `assignable`: the caller's row filters for changing and assigning companies; this run reads and
+ * writes only companies they match (a job resumed by someone else goes on within their scope, not
+ * the starter's).
  */
-export async function assignSegment(segment: SegmentDoc, ownerId: string, ctx: ContactsContext): Promise<SegmentAssignmentDoc> {
+export async function assignSegment(segment: SegmentDoc, ownerId: string, ctx: ContactsContext, assignable: StoreFilter): Promise<SegmentAssignmentDoc> {
   const { tenantId } = ctx;
   const open = await SegmentAssignmentModel.findOne({ tenantId, segmentId: segment._id, ownerId, status: 'RUNNING' }).lean<SegmentAssignmentDoc>().exec();
   const job = open ?? (await SegmentAssignmentModel.create({ tenantId, segmentId: segment._id, ownerId, filter: segment.filter, status: 'RUNNING', startedBy: ctx.userId })).toObject();
@@ -35,12 +38,13 @@ export async function assignSegment(segment: SegmentDoc, ownerId: string, ctx: C
     .lean<SegmentAssignmentDoc>()
     .exec();
   if (!claimed) throw conflict('this segment is being assigned to this owner right now', { existingId: job._id.toString() });
-  return run(claimed, ctx);
+  return run(claimed, ctx, assignable);
 }
 
-async function run(job: SegmentAssignmentDoc, ctx: ContactsContext): Promise<SegmentAssignmentDoc> {
+async function run(job: SegmentAssignmentDoc, ctx: ContactsContext, assignable: StoreFilter): Promise<SegmentAssignmentDoc> {
   const { tenantId } = ctx;
-  const filter = compileFilter(job.filter, companyFields);
+  // The segment's companies as far as the caller may assign them: also the condition of each write (assignOne).
+  const filter = allOf([compileFilter(job.filter, companyFields), assignable]);
   // A batch cut short by a crash is finished first, from the owners recorded before it started.
   let current = job.pending.length > 0 ? await finishBatch(job, filter, ctx) : job;
   for (;;) {

@@ -2,7 +2,7 @@ import { hasRole } from '@crm/auth';
 import { createEvent, eventMeta, SegmentChanged } from '@crm/events';
 import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messaging';
 import { badInput, conflict, forbidden, isId, notFound, requireId, requireUserId } from '@crm/service-kit';
-import { requireRowFilter } from '@crm/policy';
+import { canAssignTo, requireRowFilter } from '@crm/policy';
 import type { Resolvers } from '../../generated/graphql';
 import type { ContactsContext } from '../../context';
 import { companyFields, companyOrderFields } from '../company-list/company-fields';
@@ -99,9 +99,14 @@ export const segmentResolvers: Resolvers = {
     assignSegment: async (_parent, { segmentId, ownerId }, ctx) => {
       if (!hasRole(ctx.identity, 'admin', 'head_of_sales')) throw forbidden('only admins and heads of sales may assign a segment');
       const owner = requireUserId(ownerId.trim(), 'ownerId');
+      // Each company given is an owner change, authorized as updateCompany's (authorizeChange): the
+      // company in the caller's update and assign scopes (row filters, in every read and write of
+      // the run), the new owner someone they may give records to.
+      const assignable = allOf([await requireRowFilter(ctx, 'company', 'update'), await requireRowFilter(ctx, 'company', 'assign')]);
+      if (!canAssignTo(await ctx.access(), 'company', owner)) throw forbidden(`you may not give companies to ${owner}`);
       const segment = await SegmentModel.findOne({ _id: requireId(segmentId, 'segmentId'), tenantId: ctx.tenantId, ...LIVE }).lean<SegmentDoc>().exec();
       if (!segment) throw notFound('Segment', segmentId);
-      return assignSegment(segment, owner, ctx);
+      return assignSegment(segment, owner, ctx, assignable);
     },
   },
   Segment: {

@@ -1,3 +1,5 @@
+import { customFieldOf } from './custom-field-values';
+
 /** One changed field: its API name and its value before and after, as JSON (dates as ISO strings). */
 export interface FieldChange {
   field: string;
@@ -47,7 +49,8 @@ export function diffFields<T>(
   }
   const [oldCustom, newCustom] = [customFields(before) ?? {}, customFields(after) ?? {}];
   for (const key of [...new Set([...Object.keys(oldCustom), ...Object.keys(newCustom)])].sort()) {
-    if (!same(oldCustom[key], newCustom[key])) changes.push({ field: `customFields.${key}`, from: jsonValue(oldCustom[key]), to: jsonValue(newCustom[key]) });
+    const [from, to] = [customFieldOf(oldCustom, key), customFieldOf(newCustom, key)];
+    if (!same(from, to)) changes.push({ field: `customFields.${key}`, from: jsonValue(from), to: jsonValue(to) });
   }
   return changes;
 }

@@ -78,6 +78,17 @@ export function keyChanges(previous: UniqueKey[], next: UniqueKey[]) {
   return { added: next.filter((key) => !has(previous, key)), removed: previous.filter((key) => !has(next, key)) };
 }
 
+/**
+ * The records claiming `values` of one kind (for instance the contacts holding these emails, a
+ * secondary one included): value -> entity id, in one look-up by the claims' ids. A claim may be
+ * stale (see above): check that the record found still holds the value.
+ */
+export async function claimHolders(tenantId: string, entity: UniqueEntity, kind: UniqueKey['kind'], values: string[]): Promise<Map<string, string>> {
+  if (values.length === 0) return new Map();
+  const claims = await UniqueKeyModel.find({ _id: { $in: values.map((value) => keyId(tenantId, entity, { kind, value })) }, tenantId }, { value: 1, entityId: 1 }).lean<UniqueKeyDoc[]>().exec();
+  return new Map(claims.map((claim) => [claim.value, claim.entityId]));
+}
+
 /** Keys of a record read by id within its tenant: for KeysOfOwner. */
 export const ownerKeys =
   <T>(model: Model<T>, keysOf: (doc: T) => UniqueKey[]): KeysOfOwner =>

@@ -33,7 +33,10 @@ const compare = (a: Position, b: Position) => b.at - a.at || (a.source === b.sou
 
 const cursorOf = (position: Position) => encodeCursor(JSON.stringify([position.at, position.source, position.id]));
 
-const cursorShape = z.tuple([z.number().int().nonnegative(), z.enum(['f', 't']), z.string().min(1).max(300)]);
+/** The last time a Date can hold (ms since 1970): a cursor beyond it would make an Invalid Date, which the store refuses. */
+const MAX_TIME = 8.64e15;
+
+const cursorShape = z.tuple([z.number().int().nonnegative().max(MAX_TIME), z.enum(['f', 't']), z.string().min(1).max(300)]);
 
 function positionAfter(after: string): Position {
   let parsed: unknown;
