@@ -43,6 +43,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     UPLOAD_MAX_BYTES: limit(50 * 1024 * 1024),
     /** A subgraph that has not answered by then fails its part of the answer with SUBGRAPH_TIMEOUT. */
     SUBGRAPH_TIMEOUT_MS: limit(10_000),
+    /**
+     * A file passed through (POST /uploads, GET /downloads/:id) on which nothing moves, either way,
+     * for this long: the client's connection and the contacts request are closed.
+     */
+    FILE_IDLE_TIMEOUT_MS: limit(30_000),
     ...Object.fromEntries(subgraphs.map(({ name }) => [subgraphUrlVariable(name), z.url().optional()])),
   });
   return parseConfig(schema, env) as z.infer<typeof schema> & Record<string, string | undefined>;

@@ -1,4 +1,5 @@
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { searchOf } from '@crm/service-kit';
 import type { Request, RequestHandler } from 'express';
 import type { GatewayContext } from './context';
 import { InFlight } from './in-flight';
@@ -27,6 +28,9 @@ export function graphqlHandler(
   const inFlight = new InFlight<Answer>();
   return async (req, res, next) => {
     try {
+      // A raw request target such as `//[` is no URL: a bad request, not a thrown error.
+      const search = searchOf(req);
+      if (search === undefined) return void res.status(400).json({ errors: [{ message: 'The request URL is not valid', extensions: { code: 'BAD_REQUEST' } }] });
       const auth = await authenticate(req).then(
         (context) => ({ context, error: undefined }),
         (error: unknown) => ({ context: undefined, error }),
@@ -38,7 +42,7 @@ export function graphqlHandler(
         const headers = new HeaderMap();
         for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
         const response = await apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search: new URL(req.url, 'http://gateway').search, body: req.body },
+          httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search, body: req.body },
           context: async () => {
             if (auth.error) throw auth.error;
             return auth.context!;

@@ -7,6 +7,8 @@ import { refuseBody, sendError } from './uploads';
 export interface LeadWebhookOptions {
   /** The contacts subgraph's base URL (its /graphql without the path). */
   contactsUrl: string;
+  /** Contacts answers within this (SUBGRAPH_TIMEOUT_MS), headers and body. */
+  timeoutMs: number;
   signIdentity: (identity: Identity) => Promise<string>;
   logger: Logger;
 }
@@ -59,6 +61,8 @@ export function leadWebhookRoutes(app: Express, options: LeadWebhookOptions): vo
         method: 'POST',
         headers: { [IDENTITY_HEADER]: await options.signIdentity(identity), [API_KEY_HEADER]: req.headers[API_KEY_HEADER] as string, 'content-type': 'application/json' },
         body,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
       });
       res.status(upstream.statusCode).type('application/json').send(await upstream.body.text());
     } catch (error) {

@@ -1,8 +1,9 @@
 // What an operation costs: about how many values its answer can hold. A list multiplies the cost
 // of what is selected under it by its size: the `first` argument (as sent, or the schema's
-// default), so `companies(first: 100) { edges { node { contacts(first: 100) { ... } } } }`
-// costs 100 × 100 × its fields. Computed by graphql-query-complexity with this estimator.
-import { getNullableType, isListType, Kind, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
+// default when left out or null), so
+// `companies(first: 100) { edges { node { contacts(first: 100) { ... } } } }` costs
+// 100 × 100 × its fields. Computed by graphql-query-complexity with this estimator.
+import { getNullableType, GraphQLError, isListType, Kind, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 
 /**
@@ -16,10 +17,15 @@ const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) 
   // Introspection's size is the schema's, not the caller's choice (and it is off in production).
   if (type.name.startsWith('__') || field.name.startsWith('__')) return 0;
   let size = 1;
-  if (typeof args.first === 'number') size = Math.max(args.first, 0);
+  // `first: null` (or a variable sent as null) gets the subgraph's default page: the schema's default.
+  const first = args.first ?? field.args.find((arg) => arg.name === 'first')?.defaultValue;
+  if (typeof first === 'number') size = Math.max(first, 0);
   else if (isListType(getNullableType(field.type)) && !type.name.endsWith('Connection')) size = LIST_WITHOUT_FIRST_SIZE;
   return size * (1 + childComplexity);
 };
+
+/** graphql-query-complexity's error for an operation of more than 10,000 fields (fragments spread into each other multiply). */
+export const isTooManyFieldsError = (error: unknown) => error instanceof GraphQLError && error.message === 'Query exceeds the maximum allowed number of nodes.';
 
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | undefined): number {
   return getComplexity({ schema, query: document, operationName, variables, estimators: [estimator] });

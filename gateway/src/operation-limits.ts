@@ -9,7 +9,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { ErrorCode } from '@crm/service-kit';
 import { GraphQLError, Kind, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
-import { costVariables, operationCost } from './operation-cost';
+import { costVariables, isTooManyFieldsError, operationCost } from './operation-cost';
 
 export interface OperationLimits {
   /** Nesting of fields (a root field is at depth 1; fragments add no level). */
@@ -96,15 +96,19 @@ export function operationLimitsPlugin<TContext extends object>(limits: Operation
     return verdict;
   };
 
+  /** The operation's cost, or undefined when its variables are not valid values (no cost). */
   const costOf = (verdict: DocumentVerdict, schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | undefined) => {
-    const key = JSON.stringify([operationName ?? null, ...verdict.costVariables.map((name) => variables?.[name] ?? null)]);
+    // A variable left out (its default applies) and one sent as null cost differently: [] and [null].
+    const key = JSON.stringify([operationName ?? null, ...verdict.costVariables.map((name) => (variables && Object.hasOwn(variables, name) ? [variables[name]] : []))]);
     let cost = verdict.costs.get(key);
     if (cost === undefined) {
       try {
         cost = operationCost(schema, document, operationName, variables);
-      } catch {
-        // graphql-query-complexity stops at 10,000 fields (fragments spread into each other
-        // multiply): more than any limit.
+      } catch (error) {
+        // Invalid variable values make graphql-query-complexity throw too: no verdict, nothing
+        // remembered, and Apollo's own check of the variables refuses them (BAD_USER_INPUT).
+        if (!isTooManyFieldsError(error)) return undefined;
+        // It stops at 10,000 fields: more than any limit.
         cost = Number.POSITIVE_INFINITY;
       }
       if (verdict.costs.size >= COSTS_PER_DOCUMENT) verdict.costs.clear();
@@ -120,7 +124,7 @@ export function operationLimitsPlugin<TContext extends object>(limits: Operation
           const verdict = verdictOf(schema, document);
           if (verdict.error) throw verdict.error;
           const cost = costOf(verdict, schema, document, request.operationName ?? undefined, request.variables);
-          if (cost > limits.maxCost) {
+          if (cost !== undefined && cost > limits.maxCost) {
             throw tooComplex(`Query cost limit of ${limits.maxCost} exceeded, found ${Number.isFinite(cost) ? cost : 'more than 10000 fields'}.`, 'cost', limits.maxCost);
           }
         },

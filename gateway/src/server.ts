@@ -7,7 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createUserTokenVerifier } from '@crm/auth';
-import { createErrorFormatter, createLogger } from '@crm/service-kit';
+import { createErrorFormatter, createLogger, jsonFallbacks } from '@crm/service-kit';
 import express, { type ErrorRequestHandler } from 'express';
 import { operationLimitsOf, type GatewayConfig } from './config';
 import { buildContext, type GatewayContext } from './context';
@@ -79,9 +79,19 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   app.get('/', (_req, res) => res.redirect('/graphql'));
   // Files (imports in, exports out) stream to and from the contacts service.
   const contactsGraphql = config[subgraphUrlVariable('contacts')] ?? subgraphs.find(({ name }) => name === 'contacts')!.localUrl;
-  fileRoutes(app, { contactsUrl: contactsGraphql.replace(/\/graphql$/, ''), maxBytes: config.UPLOAD_MAX_BYTES, verify, signIdentity: subgraphDeps.signIdentity, logger });
+  fileRoutes(app, {
+    contactsUrl: contactsGraphql.replace(/\/graphql$/, ''),
+    maxBytes: config.UPLOAD_MAX_BYTES,
+    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    idleTimeoutMs: config.FILE_IDLE_TIMEOUT_MS,
+    verify,
+    signIdentity: subgraphDeps.signIdentity,
+    logger,
+  });
   // Leads from web forms and other systems, with a tenant's API key instead of a user token.
-  leadWebhookRoutes(app, { contactsUrl: contactsGraphql.replace(/\/graphql$/, ''), signIdentity: subgraphDeps.signIdentity, logger });
+  leadWebhookRoutes(app, { contactsUrl: contactsGraphql.replace(/\/graphql$/, ''), timeoutMs: config.SUBGRAPH_TIMEOUT_MS, signIdentity: subgraphDeps.signIdentity, logger });
+  // Anything else (an unknown path, an error no route answered): JSON, never Express's HTML page.
+  app.use(...jsonFallbacks(logger));
 
   const server: Server = await new Promise((done, fail) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? fail(error) : done(listening)));

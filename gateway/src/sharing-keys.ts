@@ -1,6 +1,7 @@
 // When two requests may share one piece of work. Only reads are ever shared (a mutation always
 // runs once per request), and only between requests of the same caller: the tenant, user and
 // roles are part of every key, as is the signed identity a subgraph fetch carries.
+import { createHash } from 'node:crypto';
 import type { Identity } from '@crm/auth';
 import { Kind, parse, type OperationTypeNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
@@ -40,15 +41,19 @@ export interface IncomingOperation {
   extensions?: unknown;
 }
 
-// Parsed once per distinct document text, only to tell a query from a mutation.
-const operationTypes = new LRUCache<string, OperationTypeNode | 'none'>({ max: 1_000 });
+/**
+ * Parsed once per distinct document text, only to tell a query from a mutation. Keyed by a hash
+ * of the text: a key holding the text itself would keep up to 1,000 bodies (of up to
+ * MAX_BODY_BYTES each) alive. Exported for its test.
+ */
+export const operationTypes = new LRUCache<string, OperationTypeNode | 'none'>({ max: 1_000 });
 
 /**
  * The type of the operation a request runs, or undefined when the document is not valid GraphQL
  * or has more than maxTokens tokens (Apollo refuses it then).
  */
 export function operationTypeOf(query: string, operationName: string | undefined, maxTokens?: number): OperationTypeNode | undefined {
-  const key = `${operationName ?? ''}\n${query}`;
+  const key = createHash('sha256').update(`${operationName ?? ''}\n${query}`).digest('base64');
   let type = operationTypes.get(key);
   if (type === undefined) {
     try {
@@ -56,7 +61,8 @@ export function operationTypeOf(query: string, operationName: string | undefined
       const chosen = operationName ? operations.find((operation) => operation.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
       type = chosen?.operation ?? 'none';
     } catch {
-      type = 'none';
+      // Not GraphQL, or over maxTokens: Apollo refuses it; not worth a place in the cache.
+      return undefined;
     }
     operationTypes.set(key, type);
   }

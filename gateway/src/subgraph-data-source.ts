@@ -15,6 +15,13 @@ export interface SubgraphDataSourceDeps {
   inFlight: InFlight<SubgraphHttpResponse>;
 }
 
+/**
+ * The planner's entity fetch, `_entities(representations: $representations)`: only its
+ * representations are de-duplicated. A client's own `$representations` (a mutation's list of
+ * tags, say) is passed on as sent; clients cannot query `_entities` (it is not in the API schema).
+ */
+const ENTITY_FETCH = /\b_entities\s*\(\s*representations\s*:\s*\$representations\b/;
+
 type Response = { data?: Record<string, unknown> | null; errors?: GraphQLError[] };
 
 /**
@@ -43,7 +50,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       headers[IDENTITY_HEADER] = identityHeader;
       if (context.correlationId) headers['x-correlation-id'] = context.correlationId;
     }
-    const representations = request.variables?.representations;
+    const representations = ENTITY_FETCH.test(request.query) ? request.variables?.representations : undefined;
     const deduped = Array.isArray(representations) ? dedupeRepresentations(representations) : undefined;
     const body = JSON.stringify(deduped ? { ...request, variables: { ...request.variables, representations: deduped.unique } } : request);
     const incoming = 'incomingRequestContext' in options ? options.incomingRequestContext : undefined;
@@ -87,11 +94,14 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     });
   }
 
-  /** The same error RemoteGraphQLDataSource raises for a non-2xx answer. */
+  /**
+   * The same error RemoteGraphQLDataSource raises for a non-2xx answer, naming the service. Its
+   * `response` (the subgraph's internal URL and body) never reaches a client: the error formatter drops it.
+   */
   private errorFrom(response: SubgraphHttpResponse): GraphQLError {
     const code = response.status === 401 ? 'UNAUTHENTICATED' : response.status === 403 ? 'FORBIDDEN' : undefined;
     return new GraphQLError(`${response.status}: ${response.statusText}`, {
-      extensions: { response: { url: this.url, status: response.status, statusText: response.statusText, body: parseBody(response) }, ...(code && { code }) },
+      extensions: { response: { url: this.url, status: response.status, statusText: response.statusText, body: parseBody(response) }, ...(code && { code }), serviceName: this.name },
     });
   }
 }

@@ -11,6 +11,10 @@ export interface FileRoutesOptions {
   /** The contacts subgraph's base URL (its /graphql without the path). */
   contactsUrl: string;
   maxBytes: number;
+  /** Contacts answers within this (a download's headers; an upload's answer once its body is sent). */
+  timeoutMs: number;
+  /** A transfer on which nothing moves for this long, either way, is cut (FILE_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs: number;
   verify: (token: string) => Promise<Identity>;
   signIdentity: (identity: Identity) => Promise<string>;
   logger: Logger;
@@ -18,6 +22,17 @@ export interface FileRoutesOptions {
 
 class TooLargeError extends Error {
   override name = 'TooLargeError';
+}
+
+/** A multipart body that cannot be read (no boundary, a malformed part, cut short) or has no file: 400. */
+class BadFormError extends Error {
+  override name = 'BadFormError';
+}
+
+/** The error of `type` that failed a file: the error itself, or the cause undici wrapped it in. */
+function failureOf<T extends Error>(error: unknown, type: new (message?: string) => T): T | undefined {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return error instanceof type ? error : cause instanceof type ? cause : undefined;
 }
 
 export const sendError = (res: Response, status: number, code: string, message: string) => {
@@ -35,6 +50,12 @@ const limited = (max: number) => {
     },
   });
 };
+
+/**
+ * The file as passed on: at most `max` bytes. Its failure is read from `errored` when the upload
+ * fails; until undici reads it nothing else listens, and an unheard 'error' would end the process.
+ */
+const passedOn = (file: Readable, max: number) => file.pipe(limited(max)).on('error', () => undefined);
 
 /**
  * A request refused before its body was read: the body is read on and dropped, and the answer
@@ -66,18 +87,32 @@ export function refuseBody(req: Request, res: Response, max: number, status: num
 /** The file of the request: the raw body, or the first file part of a multipart/form-data body (busboy). */
 function fileOf(req: Request, max: number): Promise<{ stream: Readable; filename: string | null }> {
   if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
-    return Promise.resolve({ stream: req.pipe(limited(max)), filename: typeof req.headers['x-upload-filename'] === 'string' ? req.headers['x-upload-filename'] : null });
+    const stream = passedOn(req, max);
+    // A client gone mid-body fails the file, and with it the contacts request (never left waiting).
+    req.once('error', (error) => stream.destroy(error));
+    return Promise.resolve({ stream, filename: typeof req.headers['x-upload-filename'] === 'string' ? req.headers['x-upload-filename'] : null });
   }
   return new Promise((resolve, reject) => {
-    const parts = busboy({ headers: req.headers, limits: { files: 1, fileSize: max, fields: 10, parts: 20 } });
+    const unreadable = (error: Error) => new BadFormError(`The form could not be read: ${error.message}`);
+    let parts: ReturnType<typeof busboy>;
+    try {
+      parts = busboy({ headers: req.headers, limits: { files: 1, fileSize: max, fields: 10, parts: 20 } });
+    } catch (error) {
+      return reject(unreadable(error as Error)); // no boundary
+    }
     parts.once('file', (_name, stream, info) => {
-      const out = stream.pipe(limited(max));
+      const out = passedOn(stream, max);
+      // busboy fails the file stream when the form is cut short or breaks: that fails the upload
+      // (an 'error' nobody listens for would end the process).
+      stream.on('error', (error) => out.destroy(unreadable(error)));
       // busboy stops at fileSize and says so: over the limit, like a raw body.
       stream.once('limit', () => out.destroy(new TooLargeError()));
       resolve({ stream: out, filename: info.filename ? encodeURIComponent(info.filename) : null });
     });
-    parts.once('error', reject);
-    parts.once('close', () => reject(new Error('no file in the form')));
+    parts.on('error', (error: Error) => reject(unreadable(error)));
+    parts.once('close', () => reject(new BadFormError('The form has no file')));
+    // A client gone mid-body fails the form, and with it the file.
+    req.once('error', (error) => parts.destroy(error));
     req.pipe(parts);
   });
 }
@@ -89,45 +124,54 @@ function fileOf(req: Request, max: number): Promise<{ stream: Readable; filename
  * and a download is piped from its GET /downloads/:id.
  */
 export function fileRoutes(app: Express, options: FileRoutesOptions): void {
-  const { contactsUrl, maxBytes, logger } = options;
-  const authenticate = async (req: Request, res: Response): Promise<GatewayContext | undefined> => {
-    try {
-      return await buildContext(req, options.verify);
-    } catch (error) {
-      sendError(res, 401, 'UNAUTHENTICATED', (error as Error).message);
-      return undefined;
-    }
-  };
+  const { contactsUrl, maxBytes, timeoutMs, idleTimeoutMs, logger } = options;
+  /** The caller, or why it is refused: the route answers (an upload only once its body is read). */
+  const authenticate = (req: Request): Promise<GatewayContext | Error> => buildContext(req, options.verify).catch((error: Error) => error);
+  /**
+   * Cuts a transfer on which nothing moved for idleTimeoutMs, either way (the socket's idle timer:
+   * a client that stopped reading a download or sending an upload). Closing its connection fails
+   * the download's pipeline or the upload's body, and with it the contacts request.
+   */
+  const cutWhenIdle = (res: Response) => res.setTimeout(idleTimeoutMs, () => res.destroy());
+  // Contacts' answer within timeoutMs; a streamed download's body may pause up to idleTimeoutMs (undici's defaults: 300 s each).
+  const upstreamTimeouts = { headersTimeout: timeoutMs, bodyTimeout: idleTimeoutMs };
   const upstreamHeaders = async (context: GatewayContext) => ({ [IDENTITY_HEADER]: await options.signIdentity(context.identity), 'x-correlation-id': context.correlationId });
   const tooLarge = `The file is larger than the gateway accepts (UPLOAD_MAX_BYTES: ${maxBytes} bytes)`;
 
   app.post('/uploads', async (req, res) => {
-    const context = await authenticate(req, res);
-    if (!context) return refuseBody(req, res, maxBytes, 401, 'UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+    cutWhenIdle(res);
+    const context = await authenticate(req);
+    if (context instanceof Error) return refuseBody(req, res, maxBytes, 401, 'UNAUTHENTICATED', context.message);
     if (Number(req.headers['content-length']) > maxBytes) return refuseBody(req, res, maxBytes, 413, 'PAYLOAD_TOO_LARGE', tooLarge);
+    let file: Awaited<ReturnType<typeof fileOf>> | undefined;
     try {
-      const file = await fileOf(req, maxBytes);
+      file = await fileOf(req, maxBytes);
       const upstream = await request(`${contactsUrl}/uploads`, {
         method: 'POST',
         headers: { ...(await upstreamHeaders(context)), 'content-type': 'application/octet-stream', ...(file.filename && { 'x-upload-filename': file.filename }) },
         body: file.stream,
+        ...upstreamTimeouts,
       });
       const answer = await upstream.body.text();
       res.status(upstream.statusCode).type('application/json').send(answer);
     } catch (error) {
-      if (error instanceof TooLargeError || (error as { cause?: unknown }).cause instanceof TooLargeError) return refuseBody(req, res, maxBytes, 413, 'PAYLOAD_TOO_LARGE', tooLarge);
-      if ((error as Error).message === 'no file in the form') return sendError(res, 400, 'BAD_REQUEST', 'The form has no file');
-      if (req.destroyed) return; // the client went away: contacts drops what it had received
+      if (req.destroyed && !req.complete) return; // the client went away: contacts drops what it had received
+      // Why the file failed, however undici reports the body it could not send.
+      const failure = file?.stream.errored ?? error;
+      if (failureOf(failure, TooLargeError)) return refuseBody(req, res, maxBytes, 413, 'PAYLOAD_TOO_LARGE', tooLarge);
+      const badForm = failureOf(failure, BadFormError);
+      if (badForm) return refuseBody(req, res, maxBytes, 400, 'BAD_REQUEST', badForm.message);
       logger.warn({ err: error }, 'upload could not be passed on');
       sendError(res, 503, 'SERVICE_UNAVAILABLE', 'the contacts service is unavailable; try again shortly');
     }
   });
 
   app.get('/downloads/:id', async (req, res) => {
-    const context = await authenticate(req, res);
-    if (!context) return;
+    cutWhenIdle(res);
+    const context = await authenticate(req);
+    if (context instanceof Error) return sendError(res, 401, 'UNAUTHENTICATED', context.message);
     try {
-      const upstream = await request(`${contactsUrl}/downloads/${encodeURIComponent(String(req.params.id))}`, { method: 'GET', headers: await upstreamHeaders(context) });
+      const upstream = await request(`${contactsUrl}/downloads/${encodeURIComponent(String(req.params.id))}`, { method: 'GET', headers: await upstreamHeaders(context), ...upstreamTimeouts });
       res.status(upstream.statusCode);
       for (const name of ['content-type', 'content-disposition', 'cache-control']) {
         const value = upstream.headers[name];

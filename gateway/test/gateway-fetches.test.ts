@@ -24,7 +24,7 @@ const link = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7
 const dealsSdl = `${link}
 type Deal @key(fields: "id") { id: ID! title: String }
 type Query { deals: [Deal!]! }
-type Mutation { renameDeal(id: ID!, title: String!): Deal! }`;
+type Mutation { renameDeal(id: ID!, title: String!): Deal! tagDeal(id: ID!, tags: [String!]!): [String!]! }`;
 const activitiesSdl = `${link}
 type Deal @key(fields: "id", resolvable: false) { id: ID! }
 type Activity { id: ID! subject: String! deal: Deal! }
@@ -78,7 +78,10 @@ beforeAll(async () => {
       typeDefs: parse(dealsSdl),
       resolvers: {
         Query: { deals: () => [{ id: 'd1' }] },
-        Mutation: { renameDeal: (_: unknown, { id, title }: { id: string; title: string }) => ({ id, title }) },
+        Mutation: {
+          renameDeal: (_: unknown, { id, title }: { id: string; title: string }) => ({ id, title }),
+          tagDeal: (_: unknown, { tags }: { tags: string[] }) => tags,
+        },
         Deal: {
           __resolveReference: ({ id }: { id: string }) => ({ id }),
           title: ({ id, title }: { id: string; title?: string }) => {
@@ -176,6 +179,13 @@ describe('the gateway in front of subgraphs', () => {
     const answers = await Promise.all([asCaller(caller, rename), asCaller(caller, rename)]);
     for (const answer of answers) expect(answer).toEqual({ data: { renameDeal: { id: 'd1', title: 'Windows' } } });
     expect(deals.received.filter((request) => request.query.startsWith('mutation'))).toHaveLength(2);
+  });
+
+  it('passes a client variable named $representations on as sent: only entity fetches are de-duplicated', async () => {
+    forget();
+    const tag = 'mutation Tag($representations: [String!]!) { tagDeal(id: "d1", tags: $representations) }';
+    expect(await asCaller(caller, tag, { representations: ['x', 'x', 'y'] })).toEqual({ data: { tagDeal: ['x', 'x', 'y'] } });
+    expect(deals.received.map((request) => request.representations as unknown)).toEqual([['x', 'x', 'y']]);
   });
 
   it('refuses a request without a valid token before any subgraph is called', async () => {

@@ -66,6 +66,26 @@ describe('limits on an operation, at the gateway', () => {
     expect(bomb.errors?.[0]?.message).toBe('Query cost limit of 100000 exceeded, found more than 10000 fields.');
   });
 
+  it('costs a variable left out by its default, one sent as null and a null first by the default page, each on its own', async () => {
+    // $n left out is 100: 100 companies × 100 deals × 100 activities. Sent as null, every first is
+    // the subgraphs' default page (20), as is a literal null.
+    const paged = 'query Paged($n: Int = 100) { companies(first: $n) { edges { node { id deals(first: $n) { id activities(first: $n) { id } } } } } }';
+    expect(dataOf(await asAdmin()(paged, { n: null })).companies.edges).toEqual([]);
+    expect(limitOf(await asAdmin()(paged))).toEqual([['QUERY_TOO_COMPLEX', 'cost']]);
+    const nulls = '{ companies(first: null) { edges { node { contacts(first: null) { company { contacts(first: null) { company { contacts(first: null) { fullName } } } } } } } } }';
+    expect(limitOf(await asAdmin()(nulls))).toEqual([['QUERY_TOO_COMPLEX', 'cost']]);
+  });
+
+  it('answers invalid variables as bad input, and leaves no verdict on the document for valid ones', async () => {
+    const query = 'query CompanyName($id: ID!) { company(id: $id) { name } }';
+    const invalid = await post(admin, JSON.stringify({ query, variables: { id: { a: 1 } } }));
+    expect(invalid.status).toBe(400);
+    expect(errorCodes(invalid.body)).toEqual(['BAD_USER_INPUT']);
+    // Another tenant, the same document, a valid value.
+    const other = gatewayClient(stack.gatewayUrl, testIdentity(undefined, ['admin']));
+    expect(dataOf(await other(query, { id: '0123456789abcdef01234567' }))).toEqual({ company: null });
+  });
+
   it('refuses more than 10 mutations in one request, and runs none of them', async () => {
     const tenant = testIdentity(undefined, ['admin']);
     const asTenant = gatewayClient(stack.gatewayUrl, tenant);

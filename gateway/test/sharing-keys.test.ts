@@ -1,6 +1,6 @@
 import type { Identity } from '@crm/auth';
 import { OperationTypeNode } from 'graphql';
-import { fetchOperationType, operationKey, operationTypeOf, subgraphFetchKey, type SubgraphFetch } from '../src/sharing-keys';
+import { fetchOperationType, operationKey, operationTypeOf, operationTypes, subgraphFetchKey, type SubgraphFetch } from '../src/sharing-keys';
 
 const alice: Identity = { tenantId: 'acme', userId: 'alice', roles: ['manager'] };
 const entityFetch: SubgraphFetch = {
@@ -71,6 +71,17 @@ describe('when two client operations may share one execution', () => {
     expect(operationKey(alice, { query: 'query {' })).toBeUndefined();
     expect(operationKey(alice, { ...body, extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } })).toBeUndefined();
     expect(operationKey(undefined, body)).toBeUndefined();
+  });
+
+  it('remembers a hash of each document parsed, never its text, and nothing of one that does not parse', () => {
+    operationTypes.clear();
+    const long = `query Long { deal(id: "${'x'.repeat(100_000)}") { title } }`;
+    expect(operationTypeOf(long, 'Long')).toBe('query');
+    expect(operationTypeOf(`${long} {`, undefined)).toBeUndefined();
+    const keys = [...operationTypes.keys()];
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.length).toBeLessThan(100);
+    expect(operationTypeOf(long, 'Long')).toBe('query');
   });
 
   it('picks the named operation of a document with several', () => {

@@ -1,4 +1,4 @@
-import { catalogue as defaultCatalogue, InvalidEventError, topicOwner, topics as crmTopics, type Catalogue, type Envelope } from '@crm/events';
+import { catalogue as defaultCatalogue, InvalidEventError, topicOwner, topics as crmTopics, type Catalogue, type Envelope, type EventDefinition } from '@crm/events';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { dayOf } from './day-bucket';
@@ -108,6 +108,11 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     const type = message.headers?.['event-type'];
     return (typeof type === 'string' || Buffer.isBuffer(type)) && !byType.has(type.toString());
   };
+  // A type's source and topic, whatever the version (a version it does not know is parked when read).
+  const definitionsByType = new Map<string, EventDefinition>();
+  for (const definition of [...catalogue.definitions, ...options.handlers.map((subscription) => subscription.definition)]) {
+    if (!definitionsByType.has(definition.type)) definitionsByType.set(definition.type, definition);
+  }
   const batchTypes = new Set((options.batch?.definitions ?? []).map((definition) => definition.type));
   for (const definition of options.batch?.definitions ?? []) {
     // The per-event handler is the fallback: it must read the same version.
@@ -161,6 +166,11 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
       // Only a topic's owner publishes on it (crm.<service>.<aggregate>): anything else is forged or misrouted.
       const owner = topicOwner(topic);
       if (owner && event.source !== owner) return new Parked(`${event.type} from source ${event.source} on ${topic}, which only ${owner} publishes on`);
+      // Nor may it pass off another source's type (a CompanyCreated from deals on crm.deals.deal).
+      const definition = catalogue.find(event.type, event.version) ?? definitionsByType.get(event.type);
+      if (definition && (definition.source !== event.source || definition.topic !== topic)) {
+        return new Parked(`${event.type} is published by ${definition.source} on ${definition.topic}, not by ${event.source} on ${topic}`);
+      }
       return event;
     } catch (error) {
       return new Parked((error as Error).message);

@@ -1,4 +1,4 @@
-import { CompanyCreated, topics, type Envelope } from '@crm/events';
+import { CompanyCreated, createEvent, ErpOrderPlaced, LeadReceived, topics, type Envelope } from '@crm/events';
 import pino from 'pino';
 import { createConsumerRunner, on, PermanentEventError, ProcessedEventModel, type ConsumerRunner } from '../src';
 import { createTestProducer, readTopics, testKafka, uniqueId, waitFor, type ReadMessage, type TopicReader } from '../src/testing';
@@ -159,6 +159,42 @@ describe('typed consumer', () => {
     const parked = await dlq.waitFor(parkedBy(groupId, forged.aggregateId), 'the forged event parked');
     expect(parked.headers['dlq-reason']).toBe(`CompanyCreated from source deals on ${topics.company}, which only contacts publishes on`);
     expect(handledIds()).not.toContain(forged.id);
+  });
+});
+
+describe('events on a topic that is not their type\'s', () => {
+  const topicsGroup = uniqueId('consumer-test-topics');
+  const seenHere: string[] = [];
+  let runner: ConsumerRunner;
+  beforeAll(async () => {
+    // A consumer of the deals' deal topic too (as a service reading several topics is), and of the external topics.
+    runner = createConsumerRunner({
+      kafka,
+      groupId: topicsGroup,
+      startFrom: 'latest',
+      logger,
+      topics: [topics.company, topics.deal, topics.erpOrders, topics.inboundLeads],
+      handlers: [CompanyCreated, ErpOrderPlaced, LeadReceived].map((definition) =>
+        on(definition, async (_data, event) => {
+          if (event.tenantId === tenantId) seenHere.push(event.id);
+        }),
+      ),
+    });
+    await runner.start();
+  });
+  afterAll(() => runner.stop());
+
+  it("parks a type passed off by a topic's owner as its own, and reads the external topics' events", async () => {
+    // deals owns crm.deals.deal, but CompanyCreated is the contacts' type, published on crm.contacts.company.
+    const forged = { ...companyCreated(tenantId, 'Passed off'), source: 'deals' };
+    await producer.sendRaw(topics.deal, raw(forged));
+    const order = createEvent(ErpOrderPlaced, { tenantId, aggregateId: uniqueId('SO') }, ErpOrderPlaced.example as never);
+    const lead = createEvent(LeadReceived, { tenantId, aggregateId: uniqueId('lead') }, LeadReceived.example as never);
+    await producer.send(order, lead);
+    const parked = await dlq.waitFor(parkedBy(topicsGroup, forged.aggregateId), 'the passed-off event parked');
+    expect(parked.headers['dlq-reason']).toBe(`CompanyCreated is published by contacts on ${topics.company}, not by deals on ${topics.deal}`);
+    await waitFor(() => seenHere.includes(order.id) && seenHere.includes(lead.id), { what: 'the ERP order and the inbound lead handled' });
+    expect(seenHere).not.toContain(forged.id);
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { CompanyCreated } from '@crm/events';
+import { catalogue, CompanyCreated, createCatalogue, defineEvent, type Topic } from '@crm/events';
 import pino from 'pino';
 import { createConsumerRunner, ensureTopics, listDeadLetters, on, replayDeadLetters, showDeadLetter, toMessage, type ConsumerRunner } from '../src';
 import { createTestProducer, testKafka, uniqueId, waitFor } from '../src/testing';
@@ -13,6 +13,9 @@ const deadLetterTopic = `crm.dead-letter.${uniqueId('test')}`;
 const groupId = uniqueId('dlq-test');
 const tenantId = uniqueId('tenant');
 const producer = createTestProducer(kafka);
+// CompanyCreated as published on this file's topic: a consumer reads a type only from its own topic.
+const CompanyCreatedHere = defineEvent({ ...CompanyCreated, topic: sourceTopic as Topic });
+const catalogueHere = createCatalogue([...catalogue.definitions.filter((definition) => definition.type !== CompanyCreated.type), CompanyCreatedHere]);
 const handled: string[] = [];
 let broken = true;
 let runner: ConsumerRunner;
@@ -25,10 +28,11 @@ beforeAll(async () => {
     groupId,
     topics: [sourceTopic],
     deadLetterTopic,
+    catalogue: catalogueHere,
     logger: pino({ level: 'silent' }),
     retry: { attempts: 1 },
     handlers: [
-      on(CompanyCreated, async (_data, event) => {
+      on(CompanyCreatedHere, async (_data, event) => {
         if (broken) throw new Error('the read model is broken');
         handled.push(event.id);
       }),

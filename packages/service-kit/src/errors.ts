@@ -52,7 +52,9 @@ export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && knownCodes.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      // `response`: a subgraph's refusal (401/403) as the gateway received it, with the
+      // subgraph's internal URL and body; the code and the service's name say enough.
+      const { stacktrace: _stack, response: _response, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
     const original = (error as { originalError?: { codeName?: unknown } })?.originalError;

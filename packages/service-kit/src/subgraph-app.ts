@@ -4,11 +4,11 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { IDENTITY_HEADER, verifyInternalIdentity } from '@crm/auth';
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import { parse } from 'graphql';
 import type { Logger } from 'pino';
 import type { BaseContext } from './context';
-import { createErrorFormatter, unauthenticated } from './errors';
+import { createErrorFormatter, ErrorCode, unauthenticated } from './errors';
 import { withFreshLoadersAfterMutations } from './fresh-loaders';
 
 export interface SubgraphAppOptions<TContext extends BaseContext> {
@@ -45,6 +45,32 @@ function mergeResolvers(maps: object[]): GraphQLResolverMap<unknown> {
   return merged as GraphQLResolverMap<unknown>;
 }
 
+const jsonError = (res: Response, status: number, code: string, message: string) => void res.status(status).json({ errors: [{ message, extensions: { code } }] });
+
+/**
+ * The query string of a request. A raw request target such as `//[` is no URL (new URL throws):
+ * undefined, answered as a bad request.
+ */
+export const searchOf = (req: Request) => URL.parse(req.url, 'http://localhost')?.search;
+
+/**
+ * An app's last handlers: a path no route serves, and an error nothing answered before (a body
+ * that is not JSON, a bug), answered as JSON errors. Express's own are HTML pages, with the stack
+ * outside production.
+ */
+export function jsonFallbacks(logger: Logger): [RequestHandler, ErrorRequestHandler] {
+  const notFound: RequestHandler = (_req, res) => jsonError(res, 404, ErrorCode.NOT_FOUND, 'Not found');
+  const failed: ErrorRequestHandler = (error: { status?: unknown }, req, res, _next) => {
+    // A 4xx (body-parser's, say) is the client's mistake; anything else is ours, and logged.
+    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    if (res.headersSent) return void res.destroy();
+    if (status === 500) return jsonError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+    jsonError(res, status, 'BAD_REQUEST', status === 413 ? 'The request body is too large' : 'The request could not be read');
+  };
+  return [notFound, failed];
+}
+
 /**
  * POST/GET /graphql into Apollo, as @as-integrations/express5 does, but reading the query string
  * with the WHATWG URL API: that package calls the deprecated url.parse() (DEP0169) on every request.
@@ -52,10 +78,12 @@ function mergeResolvers(maps: object[]): GraphQLResolverMap<unknown> {
 function graphqlHandler<TContext extends BaseContext>(apollo: ApolloServer<TContext>, context: (req: Request) => Promise<TContext>): RequestHandler {
   return async (req, res, next) => {
     try {
+      const search = searchOf(req);
+      if (search === undefined) return jsonError(res, 400, 'BAD_REQUEST', 'The request URL is not valid');
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search: new URL(req.url, 'http://subgraph').search, body: req.body },
+        httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search, body: req.body },
         context: () => context(req),
       });
       for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -121,5 +149,6 @@ export async function createSubgraphApp<TContext extends BaseContext>(options: S
     express.json({ limit: '1mb' }),
     graphqlHandler(apollo, async (req) => options.extendContext(await identify(req))),
   );
+  app.use(...jsonFallbacks(logger));
   return { app, stop: () => apollo.stop() };
 }
