@@ -159,6 +159,10 @@ describe('mergeCompanies', () => {
     expect((moved.event!.data as any).changes.map((change: any) => change.field)).toEqual(['companyId', 'employments']);
     const updated = await reader.waitFor((m) => m.event?.type === 'CompanyUpdated' && m.event.aggregateId === id(acme.primary), "the primary's changes");
     expect((updated.event!.data as any).changes.map((change: any) => change.field)).toEqual(expect.arrayContaining(['phones', 'emails', 'taxId', 'riskFlags', 'customFields.region', 'profile.mainCustomers']));
+    expect((updated.event!.data as any).reason).toBe('MERGE');
+    // The merged-in flag in its own event, as an update publishes it: deals gates concessions on it.
+    const flags = await reader.waitFor((m) => m.event?.type === 'CompanyRiskFlagsChanged' && m.event.aggregateId === id(acme.primary), "the primary's risk flags");
+    expect(flags.event!.data).toEqual({ companyId: id(acme.primary), riskFlags: ['LITIGATION'] });
 
     // The merged companies' keys leave the index: they are no longer anyone's duplicates.
     await waitFor(async () => (await MatchKeyModel.countDocuments({ tenantId: user.tenantId, entity: 'Company', entityId: { $in: [id(acme.gmbh), id(acme.short)] } })) === 0, {

@@ -1,6 +1,7 @@
-import { CompaniesMerged, CompanyCompletenessChanged, CompanyUpdated, ContactsMerged, ContactUpdated, createEvent, eventMeta, type Envelope } from '@crm/events';
+import { CompaniesMerged, ContactsMerged, ContactUpdated, createEvent, eventMeta, type Envelope } from '@crm/events';
+import { companyUpdatedEvents } from '../company/company.events';
 import type { CompanyDoc } from '../company/company.model';
-import { sameCompleteness, type Completeness } from '../completeness/required-fields';
+import type { Completeness } from '../completeness/required-fields';
 import type { ContactDoc } from '../contact/contact.model';
 import { changedFields } from './merge-fields';
 import type { MergeCause } from './run-merge';
@@ -11,18 +12,19 @@ type Change = { field: string; from: unknown; to: unknown };
 const asChanges = (changes: Change[]) => changes.map(({ field, from, to }) => ({ field, from: plain(from), to: plain(to) }));
 
 /**
- * CompaniesMerged, CompanyUpdated with what the merge changed on the primary (when it changed
- * anything), and CompanyCompletenessChanged when its completeness moved, as an update publishes it.
+ * CompaniesMerged, then what an update of the primary publishes (companyUpdatedEvents, reason
+ * MERGE): CompanyUpdated with what the merge changed, and CompanyAssigned, CompanyRiskFlagsChanged
+ * and CompanyCompletenessChanged when those moved. Deals learns risk flags only from their own
+ * event: a merged-in LITIGATION must reach its concession gate.
  */
 export function companyMergeEvents(cause: MergeCause, primary: CompanyDoc, fields: Record<string, unknown>, mergedIds: string[]): Envelope[] {
   const primaryId = primary._id.toString();
   // Completeness is derived, not a field of the record's changes (as in companyUpdatedEvents).
   const { completeness, completenessVersion: _version, ...merged } = fields as Record<string, unknown> & { completeness?: Completeness };
-  const changes = asChanges(changedFields(primary, merged));
+  const after = { ...primary, ...merged, completeness: completeness ?? primary.completeness } as CompanyDoc;
   return [
     createEvent(CompaniesMerged, eventMeta(cause, primaryId), { primaryId, mergedIds }),
-    ...(changes.length > 0 ? [createEvent(CompanyUpdated, eventMeta(cause, primaryId), { companyId: primaryId, name: primary.name, changes })] : []),
-    ...(completeness && !sameCompleteness(primary.completeness, completeness) ? [createEvent(CompanyCompletenessChanged, eventMeta(cause, primaryId), { companyId: primaryId, ...completeness })] : []),
+    ...companyUpdatedEvents(primary, after, asChanges(changedFields(primary, merged)), cause, { reason: 'MERGE' }),
   ];
 }
 
@@ -32,7 +34,7 @@ export function contactMergeEvents(cause: MergeCause, primary: ContactDoc, field
   const companyId = (fields.companyId ?? primary.companyId)?.toString() ?? null;
   return [
     createEvent(ContactsMerged, eventMeta(cause, primaryId), { primaryId, mergedIds }),
-    ...(changes.length > 0 ? [createEvent(ContactUpdated, eventMeta(cause, primaryId), { contactId: primaryId, companyId, changes })] : []),
+    ...(changes.length > 0 ? [createEvent(ContactUpdated, eventMeta(cause, primaryId), { contactId: primaryId, companyId, changes, reason: 'MERGE' })] : []),
   ];
 }
 
