@@ -52,7 +52,7 @@ export async function startAnalytics(env: NodeJS.ProcessEnv = process.env): Prom
     config,
     logger,
     typeDefs: [schemaSdl, funnelSdl, moneySdl, salesCycleSdl, resultsSdl, forecastSdl, abcSdl, capacitySdl, managerActivitySdl, campaignSdl],
-    // Every figure needs a read right on analytics (@crm/policy); team and owner filters are checked against its scope where they are given.
+    // Every figure needs a read right on analytics (@crm/policy); team and owner filters, and the rows per person, team or company, are kept to its scope (figures-scope.ts, README "Rights").
     resolvers: requireRightOnQueries([funnelResolvers, moneyResolvers, salesCycleResolvers, resultsResolvers, forecastResolvers, abcResolvers, capacityResolvers, managerActivityResolvers, campaignResolvers], 'analytics'),
     extendContext: createContext,
     // ABC classes carry the CompanyAbcClassChanged they publish (the contacts service applies them).

@@ -1,5 +1,6 @@
 import { topics, type Envelope } from '@crm/events';
 import { readTopics, type TopicReader } from '@crm/messaging/testing';
+import { defaultPermissions, policyKey, PolicyRoleModel, PolicyTeamModel } from '@crm/policy';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import pino from 'pino';
 import { AbcAnalysisModel } from '../src/modules/abc/abc.models';
@@ -187,6 +188,75 @@ describe('ABC analysis', () => {
     // May 2025 to April 2026: Alpha's win of December 2025 now counts, 1600 of 2000 (0.8 A), Beta 0.9 B, Delta 0.95 B, Gamma 1.0 C.
     expect(stored).toMatchObject({ basis: 'WON_DEALS', from: new Date('2025-05-01T00:00:00.000Z'), to: new Date('2026-05-01T00:00:00.000Z'), total: 2000, counts: { A: 1, B: 2, C: 1 } });
     expect(await runNightlyAbc(new Date('2026-05-21T02:30:00.000Z'), logger)).toContain(alice.tenantId);
+  });
+});
+
+describe('ABC rows and rights', () => {
+  // Olga (another team) 500, Mia 300, Max 200: 0.5 A, 0.8 A, 1.0 C in the tenant's order.
+  const admin = testIdentity();
+  const tenantId = admin.tenantId;
+  const mia = testIdentity(tenantId, ['manager'], 'mia');
+  const head = testIdentity(tenantId, ['head_of_sales']);
+  const [ofOlga, ofMia, ofMax] = [newId(), newId(), newId()];
+  const rowsOf = (result: any) => result.rows.map((row: any) => [row.company.id, row.revenue, row.share, row.cumulativeShare, row.abcClass]);
+
+  beforeAll(async () => {
+    // The policy's view of the directory (as TeamChanged and PermissionsChanged leave it): the head
+    // leads Mia and Max; this tenant denies managers the company potential.
+    await PolicyTeamModel.create({ _id: policyKey(tenantId, 'north'), tenantId, teamId: 'north', leadId: head.userId, memberIds: ['mia', 'max'], revision: 1, deleted: false });
+    await PolicyRoleModel.create({ _id: policyKey(tenantId, 'manager'), tenantId, role: 'manager', rights: defaultPermissions('manager').rights, deniedFields: ['Company.potential'], revision: 1 });
+    const companies = [
+      companyCreated(tenantId, ofOlga, 'Olga GmbH', null, 'olga'),
+      companyCreated(tenantId, ofMia, 'Mia AG', { amount: 1000, currency: 'EUR' }, 'mia'),
+      companyCreated(tenantId, ofMax, 'Max KG', { amount: 2000, currency: 'EUR' }, 'max'),
+    ];
+    const revenue = [
+      ...wonDeal(tenantId, { companyId: ofOlga, amount: 500, wonAt: '2026-02-10T10:00:00.000Z', ownerId: 'olga' }),
+      ...wonDeal(tenantId, { companyId: ofMia, amount: 300, wonAt: '2026-02-10T10:00:00.000Z', ownerId: 'mia' }),
+      ...wonDeal(tenantId, { companyId: ofMax, amount: 200, wonAt: '2026-02-10T10:00:00.000Z', ownerId: 'max' }),
+    ];
+    await producer.send(...companies, ...revenue);
+    await Promise.all([
+      waitProcessedBy('analytics.sales-facts', revenue, service.env),
+      waitProcessedBy('analytics.facts', companies, service.env),
+      waitProcessedBy('analytics.company-potentials', companies, service.env),
+    ]);
+  });
+
+  it('gives a role denied Company.potential null with FORBIDDEN on each row potential, the rest of the answer intact', async () => {
+    const answer = await request(ANALYSIS, period, mia);
+    expect(answer.data?.abcAnalysis.rows).toEqual([
+      { company: { id: ofMia }, revenue: 300, share: 0.3, cumulativeShare: 0.3, abcClass: 'A', potential: null },
+    ]);
+    expect(answer.errors?.map((error) => [error.path?.join('.'), error.extensions?.code])).toEqual([['abcAnalysis.rows.0.potential', 'FORBIDDEN']]);
+    // A role not denied it sees the potentials.
+    const seen = await analysis(period, head);
+    expect(seen.rows.map((row: any) => row.potential?.amount ?? null)).toEqual([1000, 2000]);
+  });
+
+  it('lists the companies of the analytics read scope only: OWN the own, TEAM those of the teams, ALL every one; totals stay tenant-wide', async () => {
+    const totals = { total: 1000, companies: 3, counts: { A: 2, B: 0, C: 1 } };
+    const all = await analysis(period, admin);
+    expect(all).toMatchObject(totals);
+    expect(rowsOf(all)).toEqual([
+      [ofOlga, 500, 0.5, 0.5, 'A'],
+      [ofMia, 300, 0.3, 0.8, 'A'],
+      [ofMax, 200, 0.2, 1, 'C'],
+    ]);
+    // The cumulative share counts the rows shown only: Olga's 500 above Mia's row does not show through it.
+    // (Mia's role is denied the potential: its FORBIDDEN errors are the first test's concern.)
+    const own = (await request(ANALYSIS, period, mia)).data?.abcAnalysis;
+    expect(own).toMatchObject(totals);
+    expect(rowsOf(own)).toEqual([[ofMia, 300, 0.3, 0.3, 'A']]);
+    const team = await analysis(period, head);
+    expect(team).toMatchObject(totals);
+    expect(rowsOf(team)).toEqual([
+      [ofMia, 300, 0.3, 0.3, 'A'],
+      [ofMax, 200, 0.2, 0.5, 'C'],
+    ]);
+    // `first` counts the rows of the scope.
+    const first = dataOf(await request(`query ($from: DateTime!, $to: DateTime!) { abcAnalysis(from: $from, to: $to) { rows(first: 1) { company { id } } } }`, period, head)).abcAnalysis;
+    expect(first.rows).toEqual([{ company: { id: ofMia } }]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Envelope } from '@crm/events';
+import { policyKey, PolicyTeamModel } from '@crm/policy';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { CampaignModel, type CampaignDoc } from '../src/modules/campaign/campaign.model';
 import { campaignStats, MAX_CONTACTED } from '../src/modules/campaign/campaign.stats';
@@ -84,6 +85,28 @@ describe('manager activity', () => {
     expect(secondOnly.team).toMatchObject({ calls: 3, meetings: 1, tasksDone: 0, dealsWon: 1, revenue: money(300) });
     // Another tenant sees none of it.
     expect(dataOf(await request(MANAGERS, period, testIdentity())).managerActivity).toMatchObject({ managers: [], team: { calls: 0, dealsWon: 0 } });
+  });
+
+  it('lists only the managers of the analytics read scope, with a team filter or without: OWN the own row, TEAM the people of the teams', async () => {
+    const anna = testIdentity(tenant, ['manager'], 'anna');
+    const head = testIdentity(tenant, ['head_of_sales']);
+    // The policy's view of the directory (as TeamChanged leaves it): the head leads Anna and Bob.
+    await PolicyTeamModel.create({ _id: policyKey(tenant, 'team-north'), tenantId: tenant, teamId: 'team-north', leadId: head.userId, memberIds: ['anna', 'bob'], revision: 1, deleted: false });
+    const tenantWide = { calls: 3, meetings: 2, tasksDone: 2, tasksOverdue: 1, dealsWon: 3, revenue: money(1750) };
+    const managersOf = (result: any) => result.managers.map((row: any) => row.userId);
+
+    // OWN: a team filter is refused, and leaving it out shows Anna's own row, not Bob's or Carl's figures.
+    expect(errorCodes(await request(MANAGERS, { ...period, teamId: 'team-north' }, anna))).toEqual(['FORBIDDEN']);
+    const own = dataOf(await request(MANAGERS, period, anna)).managerActivity;
+    expect(own.managers).toEqual([{ userId: 'anna', figures: { calls: 2, meetings: 1, tasksDone: 2, tasksOverdue: 1, dealsWon: 1, revenue: money(1000) } }]);
+    expect(own.team).toEqual(tenantWide);
+
+    // TEAM: the people of the teams the head leads, whether the team is named or not; another team is refused.
+    expect(managersOf(dataOf(await request(MANAGERS, { ...period, teamId: 'team-north' }, head)).managerActivity)).toEqual(['anna', 'bob']);
+    expect(errorCodes(await request(MANAGERS, { ...period, teamId: 'team-south' }, head))).toEqual(['FORBIDDEN']);
+    const team = dataOf(await request(MANAGERS, period, head)).managerActivity;
+    expect(managersOf(team)).toEqual(['anna', 'bob']);
+    expect(team.team).toEqual(tenantWide);
   });
 
   it('refuses a period that is not one', async () => {

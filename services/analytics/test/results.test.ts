@@ -1,4 +1,5 @@
 import { CompanyCreated, CompanyUpdated, createEvent } from '@crm/events';
+import { policyKey, PolicyTeamModel } from '@crm/policy';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { CompanyFactModel } from '../src/modules/company-facts/company-fact.model';
 import { startAnalytics } from '../src/service';
@@ -143,6 +144,35 @@ describe('win rate, lost reasons and revenue', () => {
         { reason: 'Timing', deals: 1, share: 1 / 3, money: { amount: 300 } },
       ],
     });
+  });
+
+  it('groups by owner or team only within the analytics read scope: OWN the own row, TEAM the teams and their people; the total stays tenant-wide', async () => {
+    const anna = testIdentity(alice.tenantId, ['manager'], 'user-anna');
+    const head = testIdentity(alice.tenantId, ['head_of_sales']);
+    // The policy's view of the directory (as TeamChanged leaves it): the head leads north, with Anna.
+    await PolicyTeamModel.create({ _id: policyKey(alice.tenantId, 'north'), tenantId: alice.tenantId, teamId: 'north', leadId: head.userId, memberIds: ['user-anna'], revision: 1, deleted: false });
+    const winRate = async (groupBy: string, identity: typeof alice) => dataOf(await call(WIN_RATE, { ...february, groupBy }, identity)).winRate;
+    const revenue = async (groupBy: string, identity: typeof alice) => dataOf(await call(REVENUE, { ...february, groupBy }, identity)).revenue;
+    const keys = (result: any) => result.rows.map((row: any) => row.key);
+    const total = { won: 2, lost: 3, winRate: 0.4 };
+    const revenueTotal = { deals: 2, revenue: { amount: 1450, currency: 'EUR' } };
+
+    // The whole tenant's groups for ALL.
+    expect(keys(await winRate('OWNER', alice))).toEqual(['user-bob', 'user-anna']);
+    expect(keys(await winRate('TEAM', alice))).toEqual(['north', 'south', null]);
+
+    // OWN: Anna's own row, no team's (a team filter needs TEAM or ALL).
+    expect(await winRate('OWNER', anna)).toEqual({ groupBy: 'OWNER', rows: [{ key: 'user-anna', won: 2, lost: 0, winRate: 1 }], total });
+    expect(await winRate('TEAM', anna)).toEqual({ groupBy: 'TEAM', rows: [], total });
+    expect(await revenue('OWNER', anna)).toEqual({ rows: [{ key: 'user-anna', deals: 2, revenue: { amount: 1450, unconverted: [] } }], total: revenueTotal });
+    expect(await revenue('TEAM', anna)).toEqual({ rows: [], total: revenueTotal });
+
+    // TEAM: the people and the teams of the head's teams; Bob, south and the deals without a team stay out.
+    expect(await winRate('OWNER', head)).toEqual({ groupBy: 'OWNER', rows: [{ key: 'user-anna', won: 2, lost: 0, winRate: 1 }], total });
+    expect(await winRate('TEAM', head)).toEqual({ groupBy: 'TEAM', rows: [{ key: 'north', won: 2, lost: 0, winRate: 1 }], total });
+    expect(keys(await revenue('TEAM', head))).toEqual(['north']);
+    // Groups that are neither people nor teams are aggregates of the tenant: every scope sees them.
+    expect(keys(await winRate('INDUSTRY', anna))).toEqual(['Retail', 'Logistics']);
   });
 
   it('shows another tenant nothing and refuses a bad period', async () => {

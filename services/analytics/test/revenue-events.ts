@@ -7,8 +7,8 @@ export { waitProcessedBy } from './facts-events';
 
 const stage = (kind: 'OPEN' | 'WON') => ({ id: newId(), name: kind === 'WON' ? 'Won' : 'Lead', position: kind === 'WON' ? 3 : 0, kind });
 
-export const companyCreated = (tenantId: string, companyId: string, name: string, potential: { amount: number; currency: string } | null = null) =>
-  createEvent(CompanyCreated, { tenantId, aggregateId: companyId }, { companyId, name, domain: null, ownerId: 'user-1', potential });
+export const companyCreated = (tenantId: string, companyId: string, name: string, potential: { amount: number; currency: string } | null = null, ownerId = 'user-1') =>
+  createEvent(CompanyCreated, { tenantId, aggregateId: companyId }, { companyId, name, domain: null, ownerId, potential });
 
 export const potentialChanged = (tenantId: string, companyId: string, name: string, from: unknown, to: unknown) =>
   createEvent(CompanyUpdated, { tenantId, aggregateId: companyId }, { companyId, name, changes: [{ field: 'potential', from, to }] });

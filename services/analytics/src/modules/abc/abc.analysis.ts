@@ -27,6 +27,8 @@ export interface AbcResult {
   thresholds: Thresholds;
   counts: Record<AbcClass, number>;
   rows: AbcRow[];
+  /** Each row's company owner as the company facts know it (absent: not known yet): who may see the row (abc.resolvers.ts). */
+  owners: Map<string, string | null>;
   /** Revenue in currencies without a rate: left out of every row, listed here. */
   unconverted: Amount[];
 }
@@ -74,9 +76,9 @@ export async function computeAbc(tenantId: string, from: Date, to: Date, basis: 
     unconverted.push(...total.unconverted);
     if (total.amount > 0) revenues.set(companyId, total.amount);
   }
-  const names = await namesOf(tenantId, [...revenues.keys()]);
+  const companies = await companiesOf(tenantId, [...revenues.keys()]);
   const rows = classify(
-    [...revenues].map(([companyId, revenue]) => ({ companyId, name: names.get(companyId) ?? '', revenue })),
+    [...revenues].map(([companyId, revenue]) => ({ companyId, name: companies.get(companyId)?.name ?? '', revenue })),
     thresholds,
   );
   const periodFrom = new Date(`${months[0]}-01T00:00:00.000Z`);
@@ -93,16 +95,17 @@ export async function computeAbc(tenantId: string, from: Date, to: Date, basis: 
     thresholds,
     counts: classCounts(rows),
     rows,
+    owners: new Map([...companies].map(([companyId, { ownerId }]) => [companyId, ownerId ?? null])),
     unconverted: convertAll({ currency: '', rates: {} }, unconverted).unconverted,
   };
 }
 
-/** Company names (for ties) from the company facts, by key, in chunks. */
-async function namesOf(tenantId: string, companyIds: string[]): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
+/** Company names (for ties) and owners (for the rows' scope) from the company facts, by key, in chunks. */
+async function companiesOf(tenantId: string, companyIds: string[]): Promise<Map<string, { name: string; ownerId: string | null }>> {
+  const companies = new Map<string, { name: string; ownerId: string | null }>();
   for (let i = 0; i < companyIds.length; i += CHUNK) {
-    const facts = await CompanyFactModel.find({ tenantId, _id: { $in: companyIds.slice(i, i + CHUNK) } }, { name: 1 }).lean();
-    for (const fact of facts) names.set(fact._id, fact.name);
+    const facts = await CompanyFactModel.find({ tenantId, _id: { $in: companyIds.slice(i, i + CHUNK) } }, { name: 1, ownerId: 1 }).lean();
+    for (const fact of facts) companies.set(fact._id, { name: fact.name, ownerId: fact.ownerId ?? null });
   }
-  return names;
+  return companies;
 }

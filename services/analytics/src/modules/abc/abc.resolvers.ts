@@ -1,7 +1,9 @@
 import { hasRole } from '@crm/auth';
+import { guardField, isFieldDenied } from '@crm/policy';
 import { dateTimeInput, forbidden, listSize, parseInput } from '@crm/service-kit';
 import { z } from 'zod';
 import type { AnalyticsContext } from '../../context';
+import { figuresScope, type FiguresScope } from '../../figures-scope';
 import type { Resolvers } from '../../generated/graphql';
 import { convertAll, type MoneyTotal } from '../money/money.math';
 import { ratesOf } from '../money/money.service';
@@ -27,10 +29,32 @@ function requireAbcAdmin(ctx: AnalyticsContext, what: string) {
   if (!hasRole(ctx.identity, 'admin', 'head_of_sales')) throw forbidden(`only admins and heads of sales may ${what}`);
 }
 
-/** The first `count` rows, each with its company's potential (one keyed read for them all). */
-async function rowsWithPotential(tenantId: string, rows: AbcRow[], count: number): Promise<AbcRowView[]> {
+/**
+ * The rows of the caller's analytics read scope (figures-scope.ts): a row is one company's
+ * revenue, a figure of a record owned by someone, so ALL sees every company, TEAM those owned by
+ * anyone of the user's teams, OWN the user's own (as the company facts know the owner; a company
+ * whose owner is not known yet is for ALL only). Classes and shares stay those of the whole tenant
+ * (like `total` and `counts`); the cumulative share counts the rows shown only, since the
+ * tenant's would give away the revenue of the companies left out between two rows.
+ */
+export function rowsInScope(analysis: Pick<AbcResult, 'rows' | 'owners'>, scope: Pick<FiguresScope, 'all' | 'person'>): AbcRow[] {
+  if (scope.all) return analysis.rows;
+  // The tenant's total as classify summed it (same rows, same order): one denominator for share and cumulative share.
+  const total = analysis.rows.reduce((sum, row) => sum + row.revenue, 0);
+  let cumulative = 0;
+  return analysis.rows
+    .filter((row) => scope.person(analysis.owners.get(row.companyId)))
+    .map((row) => {
+      cumulative += row.revenue;
+      return { ...row, cumulativeShare: total > 0 ? cumulative / total : 0 };
+    });
+}
+
+/** The first `count` rows, each with its company's potential (one keyed read for them all; none when the reader is denied it). */
+async function rowsWithPotential(tenantId: string, rows: AbcRow[], count: number, withPotential: boolean): Promise<AbcRowView[]> {
   const shown = rows.slice(0, count);
   if (shown.length === 0) return [];
+  if (!withPotential) return shown.map((row) => ({ ...row, potential: null }));
   const [potentials, rates] = await Promise.all([
     CompanyPotentialModel.find({ tenantId, _id: { $in: shown.map((row) => row.companyId) } }).lean(),
     ratesOf(tenantId),
@@ -66,9 +90,16 @@ export const abcResolvers: Resolvers = {
   },
   AbcAnalysis: {
     companies: (analysis: AbcResult) => analysis.rows.length,
-    rows: (analysis: AbcResult, { first }, ctx) => rowsWithPotential(ctx.tenantId, analysis.rows, listSize(first, { default: 500, max: 5000 })),
+    rows: async (analysis: AbcResult, { first }, ctx) => {
+      const count = listSize(first, { default: 500, max: 5000 });
+      const scope = await figuresScope(ctx);
+      const potentialDenied = isFieldDenied(await ctx.access(), 'Company', 'potential');
+      return rowsWithPotential(ctx.tenantId, rowsInScope(analysis, scope), count, !potentialDenied);
+    },
   },
   AbcRow: {
     company: (row) => ({ id: row.companyId }),
+    // The field right of Company.potential, as the contacts subgraph applies it to the company: null with FORBIDDEN on the path.
+    potential: guardField('Company', 'potential', (row: AbcRowView) => row.potential),
   },
 };

@@ -1,6 +1,6 @@
-import { requireFigures } from '@crm/policy';
 import { dateTimeInput, listSize, parseInput } from '@crm/service-kit';
 import { z } from 'zod';
+import { figuresScope } from '../../figures-scope';
 import type { Resolvers } from '../../generated/graphql';
 import { managerActivity, type ManagerActivityView } from './manager-activity';
 
@@ -14,8 +14,11 @@ export const managerActivityResolvers: Resolvers = {
   Query: {
     managerActivity: async (_parent, input, ctx) => {
       const { from, to, teamId } = parseInput(args, input);
-      await requireFigures(ctx, 'analytics', { teamId });
-      return managerActivity(ctx.tenantId, from, to, teamId ?? null);
+      // A team filter within the scope (requireFigures); the managers' rows within it, with or
+      // without the filter (leaving it out must not show more people); the sums stay whole.
+      const scope = await figuresScope(ctx, { teamId });
+      const view = await managerActivity(ctx.tenantId, from, to, teamId ?? null);
+      return scope.all ? view : { ...view, managers: view.managers.filter((row) => scope.person(row.userId)) };
     },
   },
   ManagerActivity: {
