@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { catalogue } from './catalogue';
 import type { EventDefinition } from './define';
 import { envelopeSchema } from './envelope';
-import { topics } from './topics';
+import { compactedTopics, topics } from './topics';
 
 const messageName = (type: string, version: number) => `${type}V${version}`;
 const channelName = (topic: string) => topic.replace(/^crm\./, '').replace(/[.-](\w)/g, (_m, c: string) => c.toUpperCase());
@@ -37,7 +37,7 @@ export function buildAsyncApi() {
       {
         name: def.type,
         title: `${def.type} v${def.version}`,
-        summary: `Published by ${def.source} on ${def.topic}, keyed by the ${def.aggregateType} id.`,
+        summary: `Published by ${def.source} on ${def.topic}, keyed by ${compactedTopics.includes(def.topic) ? `<tenant id>:${def.aggregateType}:<${def.aggregateType} id> (compacted topic)` : `the ${def.aggregateType} id`}.`,
         contentType: 'application/json',
         payload: {
           type: 'object',

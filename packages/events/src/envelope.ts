@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /**
  * Every event the CRM publishes travels in this envelope (envelope version 1).
- * The Kafka message key is `aggregateId` (`<tenantId>:<aggregateId>` on compacted topics, see
- * topics.ts), so one record's events stay in order.
+ * The Kafka message key is `aggregateId` (`<tenantId>:<aggregateType>:<aggregateId>` on
+ * compacted topics, see topics.ts), so one record's events stay in order.
  */
 export const envelopeSchema = z.object({
   id: z.uuid(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from './define';
+import { instant as at } from './instant';
 import { topics } from './topics';
 
 /**
@@ -17,7 +18,6 @@ const crmCompanyId = z.string().regex(/^[0-9a-f]{24}$/i, 'companyId is the CRM c
 const erpId = z.string().min(1).max(100);
 const money = z.number().finite().nonnegative().max(1e13);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'currency is an ISO 4217 code');
-const at = z.iso.datetime({ offset: true });
 
 const orderLine = z.object({
   sku: z.string().min(1).max(100),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from './define';
+import { instant as at } from './instant';
 import { topics } from './topics';
 
 /**
@@ -12,7 +13,6 @@ import { topics } from './topics';
 
 const id = z.string().min(1).max(64);
 const userId = z.string().min(1).max(128);
-const at = z.iso.datetime({ offset: true });
 export const leadSources = ['WEB_FORM', 'AD_LINK', 'WEB_CHAT', 'CALL', 'EMAIL', 'IMPORT'] as const;
 const source = z.enum(leadSources);
 export const routingMethods = ['ROUND_ROBIN', 'LEAST_LOADED', 'FIXED'] as const;

@@ -35,13 +35,14 @@ export const allTopics: Topic[] = Object.values(topics);
 /**
  * Topics kept by key (`cleanup.policy=compact`): each event on them carries the whole state of its
  * record, so the last one per key is all a consumer starting from the beginning needs, however
- * old. Their keys are `<tenant id>:<aggregate id>` (a role name or a user id repeats across tenants).
+ * old. Their keys are `<tenant id>:<aggregate type>:<aggregate id>`: a role name or a user id
+ * repeats across tenants, and a user, a role and a team of one tenant may share a name.
  */
 export const compactedTopics: readonly Topic[] = [topics.directory];
 
-/** The Kafka message key of an event on `topic`: its aggregate id, tenant-qualified on compacted topics. */
-export const messageKey = (topic: string, event: { tenantId: string; aggregateId: string }) =>
-  (compactedTopics as readonly string[]).includes(topic) ? `${event.tenantId}:${event.aggregateId}` : event.aggregateId;
+/** The Kafka message key of an event on `topic`: its aggregate id, qualified by tenant and aggregate type on compacted topics. */
+export const messageKey = (topic: string, event: { tenantId: string; aggregateType: string; aggregateId: string }) =>
+  (compactedTopics as readonly string[]).includes(topic) ? `${event.tenantId}:${event.aggregateType}:${event.aggregateId}` : event.aggregateId;
 
 /** The service that alone may publish on a topic (`crm.<service>.<aggregate>`, the ERP's `erp.<what>`); undefined for others. */
 export function topicOwner(topic: string): string | undefined {

@@ -1,4 +1,4 @@
-import { createEvent, DealStageChanged, CompanyCreated, InvalidEventError, parseEvent, topics } from '../src';
+import { createEvent, DealStageChanged, CompanyCreated, InvalidEventError, messageKey, parseEvent, topics } from '../src';
 
 const stage = (id: string, position: number) => ({ id, name: `Stage ${position}`, position });
 
@@ -62,5 +62,14 @@ describe('event envelope', () => {
     const event = createEvent(CompanyCreated, { tenantId: 't1', aggregateId: 'c1' }, { companyId: 'c1', name: 'Acme' });
     const future = { ...event, type: 'CompanyRenamed', data: { anything: true } };
     expect(parseEvent(future).type).toBe('CompanyRenamed');
+  });
+});
+
+describe('message keys', () => {
+  it('keys a compacted topic by tenant, aggregate type and id, so a user, a role and a team of one name keep a key each', () => {
+    const key = (aggregateType: string) => messageKey(topics.directory, { tenantId: 't1', aggregateType, aggregateId: 'manager' });
+    expect([key('User'), key('Role'), key('Team')]).toEqual(['t1:User:manager', 't1:Role:manager', 't1:Team:manager']);
+    expect(messageKey(topics.directory, { tenantId: 't2', aggregateType: 'Role', aggregateId: 'manager' })).toBe('t2:Role:manager');
+    expect(messageKey(topics.deal, { tenantId: 't1', aggregateType: 'Deal', aggregateId: 'd1' })).toBe('d1');
   });
 });

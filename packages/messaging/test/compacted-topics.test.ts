@@ -9,10 +9,10 @@ const permissions = (tenantId: string) =>
   createEvent(PermissionsChanged, { tenantId, aggregateId: 'manager' }, { role: 'manager', rights: [{ object: 'deal', action: 'read', scope: 'TEAM' }], deniedFields: [], revision: 1 });
 
 describe('compacted topics', () => {
-  it('keys an event on a compacted topic by tenant and aggregate, and any other by its aggregate', () => {
-    expect(toMessage(permissions('tenant-a')).key).toBe('tenant-a:manager');
-    expect(toMessage(permissions('tenant-b')).key).toBe('tenant-b:manager');
-    expect(messageKey(topics.company, { tenantId: 'tenant-a', aggregateId: 'company-1' })).toBe('company-1');
+  it('keys an event on a compacted topic by tenant, aggregate type and aggregate, and any other by its aggregate', () => {
+    expect(toMessage(permissions('tenant-a')).key).toBe('tenant-a:Role:manager');
+    expect(toMessage(permissions('tenant-b')).key).toBe('tenant-b:Role:manager');
+    expect(messageKey(topics.company, { tenantId: 'tenant-a', aggregateType: 'Company', aggregateId: 'company-1' })).toBe('company-1');
     expect(compactedTopics).toEqual([topics.directory]);
   });
 

@@ -18,7 +18,11 @@ export interface Access {
   teamUserIds: string[];
   /** `object.action` → the widest scope any of the roles grants. */
   grants: ReadonlyMap<string, Scope>;
-  /** Fields denied by every role of the user (a role that does not deny a field grants it). */
+  /**
+   * Fields denied by every role of the user that has some right on the field's object (a role
+   * that does not deny a field grants it; a role without any right there, an unconfigured one
+   * for instance, takes no part).
+   */
   deniedFields: ReadonlySet<string>;
 }
 
@@ -37,22 +41,25 @@ const key = (object: PermissionObject, action: PermissionAction) => `${object}.$
 export const effectivePermissions = (role: string, overrides: ReadonlyMap<string, RolePermissions>): RolePermissions =>
   overrides.get(role) ?? defaultPermissions(role);
 
+/** The object a `Type.path` field belongs to (`Deal.amount`: deal). */
+const objectOf = (field: string) => field.charAt(0).toLowerCase() + field.slice(1, field.indexOf('.'));
+
 export function buildAccess({ tenantId, userId, roles, teams, overrides }: AccessInput): Access {
   const grants = new Map<string, Scope>();
-  let denied: Set<string> | undefined;
-  for (const role of roles) {
-    const permissions = effectivePermissions(role, overrides);
-    for (const right of permissions.rights) grants.set(key(right.object, right.action), widest(grants.get(key(right.object, right.action)), right.scope)!);
-    const own = new Set(permissions.deniedFields);
-    denied = denied ? new Set([...denied].filter((field) => own.has(field))) : own;
+  const permissions = roles.map((role) => effectivePermissions(role, overrides));
+  for (const { rights } of permissions) {
+    for (const right of rights) grants.set(key(right.object, right.action), widest(grants.get(key(right.object, right.action)), right.scope)!);
   }
+  // A field some role denies stays denied unless a role with a right on its object does not deny it.
+  const grantsField = (field: string) => permissions.some((role) => role.rights.some((right) => right.object === objectOf(field)) && !role.deniedFields.includes(field));
+  const denied = new Set(permissions.flatMap((role) => role.deniedFields).filter((field) => !grantsField(field)));
   const mine = teams.filter((team) => team.leadId === userId || team.memberIds.includes(userId));
   const teamUserIds = new Set([userId]);
   for (const team of mine) {
     if (team.leadId) teamUserIds.add(team.leadId);
     for (const member of team.memberIds) teamUserIds.add(member);
   }
-  return { tenantId, userId, roles, teamIds: mine.map((team) => team.teamId), teamUserIds: [...teamUserIds], grants, deniedFields: denied ?? new Set() };
+  return { tenantId, userId, roles, teamIds: mine.map((team) => team.teamId), teamUserIds: [...teamUserIds], grants, deniedFields: denied };
 }
 
 export const scopeOf = (access: Access, object: PermissionObject, action: PermissionAction): Scope | undefined => access.grants.get(key(object, action));

@@ -1,7 +1,7 @@
-import { PermissionsChanged, TeamChanged } from '@crm/events';
+import { PermissionsChanged, TeamChanged, UserChanged } from '@crm/events';
 import { isDuplicateKey, on } from '@crm/messaging';
 import { forgetTenantAccess } from './access-cache';
-import { PolicyRoleModel, PolicyTeamModel, policyKey } from './read-models';
+import { PolicyRoleModel, PolicyTeamModel, PolicyUserModel, policyKey } from './read-models';
 
 /**
  * Writes a document only over an older revision; a newer one already there makes the upsert a
@@ -37,14 +37,25 @@ export const permissionsHandler = on(PermissionsChanged, ({ role, rights, denied
   ),
 );
 
+/** Whether a user is active (a deactivated one may do nothing); their directory roles are not kept: roles come with the token. */
+export const userHandler = on(UserChanged, ({ userId, active, revision }, event) =>
+  keepNewest(event.tenantId, () =>
+    PolicyUserModel.updateOne(
+      { _id: policyKey(event.tenantId, userId), revision: { $lt: revision } },
+      { $set: { tenantId: event.tenantId, userId, active, revision } },
+      { upsert: true },
+    ),
+  ),
+);
+
 /**
  * The consumer every service runs (one group per service) to keep its policy read models: the
- * teams and the role overrides of every tenant. Users' roles come with their tokens, so
- * UserChanged is not needed here.
+ * teams, the role overrides and the deactivated users of every tenant. Users' roles come with
+ * their tokens: UserChanged is read for `active` only.
  */
 export const policyConsumer = (service: string) => ({
   groupId: `${service}.policy`,
   // Revision-guarded upserts: an event that comes again changes nothing (no look-up of processed records first).
   idempotent: true,
-  handlers: [teamHandler, permissionsHandler],
+  handlers: [teamHandler, permissionsHandler, userHandler],
 });

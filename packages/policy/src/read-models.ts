@@ -3,8 +3,9 @@ import type { Right } from './model';
 
 /**
  * What every service keeps of the directory (crm.contacts.directory), from events only: the teams
- * (lead and members) and the tenant's role overrides. `_id` is `tenant:key`, so an older event's
- * upsert meets the newer document's key and changes nothing (revision guarded).
+ * (lead and members), the tenant's role overrides and whether each user is active. `_id` is
+ * `tenant:key`, so an older event's upsert meets the newer document's key and changes nothing
+ * (revision guarded).
  */
 export interface PolicyTeamDoc {
   _id: string;
@@ -22,6 +23,15 @@ export interface PolicyRoleDoc {
   role: string;
   rights: Right[];
   deniedFields: string[];
+  revision: number;
+}
+
+/** A directory user (from UserChanged): only whether they are active matters to rights (roles come with the token). */
+export interface PolicyUserDoc {
+  _id: string;
+  tenantId: string;
+  userId: string;
+  active: boolean;
   revision: number;
 }
 
@@ -54,7 +64,20 @@ const roleSchema = new Schema<PolicyRoleDoc>(
 );
 roleSchema.index({ tenantId: 1, role: 1 });
 
+// Read by `_id` only.
+const userSchema = new Schema<PolicyUserDoc>(
+  {
+    _id: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    userId: { type: String, required: true },
+    active: { type: Boolean, required: true },
+    revision: { type: Number, required: true },
+  },
+  { versionKey: false, collection: 'policy_users' },
+);
+
 export const PolicyTeamModel: Model<PolicyTeamDoc> = (models.PolicyTeam as Model<PolicyTeamDoc>) ?? model<PolicyTeamDoc>('PolicyTeam', teamSchema);
 export const PolicyRoleModel: Model<PolicyRoleDoc> = (models.PolicyRole as Model<PolicyRoleDoc>) ?? model<PolicyRoleDoc>('PolicyRole', roleSchema);
+export const PolicyUserModel: Model<PolicyUserDoc> = (models.PolicyUser as Model<PolicyUserDoc>) ?? model<PolicyUserDoc>('PolicyUser', userSchema);
 
 export const policyKey = (tenantId: string, key: string) => `${tenantId}:${key}`;

@@ -68,6 +68,17 @@ describe('overrides and several roles', () => {
     expect(rowFilter(both, 'deal', 'read')).toEqual({});
   });
 
+  it('lets no role without a right on a field\'s object grant that field (an unconfigured role, or one set for other objects)', () => {
+    const manager: RolePermissions = { ...defaultPermissions('manager'), deniedFields: ['Deal.amount'] };
+    const companiesOnly: RolePermissions = { role: 'company_reader', rights: [{ object: 'company', action: 'read', scope: 'ALL' }], deniedFields: [] };
+    const anna = access('anna', ['manager', 'employee'], [manager]);
+    expect(can(anna, 'deal', 'read', { ownerId: 'anna' })).toBe(true);
+    expect(deniedFields(anna, 'Deal')).toEqual(['amount']);
+    expect(deniedFields(access('anna', ['manager', 'company_reader'], [manager, companiesOnly]), 'Deal')).toEqual(['amount']);
+    // A role with deal rights that does not deny the amount still grants it.
+    expect(deniedFields(access('anna', ['manager', 'employee', 'head_of_sales'], [manager]), 'Deal')).toEqual([]);
+  });
+
   it('counts a user in every team they lead or belong to', () => {
     const twoTeams = buildAccess({ tenantId: 't', userId: 'ben', roles: ['head_of_sales'], teams: [...teams, { teamId: 'west', leadId: 'ben', memberIds: ['dora'] }], overrides: new Map() });
     expect(twoTeams.teamIds.sort()).toEqual(['north', 'west']);

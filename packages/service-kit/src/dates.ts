@@ -7,6 +7,7 @@ import { z } from 'zod';
  * still prints as a four-digit year: an event's ISO date refuses the six-digit form
  * `toISOString()` gives outside 0000-9999.
  */
+// The same window bounds external events' dates (packages/events/src/instant.ts): change both together.
 export const EARLIEST_INSTANT = new Date('1800-01-01T00:00:00.000Z');
 export const LATEST_INSTANT = new Date('2999-12-31T23:59:59.999Z');
 

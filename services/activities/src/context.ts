@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { accessOnce, rowFilter, type HasAccess } from '@crm/policy';
+import { requestAccess, rowFilter, type HasAccess } from '@crm/policy';
 import { createByIdLoader, createListLoader, type BaseContext } from '@crm/service-kit';
 import { ActivityModel, type ActivityDoc } from './modules/activity/activity.model';
 import { LATEST_DUE_FIRST } from './modules/activity/activity.rules';
@@ -23,7 +23,8 @@ function createLoaders(tenantId: string, access: HasAccess['access']) {
   };
 }
 
-export const createContext = (base: BaseContext): ActivitiesContext => {
-  const access = accessOnce(base.identity);
+/** The caller's access is loaded first (requestAccess: a deactivated user is refused every request). */
+export const createContext = async (base: BaseContext): Promise<ActivitiesContext> => {
+  const access = await requestAccess(base.identity);
   return { ...base, access, loaders: createLoaders(base.tenantId, access) };
 };

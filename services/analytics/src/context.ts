@@ -1,4 +1,4 @@
-import { accessOnce, type HasAccess } from '@crm/policy';
+import { requestAccess, type HasAccess } from '@crm/policy';
 import type { BaseContext } from '@crm/service-kit';
 import DataLoader from 'dataloader';
 import { CounterModel, counterId, type CounterDoc } from './modules/deal-facts/counter.model';
@@ -65,4 +65,5 @@ function createLoaders(tenantId: string) {
   };
 }
 
-export const createContext = (base: BaseContext): AnalyticsContext => ({ ...base, access: accessOnce(base.identity), loaders: createLoaders(base.tenantId), campaignStatsRead: 0 });
+/** The caller's access is loaded first (requestAccess: a deactivated user is refused every request). */
+export const createContext = async (base: BaseContext): Promise<AnalyticsContext> => ({ ...base, access: await requestAccess(base.identity), loaders: createLoaders(base.tenantId), campaignStatsRead: 0 });

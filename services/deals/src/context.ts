@@ -1,4 +1,4 @@
-import { accessOnce, rowFilter, type HasAccess } from '@crm/policy';
+import { requestAccess, rowFilter, type HasAccess } from '@crm/policy';
 import { createByIdLoader, createListLoader, type BaseContext } from '@crm/service-kit';
 import { companyLoaders } from './modules/company/company.loaders';
 import { loadDealsByCompany } from './modules/company/company.resolvers';
@@ -24,7 +24,8 @@ function createLoaders(tenantId: string, access: HasAccess['access']) {
   };
 }
 
-export const createContext = (base: BaseContext): DealsContext => {
-  const access = accessOnce(base.identity);
+/** The caller's access is loaded first (requestAccess: a deactivated user is refused every request). */
+export const createContext = async (base: BaseContext): Promise<DealsContext> => {
+  const access = await requestAccess(base.identity);
   return { ...base, access, loaders: createLoaders(base.tenantId, access) };
 };

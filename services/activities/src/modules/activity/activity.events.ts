@@ -3,7 +3,7 @@ import type { ActivityDoc } from './activity.model';
 
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
 
-/** What the activity events say of the activity itself (its kind, subject, assignee, links and timing). */
+/** What the activity events say of the activity itself (its kind, subject, assignee, links and timing): the catalogue's `activityFacts`, so no end (ActivityCompleted has none). */
 const factsOf = (activity: ActivityDoc) => ({
   activityId: activity._id.toString(),
   kind: activity.kind,
@@ -15,14 +15,13 @@ const factsOf = (activity: ActivityDoc) => ({
   contactIds: activity.contactIds ?? [],
   place: activity.place ?? null,
   startAt: iso(activity.startAt),
-  endAt: iso(activity.endAt),
   campaignId: activity.campaignId ?? null,
   teamId: activity.teamId ?? null,
 });
 
 /** Shared by the mutation (meta from the request) and the consumers (meta from the causing event). */
 export const activityCreated = (activity: ActivityDoc, cause: EventCause) =>
-  createEvent(ActivityCreated, eventMeta(cause, activity._id.toString()), { ...factsOf(activity), status: activity.status, userIds: activity.userIds ?? [] });
+  createEvent(ActivityCreated, eventMeta(cause, activity._id.toString()), { ...factsOf(activity), endAt: iso(activity.endAt), status: activity.status, userIds: activity.userIds ?? [] });
 
 /** `activity` as it is once done; `completedBy`: the request's user. */
 export const activityCompleted = (activity: ActivityDoc, cause: EventCause & { userId: string }) =>
@@ -61,4 +60,4 @@ export function activityChanges(before: ActivityDoc, after: ActivityDoc, fields:
 
 /** `activity` as it is after the change; `changes` from activityChanges (at least one). */
 export const activityUpdated = (activity: ActivityDoc, changes: { field: string; from: unknown; to: unknown }[], cause: EventCause & { userId: string }) =>
-  createEvent(ActivityUpdated, eventMeta(cause, activity._id.toString()), { ...factsOf(activity), changes, updatedBy: cause.userId });
+  createEvent(ActivityUpdated, eventMeta(cause, activity._id.toString()), { ...factsOf(activity), endAt: iso(activity.endAt), changes, updatedBy: cause.userId });
