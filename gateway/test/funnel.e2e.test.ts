@@ -20,7 +20,7 @@ describe('the sales funnel through the gateway', () => {
     );
     const stage = (name: string) => pipeline.stages.find((s: { name: string }) => s.name === name);
     // A LOST stage added by the tenant (the template lists none), and ENFORCE strictness.
-    const stages = pipeline.stages.map(({ id, name, kind }: any, i: number) => ({ id, name, kind, probability: kind === 'OPEN' ? i / 10 : 1, keySteps: [] }));
+    const stages = pipeline.stages.map(({ id, name, kind }: any, i: number) => ({ id, name, kind, probability: kind === 'OPEN' ? i / 10 : 1, keySteps: [], result: null }));
     const { updatePipeline } = dataOf(
       await asHead(`mutation ($id: ID!, $input: UpdatePipelineInput!) { updatePipeline(id: $id, input: $input) { strictness stages { id name kind } } }`, {
         id: pipeline.id,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createEvent, ErpOrderPlaced, ErpPaymentReceived, ErpShipmentDispatched, type Envelope } from '@crm/events';
 
 /** What a wholesaler of cleaning supplies sells: SKU, name, unit, list price (EUR). */
@@ -39,15 +40,25 @@ export interface SimulationOptions {
   /** Orders per company (default 3). */
   ordersPerCompany?: number;
   seed?: number;
+  /**
+   * Part of every ERP id (order, order number, shipment, payment), so that two runs for one
+   * tenant never share an id (the CRM keeps an order by its id: a second run would overwrite the
+   * first one's orders). Random unless given; the seed decides everything else.
+   */
+  runId?: string;
   now?: Date;
 }
+
+/** A run id: 6 hex digits, upper case. */
+export const newRunId = () => randomBytes(3).toString('hex').toUpperCase();
 
 /**
  * A realistic history per company: orders over the last months, each shipped (sometimes in two
  * parts, the older ones fully) and paid according to its age and terms (some in two instalments,
  * some late, recent ones not yet). Events carry the ERP's own ids and the tenant in the envelope.
+ * A seed gives the same content every run, under the run's own ids (`runId`).
  */
-export function simulateErpHistory({ tenantId, companyIds, ordersPerCompany = 3, seed = Date.now(), now = new Date() }: SimulationOptions): Envelope[] {
+export function simulateErpHistory({ tenantId, companyIds, ordersPerCompany = 3, seed = Date.now(), runId = newRunId(), now = new Date() }: SimulationOptions): Envelope[] {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const events: Envelope[] = [];
@@ -55,7 +66,8 @@ export function simulateErpHistory({ tenantId, companyIds, ordersPerCompany = 3,
   for (const companyId of companyIds) {
     for (let n = 0; n < ordersPerCompany; n += 1) {
       serial += 1;
-      const orderId = `SO-${now.getUTCFullYear()}-${String(serial).padStart(6, '0')}`;
+      const number = `${runId}-${serial}`;
+      const orderId = `SO-${now.getUTCFullYear()}-${runId}-${String(serial).padStart(6, '0')}`;
       const meta = (at: Date) => ({ tenantId, aggregateId: orderId, occurredAt: at });
       const orderedAt = new Date(now.getTime() - Math.floor(random() * 180) * DAY_MS - Math.floor(random() * DAY_MS));
       const products = [...PRODUCTS].sort(() => random() - 0.5).slice(0, 1 + Math.floor(random() * 4));
@@ -68,7 +80,7 @@ export function simulateErpHistory({ tenantId, companyIds, ordersPerCompany = 3,
       const paymentTermsDays = pick(TERMS);
       events.push(
         createEvent(ErpOrderPlaced, meta(orderedAt), {
-          orderId, orderNumber: String(serial), companyId, orderedAt: orderedAt.toISOString(), currency: 'EUR', lines, amount, paymentTermsDays,
+          orderId, orderNumber: number, companyId, orderedAt: orderedAt.toISOString(), currency: 'EUR', lines, amount, paymentTermsDays,
         }),
       );
 
@@ -82,7 +94,7 @@ export function simulateErpHistory({ tenantId, companyIds, ordersPerCompany = 3,
         if (shippedAt > now) return;
         events.push(
           createEvent(ErpShipmentDispatched, meta(shippedAt), {
-            shipmentId: `DN-${serial}-${index + 1}`, orderId, companyId, shippedAt: shippedAt.toISOString(), currency: 'EUR',
+            shipmentId: `DN-${number}-${index + 1}`, orderId, companyId, shippedAt: shippedAt.toISOString(), currency: 'EUR',
             amount: cents(part.reduce((total, line) => total + line.amount, 0)),
             lines: part.map((line) => ({ sku: line.sku, quantity: line.quantity })),
             carrier: pick(['DB Schenker', 'DHL Freight', 'Own fleet']), trackingNumber: `TRK${serial}${index + 1}`,
@@ -98,7 +110,7 @@ export function simulateErpHistory({ tenantId, companyIds, ordersPerCompany = 3,
         if (paidAt > now) return;
         events.push(
           createEvent(ErpPaymentReceived, meta(paidAt), {
-            paymentId: `PAY-${serial}-${index + 1}`, orderId, companyId, paidAt: paidAt.toISOString(), amount: instalment, currency: 'EUR',
+            paymentId: `PAY-${number}-${index + 1}`, orderId, companyId, paidAt: paidAt.toISOString(), amount: instalment, currency: 'EUR',
             method: paymentTermsDays === 0 ? 'CARD' : 'BANK_TRANSFER',
           }),
         );

@@ -3,6 +3,7 @@ import { readTopics } from '@crm/messaging/testing';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, type GraphQLResponse } from '@crm/testing';
 import type { Identity } from '@crm/auth';
 import { ConcessionModel } from '../src/modules/concession/concession.model';
+import { DealModel } from '../src/modules/deal/deal.model';
 import { startDeals } from '../src/service';
 import { closeFixtures, createDeal, createPipeline, publishCompany, publishProfile } from './fixtures';
 import { PolicyTeamModel, policyKey } from '@crm/policy';
@@ -122,6 +123,34 @@ describe('concession requests', () => {
     expect(errorCodes(await asManager(LIST, {}))).toEqual(['FORBIDDEN']);
     const admin = testIdentity(head.tenantId, ['admin']);
     expect(dataOf(await subgraphRequest(service.url, admin, DECIDE, { id, approve: true, rationale: 'fine' })).decideConcession.status).toBe('APPROVED');
+  });
+
+  it('refuses a decision on a request by its own requester (FORBIDDEN), approving or rejecting; another approver decides it', async () => {
+    const { head, deal, asHead } = await setUp({ percent: 100, missing: [] });
+    const { id } = requestOf(await asHead(REQUEST, { dealId: deal.id, input: discount }));
+    expect(errorCodes(await asHead(DECIDE, { id, approve: true, rationale: 'self-approved' }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await asHead(DECIDE, { id, approve: false, rationale: 'withdrawn' }))).toEqual(['FORBIDDEN']);
+    expect(await ConcessionModel.findById(id).lean()).toMatchObject({ status: 'PENDING', decidedBy: null });
+    const admin = testIdentity(head.tenantId, ['admin']);
+    expect(dataOf(await subgraphRequest(service.url, admin, DECIDE, { id, approve: true, rationale: 'Second pair of eyes' })).decideConcession).toMatchObject({
+      status: 'APPROVED',
+      decidedBy: admin.userId,
+    });
+  });
+
+  it('decides only on an open deal that is still there (CONFLICT otherwise), whoever asks', async () => {
+    const { head, deal, asHead, asManager } = await setUp({ percent: 100, missing: [] });
+    const { id } = requestOf(await asManager(REQUEST, { dealId: deal.id, input: discount }));
+    await DealModel.updateOne({ _id: deal.id, tenantId: head.tenantId }, { $set: { status: 'LOST', closedAt: new Date(), lostReason: 'Price too high' } });
+    expect(errorCodes(await asHead(DECIDE, { id, approve: true, rationale: 'Approved too late' }))).toEqual(['CONFLICT']);
+    expect(errorCodes(await asHead(DECIDE, { id, approve: false, rationale: 'Rejected too late' }))).toEqual(['CONFLICT']);
+
+    // The deal gone from the store: no rights can be checked on it, so no one decides (another team's head neither).
+    await DealModel.deleteOne({ _id: deal.id, tenantId: head.tenantId });
+    const other = testIdentity(head.tenantId, ['head_of_sales']);
+    expect(errorCodes(await subgraphRequest(service.url, other, DECIDE, { id, approve: true, rationale: 'Not my team' }))).toEqual(['CONFLICT']);
+    expect(errorCodes(await asHead(DECIDE, { id, approve: true, rationale: 'ok' }))).toEqual(['CONFLICT']);
+    expect(await ConcessionModel.findById(id).lean()).toMatchObject({ status: 'PENDING', decidedBy: null });
   });
 
   it.each([

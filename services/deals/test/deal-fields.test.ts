@@ -237,4 +237,33 @@ describe('staleDeals', () => {
     expect(errorCodes(await call(identity, STALE, { pipelineId: pipeline.id, first: 101 }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await call(identity, STALE, { pipelineId: pipeline.id, after: 'garbage' }))).toEqual(['BAD_USER_INPUT']);
   });
+
+  it('lists won deals staying in a post-sale stage longer than its expected duration, and no deal in a WON or LOST stage', async () => {
+    const identity = testIdentity(undefined, ['head_of_sales']);
+    const [companyId, pipeline] = await Promise.all([
+      publishCompany(identity),
+      createPipelineFrom(service.url, identity, {
+        stages: [
+          { name: 'Lead', probability: 0.1 },
+          { name: 'Won', probability: 1, kind: 'WON', expectedDurationDays: 2 },
+          { name: 'Delivery', probability: 1, kind: 'POST_SALE', expectedDurationDays: 10 },
+          { name: 'Lost', probability: 0, kind: 'LOST', expectedDurationDays: 3 },
+        ],
+      }),
+    ]);
+    const stageId = (name: string) => pipeline.stages.find((stage) => stage.name === name)!.id;
+    const MOVE = `mutation ($id: ID!, $stageId: ID!, $lostReason: String) { moveDealToStage(id: $id, stageId: $stageId, lostReason: $lostReason) { status } }`;
+    const deal = async (title: string, path: string[], enteredDaysAgo: number) => {
+      const id = dataOf(await call(identity, CREATE, { input: { title, companyId, pipelineId: pipeline.id, currency: 'EUR', amount: 1 } })).createDeal.id as string;
+      for (const name of path) dataOf(await call(identity, MOVE, { id, stageId: stageId(name), lostReason: name === 'Lost' ? 'Price too high' : null }));
+      await DealModel.updateOne({ _id: id, tenantId: identity.tenantId }, { $set: { stageEnteredAt: new Date(Date.now() - enteredDaysAgo * 86_400_000) } });
+      return id;
+    };
+    const late = await deal('delivery late', ['Won', 'Delivery'], 11);
+    await deal('delivery on time', ['Won', 'Delivery'], 9);
+    await deal('won, delivery not started', ['Won'], 30);
+    await deal('lost long ago', ['Lost'], 30);
+    const stale = dataOf(await call(identity, STALE, { pipelineId: pipeline.id })).staleDeals;
+    expect(stale.edges.map((edge: any) => edge.node)).toEqual([{ id: late, title: 'delivery late' }]);
+  });
 });

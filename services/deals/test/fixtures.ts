@@ -8,9 +8,9 @@ import { KnownCompanyModel } from '../src/modules/company/known-company.model';
 const producer = createTestProducer();
 
 /** Publishes a real CompanyCreated event, as the contacts service would, and waits until deals knows the company. */
-export async function publishCompany(identity: Identity, name = 'Acme'): Promise<string> {
+export async function publishCompany(identity: Identity, name = 'Acme', ownerId?: string): Promise<string> {
   const companyId = new Types.ObjectId().toString();
-  const event = createEvent(CompanyCreated, { tenantId: identity.tenantId, aggregateId: companyId }, { companyId, name });
+  const event = createEvent(CompanyCreated, { tenantId: identity.tenantId, aggregateId: companyId }, { companyId, name, ...(ownerId && { ownerId }) });
   await producer.send(event);
   await waitFor(() => KnownCompanyModel.exists({ _id: companyId, tenantId: identity.tenantId }), { what: `company ${name} to reach deals` });
   return companyId;

@@ -69,6 +69,24 @@ describe('known companies from the contacts events', () => {
     });
   });
 
+  it('applies events of the same occurredAt in the order of the topic: the later one wins', async () => {
+    const { tenantId } = testIdentity();
+    const companyId = new Types.ObjectId().toString();
+    const sameTime = metaAt(tenantId, companyId, '2026-11-05T10:00:00Z');
+    await producer.send(
+      createEvent(CompanyCreated, sameTime, { companyId, name: 'Brightway' }),
+      createEvent(CompanyCompletenessChanged, sameTime, { companyId, percent: 100, missing: [] }),
+      createEvent(CompanyRiskFlagsChanged, sameTime, { companyId, riskFlags: [] }),
+      // Within the same millisecond the profile lost a field and got a flag (one edit, several events).
+      createEvent(CompanyCompletenessChanged, sameTime, { companyId, percent: 80, missing: ['profile.solvency'] }),
+      createEvent(CompanyRiskFlagsChanged, sameTime, { companyId, riskFlags: ['LITIGATION'] }),
+      // The last one, later, on the same partition: once it is applied, so is everything before it.
+      createEvent(CompanyUpdated, metaAt(tenantId, companyId, '2026-11-05T11:00:00Z'), { companyId, name: 'Brightway GmbH', changes: [{ field: 'name', from: 'Brightway', to: 'Brightway GmbH' }] }),
+    );
+    await waitFor(async () => (await known(companyId))?.name === 'Brightway GmbH', { what: 'the last event to be applied' });
+    expect(await known(companyId)).toMatchObject({ completenessPercent: 80, completenessMissing: ['profile.solvency'], riskFlags: ['LITIGATION'] });
+  });
+
   it('repoints deals, concessions and purchases of merged companies to the primary, in the tenant only', async () => {
     const owner = testIdentity(undefined, ['head_of_sales']);
     const other = testIdentity(undefined, ['head_of_sales']);

@@ -169,6 +169,46 @@ describe('updatePipeline', () => {
     }
   });
 
+  it('keeps what an edited stage leaves out, clears what it gives as null (never its kind), and gives a new stage the defaults', async () => {
+    const head = testIdentity(undefined, ['head_of_sales']);
+    const [lead, offer, ...closing] = guidedStages;
+    const pipeline = await createPipelineFrom(service.url, head, { stages: [{ ...lead, task: 'Qualify the need', allowedRoles: ['manager'] }, offer, ...closing] });
+    const STAGES = `mutation ($id: ID!, $input: UpdatePipelineInput!) {
+      updatePipeline(id: $id, input: $input) { stages { id name kind task result expectedDurationDays allowedRoles archived keySteps { id title role } } }
+    }`;
+    const bare = ({ id, name, probability }: PipelineView['stages'][number]) => ({ id, name, probability });
+    const [l, o, won, delivered, lost] = pipeline.stages;
+
+    // Only ids, names and probabilities (Won renamed, Offer archived): every other field stays.
+    const first = dataOf(await call(head, UPDATE, { id: pipeline.id, input: { stages: [bare(l!), { ...bare(o!), archived: true }, { ...bare(won!), name: 'Signed' }, bare(delivered!), bare(lost!)] } })).updatePipeline;
+    expect(first.stages.map((stage: any) => [stage.name, stage.kind, stage.archived])).toEqual([
+      ['Lead', 'OPEN', false],
+      ['Offer', 'OPEN', true],
+      ['Signed', 'WON', false],
+      ['Delivered', 'POST_SALE', false],
+      ['Lost', 'LOST', false],
+    ]);
+    const { updatePipeline: kept } = dataOf(await call(head, STAGES, { id: pipeline.id, input: { stages: [bare(l!), bare(o!), { ...bare(won!), name: 'Signed' }, bare(delivered!), bare(lost!)] } }));
+    expect(kept.stages[0]).toEqual({
+      id: l!.id, name: 'Lead', kind: 'OPEN', task: 'Qualify the need', result: 'Need confirmed', expectedDurationDays: 5, allowedRoles: ['manager'], archived: false,
+      keySteps: l!.keySteps,
+    });
+    expect(kept.stages[1]).toMatchObject({ name: 'Offer', archived: true, expectedDurationDays: 10 });
+
+    // Null clears (kind and archived have no empty value: null keeps them); a new stage without an id gets the defaults.
+    const cleared = { ...bare(l!), kind: null, archived: null, task: null, result: null, keySteps: null, expectedDurationDays: null, allowedRoles: null };
+    const { updatePipeline: after } = dataOf(await call(head, STAGES, {
+      id: pipeline.id,
+      input: { stages: [cleared, { ...bare(o!), kind: null, archived: null }, { name: 'Negotiation', probability: 0.7 }, { ...bare(won!), name: 'Signed' }, bare(delivered!), bare(lost!)] },
+    }));
+    expect(after.stages.slice(0, 3)).toEqual([
+      { id: l!.id, name: 'Lead', kind: 'OPEN', task: null, result: null, expectedDurationDays: null, allowedRoles: [], archived: false, keySteps: [] },
+      { id: o!.id, name: 'Offer', kind: 'OPEN', task: null, result: null, expectedDurationDays: 10, allowedRoles: [], archived: true, keySteps: [] },
+      { id: expect.any(String), name: 'Negotiation', kind: 'OPEN', task: null, result: null, expectedDurationDays: null, allowedRoles: [], archived: false, keySteps: [] },
+    ]);
+    expect(after.stages.slice(3).map((stage: any) => stage.kind)).toEqual(['WON', 'POST_SALE', 'LOST']);
+  });
+
   it('deletes an unused stage, refuses to delete or re-kind a stage in use (CONFLICT), and archived stages take no deals', async () => {
     const { head, pipeline, deal } = await pipelineWithDeal();
     const [a, b, c] = asInput(pipeline);

@@ -1,8 +1,9 @@
-import { createEvent, ErpOrderPlaced, ErpPaymentReceived, ErpShipmentDispatched, topics } from '@crm/events';
+import { CompanyAssigned, createEvent, ErpOrderPlaced, ErpPaymentReceived, ErpShipmentDispatched, topics } from '@crm/events';
 import { readTopics } from '@crm/messaging/testing';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
 import type { Identity } from '@crm/auth';
 import { Types } from 'mongoose';
+import { KnownCompanyModel } from '../src/modules/company/known-company.model';
 import { PurchaseModel } from '../src/modules/purchase/purchase.model';
 import { startDeals } from '../src/service';
 import { closeFixtures, fixtureProducer as producer, publishCompany } from './fixtures';
@@ -42,12 +43,12 @@ const order = (tenantId: string, companyId: string, orderId: string, orderedAt: 
     amount,
     paymentTermsDays: 30,
   });
-const shipment = (tenantId: string, companyId: string, orderId: string, shipmentId: string, amount: number) =>
+const shipment = (tenantId: string, companyId: string, orderId: string, shipmentId: string, amount: number, currency = 'EUR') =>
   createEvent(ErpShipmentDispatched, erp(tenantId, orderId), {
-    shipmentId, orderId, companyId, shippedAt: '2026-11-05T07:40:00.000Z', amount, currency: 'EUR', lines: [{ sku: 'CHEM-DS-10L', quantity: 40 }], carrier: 'DB Schenker', trackingNumber: 'DBS1',
+    shipmentId, orderId, companyId, shippedAt: '2026-11-05T07:40:00.000Z', amount, currency, lines: [{ sku: 'CHEM-DS-10L', quantity: 40 }], carrier: 'DB Schenker', trackingNumber: 'DBS1',
   });
-const payment = (tenantId: string, companyId: string, orderId: string, paymentId: string, amount: number, paidAt = '2026-11-28T12:00:00.000Z') =>
-  createEvent(ErpPaymentReceived, erp(tenantId, orderId), { paymentId, orderId, companyId, paidAt, amount, currency: 'EUR', method: 'BANK_TRANSFER' });
+const payment = (tenantId: string, companyId: string, orderId: string, paymentId: string, amount: number, paidAt = '2026-11-28T12:00:00.000Z', currency = 'EUR') =>
+  createEvent(ErpPaymentReceived, erp(tenantId, orderId), { paymentId, orderId, companyId, paidAt, amount, currency, method: 'BANK_TRANSFER' });
 
 describe('purchases from the ERP', () => {
   it('keeps an order with its shipments and payments, whatever their order and however often they come', async () => {
@@ -123,6 +124,86 @@ describe('purchases from the ERP', () => {
     expect(errorCodes(tooMany)).toEqual(['BAD_USER_INPUT']);
     const badCursor = await subgraphRequest(service.url, owner, PURCHASES, { reps: [{ __typename: 'Company', id: companyId }], after: 'garbage' });
     expect(errorCodes(badCursor)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it("shows a company's purchases only with the company read right, in its row scope, following the company's owner", async () => {
+    const admin = testIdentity();
+    const anna = testIdentity(admin.tenantId, ['manager']);
+    const bob = testIdentity(admin.tenantId, ['manager']);
+    const noRights = testIdentity(admin.tenantId, ['trainee']);
+    const companyId = await publishCompany(admin, 'Anna\'s client', anna.userId);
+    const orderId = `SO-${new Types.ObjectId()}`;
+    await producer.send(order(admin.tenantId, companyId, orderId, '2026-11-03T10:15:00.000Z'));
+    await waitFor(async () => (await purchasesOf(admin, companyId)).edges.length === 1, { what: 'the order' });
+    const ask = (identity: Identity) => subgraphRequest(service.url, identity, PURCHASES, { reps: [{ __typename: 'Company', id: companyId }] });
+    const orderIds = async (identity: Identity) => (await purchasesOf(identity, companyId)).edges.map((edge: { node: { id: string } }) => edge.node.id);
+
+    expect(errorCodes(await ask(noRights))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await ask(bob))).toEqual(['FORBIDDEN']); // a manager reads their own and their teams' companies only
+    expect(await orderIds(anna)).toEqual([orderId]);
+
+    // Given to Bob (contacts' CompanyAssigned): Bob reads them, Anna no longer does.
+    await producer.send(createEvent(CompanyAssigned, { tenantId: admin.tenantId, aggregateId: companyId }, { companyId, ownerId: bob.userId, previousOwnerId: anna.userId }));
+    await waitFor(async () => (await KnownCompanyModel.findById(companyId).lean())?.ownerId === bob.userId, { what: 'the new owner to reach deals' });
+    expect(await orderIds(bob)).toEqual([orderId]);
+    expect(errorCodes(await ask(anna))).toEqual(['FORBIDDEN']);
+  });
+
+  it('parks an order in an unknown currency or whose amount is not its lines\' sum, and entries whose currency or company differ from their order\'s, also those that came before it', async () => {
+    const owner = testIdentity();
+    const { tenantId } = owner;
+    const [companyId, otherId] = await Promise.all([publishCompany(owner, 'Buyer'), publishCompany(owner, 'Someone else')]);
+    const dlq = await readTopics([topics.deadLetter]);
+    const consumer = `deals.purchases${service.env.KAFKA_GROUP_SUFFIX}`;
+    const parked = async (type: string, key: string) =>
+      (await dlq.waitFor((m) => m.key === key && m.event?.type === type && m.headers['dlq-consumer'] === consumer, `${type} ${key} parked`)).headers['dlq-reason'];
+    const at = '2026-11-03T10:15:00.000Z';
+    try {
+      // The order's own checks: an ISO 4217 code (XYZ has the shape only), and lines adding up to the cent.
+      const xyz = order(tenantId, companyId, `SO-${new Types.ObjectId()}`, at);
+      const unbalanced = order(tenantId, companyId, `SO-${new Types.ObjectId()}`, at);
+      await producer.send({ ...xyz, data: { ...xyz.data, currency: 'XYZ' } }, { ...unbalanced, data: { ...unbalanced.data, amount: 2303.01 } });
+      expect(await parked('ErpOrderPlaced', xyz.aggregateId)).toContain('ISO 4217');
+      expect(await parked('ErpOrderPlaced', unbalanced.aggregateId)).toContain('is not the sum of its lines');
+
+      // Entries after their order: another currency, another company, are refused; a matching one is kept.
+      const after = `SO-${new Types.ObjectId()}`;
+      await producer.send(order(tenantId, companyId, after, at));
+      await waitFor(() => PurchaseModel.exists({ _id: `${tenantId}:${after}`, ordered: true }), { what: 'the order' });
+      await producer.send(payment(tenantId, companyId, after, 'PAY-USD', 2303, undefined, 'USD'), payment(tenantId, otherId, after, 'PAY-OTHER', 2303), payment(tenantId, companyId, after, 'PAY-OK', 1000));
+      await producer.send(shipment(tenantId, companyId, after, 'DN-CHF', 1463, 'CHF'));
+      const parkedAfter = () => dlq.messages.filter((m) => m.key === after && m.headers['dlq-consumer'] === consumer);
+      await waitFor(() => parkedAfter().length === 3, { what: 'three entries parked' });
+      expect(parkedAfter().map((m) => m.headers['dlq-reason']).sort()).toEqual([
+        `payment PAY-OTHER names company ${otherId}, its order ${after} company ${companyId}`,
+        `payment PAY-USD is in USD, its order ${after} in EUR`,
+        `shipment DN-CHF is in CHF, its order ${after} in EUR`,
+      ]);
+
+      // Entries before their order are kept until it comes, then checked: the stray ones are removed,
+      // and the order's message is parked naming them (their own were consumed before the order could judge them).
+      const before = `SO-${new Types.ObjectId()}`;
+      await producer.send(payment(tenantId, otherId, before, 'PAY-EARLY-OTHER', 2303), payment(tenantId, companyId, before, 'PAY-EARLY-OK', 303));
+      await producer.send(shipment(tenantId, companyId, before, 'DN-EARLY-USD', 1463, 'USD'));
+      await waitFor(async () => {
+        const early = await PurchaseModel.findById(`${tenantId}:${before}`).lean();
+        return Object.keys(early?.payments ?? {}).length === 2 && Object.keys(early?.shipments ?? {}).length === 1;
+      }, { what: 'the early entries' });
+      await producer.send(order(tenantId, companyId, before, '2026-11-04T10:15:00.000Z'));
+      const refused = await parked('ErpOrderPlaced', before);
+      expect(refused).toContain(`payment PAY-EARLY-OTHER names company ${otherId}, its order ${before} company ${companyId}`);
+      expect(refused).toContain(`shipment DN-EARLY-USD is in USD, its order ${before} in EUR`);
+      expect(refused).not.toContain('PAY-EARLY-OK');
+
+      const listed = (await purchasesOf(owner, companyId)).edges.map((edge: { node: any }) => edge.node);
+      expect(listed.map((node: { id: string }) => node.id)).toEqual([before, after]);
+      expect(listed[0]).toMatchObject({ payments: [{ id: 'PAY-EARLY-OK', amount: 303 }], paidAmount: 303, shipments: [], shippedAmount: 0 });
+      expect(listed[1]).toMatchObject({ payments: [{ id: 'PAY-OK', amount: 1000 }], paidAmount: 1000, shipments: [], shippedAmount: 0 });
+      expect((await purchasesOf(owner, otherId)).edges).toEqual([]);
+      expect(await PurchaseModel.countDocuments({ _id: { $in: [`${tenantId}:${xyz.aggregateId}`, `${tenantId}:${unbalanced.aggregateId}`] } })).toBe(0);
+    } finally {
+      await dlq.close();
+    }
   });
 
   it("parks an ERP event naming another tenant's company, and one from a source that is not the ERP", async () => {

@@ -1,4 +1,4 @@
-import { CompaniesMerged, CompanyCompletenessChanged, CompanyCreated, CompanyRiskFlagsChanged, CompanyUpdated, type Envelope } from '@crm/events';
+import { CompaniesMerged, CompanyAssigned, CompanyCompletenessChanged, CompanyCreated, CompanyRiskFlagsChanged, CompanyUpdated, type Envelope } from '@crm/events';
 import { on } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
 import { ConcessionModel } from '../concession/concession.model';
@@ -25,20 +25,27 @@ async function learn(event: Envelope<unknown>, companyId: string, clock?: PartCl
 }
 
 /**
- * The known-company replica: name, completeness, risk flags and merges, per tenant. Every
- * handler is idempotent (upserts by company id, parts replaced only by newer events), so
- * replays and events out of order leave the newest state.
+ * The known-company replica: name, owner, completeness, risk flags and merges, per tenant.
+ * Every handler is idempotent (upserts by company id, parts replaced only by events at least as
+ * new), so replays and events out of order leave the newest state.
  */
 export const companyConsumer: ConsumerSpec = {
   groupId: 'deals.known-companies',
   // Upserts by id and parts guarded by their clocks: no look-up of processed records first.
   idempotent: true,
   handlers: [
-    on(CompanyCreated, async ({ companyId, name }, event) => {
+    on(CompanyCreated, async ({ companyId, name, ownerId }, event) => {
       await learn(event, companyId, 'nameAt', { name });
+      await setPartIfNewer(event.tenantId, companyId, 'ownerAt', at(event), { ownerId: ownerId ?? null });
     }),
-    on(CompanyUpdated, async ({ companyId, name }, event) => {
+    on(CompanyUpdated, async ({ companyId, name, changes }, event) => {
       await learn(event, companyId, 'nameAt', { name });
+      // A new owner also comes as CompanyAssigned; an owner cleared only comes here.
+      const owner = changes.find((change) => change.field === 'ownerId');
+      if (owner) await setPartIfNewer(event.tenantId, companyId, 'ownerAt', at(event), { ownerId: typeof owner.to === 'string' ? owner.to : null });
+    }),
+    on(CompanyAssigned, async ({ companyId, ownerId }, event) => {
+      await learn(event, companyId, 'ownerAt', { ownerId });
     }),
     on(CompanyCompletenessChanged, async ({ companyId, percent, missing }, event) => {
       await learn(event, companyId, 'completenessAt', { completenessPercent: percent, completenessMissing: missing });

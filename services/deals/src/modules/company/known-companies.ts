@@ -2,11 +2,26 @@ import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { KnownCompanyModel, type KnownCompanyDoc } from './known-company.model';
 
 const EPOCH = new Date(0);
-export type Part = Pick<KnownCompanyDoc, 'name'> | Pick<KnownCompanyDoc, 'completenessPercent' | 'completenessMissing'> | Pick<KnownCompanyDoc, 'riskFlags'>;
-export type PartClock = 'nameAt' | 'completenessAt' | 'riskFlagsAt';
+export type Part =
+  | Pick<KnownCompanyDoc, 'name'>
+  | Pick<KnownCompanyDoc, 'completenessPercent' | 'completenessMissing'>
+  | Pick<KnownCompanyDoc, 'riskFlags'>
+  | Pick<KnownCompanyDoc, 'ownerId'>;
+export type PartClock = 'nameAt' | 'completenessAt' | 'riskFlagsAt' | 'ownerAt';
 
 /** A new record's fields: nothing known yet, every part older than any event. */
-const EMPTY = { name: null, nameAt: EPOCH, completenessPercent: null, completenessMissing: [], completenessAt: EPOCH, riskFlags: [], riskFlagsAt: EPOCH, mergedInto: null };
+const EMPTY = {
+  name: null,
+  nameAt: EPOCH,
+  completenessPercent: null,
+  completenessMissing: [],
+  completenessAt: EPOCH,
+  riskFlags: [],
+  riskFlagsAt: EPOCH,
+  ownerId: null,
+  ownerAt: EPOCH,
+  mergedInto: null,
+};
 
 /**
  * Writes `set` into the company's record where `condition` holds, creating the record (as EMPTY
@@ -36,12 +51,16 @@ async function writeKnown(tenantId: string, companyId: string, condition: object
 export const ensureKnownCompany = (tenantId: string, companyId: string, set: Partial<KnownCompanyDoc> = {}) => writeKnown(tenantId, companyId, {}, set);
 
 /**
- * Sets one part of the record if `at` is newer than what set it last (a replay or a late event
- * changes nothing), creating the record on the company's first event. True when this call
- * created the record.
+ * Sets one part of the record unless what set it last is newer than `at` (a late event changes
+ * nothing), creating the record on the company's first event. True when this call created the
+ * record. An event with the same `occurredAt` as the stored one is applied: a company's events
+ * come in the order contacts published them (one partition, keyed by company), and two of one
+ * edit often share a millisecond (a profile at 100% then 80% must not stay at 100%). A replay of
+ * the stored event itself sets the same value again. A record kept before the clock existed
+ * (no `ownerAt`) takes the first such event.
  */
 export const setPartIfNewer = (tenantId: string, companyId: string, clock: PartClock, at: Date, part: Part) =>
-  writeKnown(tenantId, companyId, { [clock]: { $lt: at } }, { ...part, [clock]: at });
+  writeKnown(tenantId, companyId, { $or: [{ [clock]: { $lte: at } }, { [clock]: { $exists: false } }] }, { ...part, [clock]: at });
 
 /** Follows merges (a merged company's references mean its primary), a few hops at most. */
 export async function resolveMerged(tenantId: string, company: KnownCompanyDoc): Promise<KnownCompanyDoc> {

@@ -21,9 +21,8 @@ function requireApprover(ctx: DealsContext, what: string): void {
 }
 
 /** The company a decision is about: the deal's current one (a merge may have repointed it), as deals knows it. */
-async function companyOf(request: ConcessionDoc, ctx: DealsContext) {
-  const deal = await ctx.loaders.dealById.load(request.dealId.toString());
-  const company = await ctx.loaders.knownCompanyById.load(deal?.companyId ?? request.companyId);
+async function companyOf(deal: DealDoc, ctx: DealsContext) {
+  const company = await ctx.loaders.knownCompanyById.load(deal.companyId);
   return company && resolveMerged(ctx.tenantId, company);
 }
 
@@ -80,13 +79,18 @@ export const concessionResolvers: Resolvers = {
       const { rationale: reason } = parseInput(decisionInput, { rationale });
       const request = await ConcessionModel.findOne({ _id: id, tenantId: ctx.tenantId }).lean<ConcessionDoc>();
       if (!request) throw notFound('ConcessionRequest', id);
-      // Deciding is working on the deal: an approver decides on the deals in their update scope.
+      // Four eyes: whoever asked for a concession does not decide on it, either way.
+      if (request.requestedBy === ctx.userId) throw forbidden('you may not decide on your own concession request');
+      // Deciding is working on the deal: an approver decides on the deals in their update scope. A
+      // deal no longer there has no scope to check: no one decides.
       const deal = await ctx.loaders.dealById.load(request.dealId.toString());
-      if (deal) await requireCan(ctx, 'deal', 'update', deal);
+      if (!deal) throw conflict(`the deal of concession request ${id} no longer exists`);
+      await requireCan(ctx, 'deal', 'update', deal);
       const decided = () => conflict(`concession request ${id} was already ${request.status.toLowerCase()}`);
       if (request.status !== 'PENDING') throw decided();
+      if (deal.status !== 'OPEN') throw conflict(`deal ${deal._id} is ${deal.status.toLowerCase()}; concessions are decided on open deals`);
       if (approve) {
-        const blockers = approvalBlockers(await companyOf(request, ctx));
+        const blockers = approvalBlockers(await companyOf(deal, ctx));
         const missing = missingOf(blockers);
         if (missing.length > 0) throw failedPrecondition(blockersMessage(blockers), missing, { ...blockers });
       }

@@ -1,6 +1,6 @@
 import { badInput, conflict } from '@crm/service-kit';
 import { DealModel } from '../deal/deal.model';
-import type { StageSpec, StageUpdate } from './pipeline.input';
+import { withDefaults, type StageSpec, type StageUpdate } from './pipeline.input';
 import { newId, stageData, stageKind, type KeyStepDoc, type PipelineDoc, type StageDoc } from './pipeline.model';
 import { stageOrderProblem } from './pipeline.rules';
 
@@ -42,18 +42,23 @@ export function newStages(specs: StageSpec[]): StageDoc[] {
   return specs.map(stageFrom);
 }
 
+/** An edited stage's field: left out (undefined) keeps the stored value, null clears it to `none`. */
+const edited = <T, N>(given: T | null | undefined, stored: T | N, none: N): T | N => (given === undefined ? stored : (given ?? none));
+
 /**
  * The stages after updatePipeline: the given order (existing stages by id, new ones without),
- * the left-out ones marked deleted. Existing deals never break: a stage left out while a deal is
- * in it, or a stage in use whose kind changes (its deals' status would no longer match), is
- * refused with CONFLICT. Returns the stored list and the ids deleted now.
+ * the left-out ones marked deleted. An existing stage keeps every field its input leaves out,
+ * and its kind and archived flag for null too (they have no empty value); a new one takes the
+ * defaults. Existing deals never break: a stage left out while a deal is in it, or a stage in
+ * use whose kind changes (its deals' status would no longer match), is refused with CONFLICT.
+ * Returns the stored list and the ids deleted now.
  */
 export async function updatedStages(pipeline: PipelineDoc, input: StageUpdate[]): Promise<{ stages: StageDoc[]; deletedIds: string[] }> {
   const byId = new Map(pipeline.stages.filter((stage) => !stage.deleted).map((stage) => [stage._id.toString(), stage]));
   const seen = new Set<string>();
   const stages = input.map((spec, position): StageDoc => {
     const field = `stages.${position}`;
-    if (!spec.id) return { ...stageFrom(spec, position), archived: spec.archived };
+    if (!spec.id) return { ...stageFrom(withDefaults(spec), position), archived: spec.archived ?? false };
     const old = byId.get(spec.id);
     if (!old) throw badInput(`stage ${spec.id} is not a stage of pipeline "${pipeline.name}"`, `${field}.id`);
     if (seen.has(spec.id)) throw badInput(`stage ${spec.id} is listed twice`, `${field}.id`);
@@ -63,13 +68,13 @@ export async function updatedStages(pipeline: PipelineDoc, input: StageUpdate[])
       name: spec.name,
       position,
       probability: spec.probability,
-      kind: spec.kind,
-      task: spec.task,
-      result: spec.result,
-      keySteps: keySteps(spec.keySteps, field, old.keySteps),
-      expectedDurationDays: spec.expectedDurationDays,
-      allowedRoles: spec.allowedRoles,
-      archived: spec.archived,
+      kind: spec.kind ?? stageKind(old),
+      task: edited(spec.task, old.task ?? null, null),
+      result: edited(spec.result, old.result ?? null, null),
+      keySteps: spec.keySteps === undefined ? (old.keySteps ?? []) : keySteps(spec.keySteps ?? [], field, old.keySteps),
+      expectedDurationDays: edited(spec.expectedDurationDays, old.expectedDurationDays ?? null, null),
+      allowedRoles: edited(spec.allowedRoles, old.allowedRoles ?? [], []),
+      archived: spec.archived ?? old.archived ?? false,
       deleted: false,
     };
   });

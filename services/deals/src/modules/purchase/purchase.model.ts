@@ -17,6 +17,8 @@ export interface ShipmentDoc {
   currency: string;
   carrier: string | null;
   trackingNumber: string | null;
+  /** The company the event named (its primary then), checked against the order's. Absent on entries stored before. */
+  companyId?: string;
 }
 
 export interface PaymentDoc {
@@ -25,6 +27,8 @@ export interface PaymentDoc {
   amount: number;
   currency: string;
   method: string;
+  /** As ShipmentDoc.companyId. */
+  companyId?: string;
 }
 
 /**
@@ -32,7 +36,9 @@ export interface PaymentDoc {
  * is `<tenant>:<ERP order id>`, so every event of an order finds it by key, whatever the order
  * they arrive in: a payment or a shipment before its order makes the document, and the order
  * fills it in (`ordered` turns true). Shipments and payments are kept by their ERP id (a map
- * key), so a replayed event sets the same entry again.
+ * key), so a replayed event sets the same entry again. An entry is in its order's currency and
+ * names its order's company: checked when it comes after the order, and when the order comes
+ * for those that came before it (purchase.consumer.ts).
  */
 export interface PurchaseDoc {
   _id: string;

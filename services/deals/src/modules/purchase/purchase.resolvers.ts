@@ -1,3 +1,4 @@
+import { requireCan } from '@crm/policy';
 import { badInput, decodeCursor, encodeCursor, listSize, type ListBound } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import { PurchaseModel } from './purchase.model';
@@ -19,6 +20,11 @@ function positionOf(after: string): { orderedAt: Date; id: string } {
 export const purchaseResolvers: Resolvers = {
   Company: {
     purchases: async (company, { first, after }, ctx) => {
+      // The client's orders, prices and payments are the company's: its read right, in the row
+      // scope of its owner as deals knows it (contacts' events). A company deals does not know
+      // has no owner: only a tenant-wide read right reads it.
+      const known = await ctx.loaders.knownCompanyById.load(company.id);
+      await requireCan(ctx, 'company', 'read', { ownerId: known?.ownerId ?? null });
       const size = listSize(first, COMPANY_PURCHASES);
       const filter = { tenantId: ctx.tenantId, companyId: company.id, ordered: true };
       const from = after ? positionOf(after) : undefined;

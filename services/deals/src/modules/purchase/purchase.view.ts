@@ -14,6 +14,7 @@ const oldestFirst = <T>(entries: Record<string, T> | undefined, at: (entry: T) =
 export function purchaseView(purchase: OrderedPurchase, now = new Date()) {
   const shipments = oldestFirst<ShipmentDoc>(purchase.shipments, (shipment) => shipment.shippedAt);
   const payments = oldestFirst<PaymentDoc>(purchase.payments, (payment) => payment.paidAt);
+  // The consumer refuses entries in another currency than their order's; this keeps any stored before it did out of the totals.
   const sum = (entries: { amount: number; currency: string }[]) =>
     entries.filter((entry) => entry.currency === purchase.currency).reduce((total, entry) => total + entry.amount, 0);
   const shippedAmount = sum(shipments);
