@@ -27,7 +27,7 @@ describe('directory through the gateway', () => {
     const by = await territory('REGION', 'DE-BY', 'Bavaria', de);
     await territory('CITY', 'DE-BY-MUC', 'Munich', by);
     const team = dataOf(
-      await asHead(`mutation ($i: CreateTeamInput!) { createTeam(input: $i) { id } }`, { i: { name: 'Bavaria sales', leadId: 'u-head', memberIds: ['u-anna'], territoryIds: [by] } }),
+      await asAdmin(`mutation ($i: CreateTeamInput!) { createTeam(input: $i) { id } }`, { i: { name: 'Bavaria sales', leadId: 'u-head', memberIds: ['u-anna'], territoryIds: [by] } }),
     ).createTeam;
 
     const company = dataOf(

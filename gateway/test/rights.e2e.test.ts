@@ -344,7 +344,7 @@ describe('the tenant\'s permission model', () => {
     expect(errorCodes(await as('admin')(SET, { r: 'admin', rights, d: [] }))).toEqual(['BAD_USER_INPUT']);
     const set = dataOf(await as('admin')(SET, { r: 'auditor', rights, d: denied })).setRolePermissions;
     expect(set).toMatchObject({ role: 'auditor', customized: true, revision: 1, deniedFields: denied });
-    const roles = (dataOf(await as('m1')(`{ roles { role builtIn customized } }`)).roles as { role: string }[]).map((r) => r.role);
+    const roles = (dataOf(await as('head')(`{ roles { role builtIn customized } }`)).roles as { role: string }[]).map((r) => r.role);
     expect(roles).toEqual(['admin', 'auditor', 'head_of_sales', 'manager']);
 
     const auditor = as('auditor');
@@ -380,10 +380,12 @@ describe('leads: the assignee is the owner', () => {
   const leadsWithCampaign = async (campaignId: string) => dataOf(await as('admin')(`query ($c: String) { leads(first: 5, filter: { campaignId: $c }) { totalCount } }`, { c: campaignId })).leads.totalCount;
 
   beforeAll(async () => {
-    // One FIXED rule per owner (an intake team without members: no one's team scope changes).
+    // One FIXED rule per owner, to an intake team of that owner alone (a FIXED rule's user works
+    // in its team; a team of one without a lead widens no one's team scope).
     const admin = as('admin');
-    const teamId = dataOf(await admin(`mutation { createTeam(input: { name: "Lead intake ${uniqueId('t')}" }) { id } }`)).createTeam.id;
     for (const owner of owners) {
+      await as(owner)(`{ me { id } }`); // in the directory, so a team may name them
+      const teamId = dataOf(await admin(`mutation ($m: [ID!]) { createTeam(input: { name: "Lead intake ${uniqueId('t')}", memberIds: $m }) { id } }`, { m: [who[owner].userId] })).createTeam.id;
       const input = { name: `to ${owner}`, match: { industries: [`rights-${owner}`] }, teamId, method: 'FIXED', fixedUserId: who[owner].userId };
       dataOf(await admin(`mutation ($input: CreateRoutingRuleInput!) { createRoutingRule(input: $input) { id } }`, { input }));
       const lead = dataOf(await admin(`mutation ($i: String) { createLead(input: { source: WEB_FORM, name: "Lead ${owner}", industry: $i }) { id assigneeId } }`, { i: `rights-${owner}` })).createLead;

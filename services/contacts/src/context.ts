@@ -1,4 +1,4 @@
-import { accessOnce, rowFilter, type HasAccess } from '@crm/policy';
+import { requestAccess, rowFilter, type HasAccess } from '@crm/policy';
 import { createByIdLoader, createListLoader, type BaseContext } from '@crm/service-kit';
 import DataLoader from 'dataloader';
 import { CompanyModel, type CompanyDoc } from './modules/company/company.model';
@@ -43,10 +43,11 @@ function createLoaders(tenantId: string, access: HasAccess['access']) {
 /**
  * Every request's context; a signed-in user the directory does not know yet is added first. A
  * failure to add them (the store unreachable) does not fail the request: the request's own reads
- * answer for the store, and the next request tries again. The caller's access is loaded once, on first use.
+ * answer for the store, and the next request tries again. The caller's access is loaded once, first
+ * (requestAccess: a deactivated user is refused every request).
  */
 export async function createContext(base: BaseContext): Promise<ContactsContext> {
   await ensureDirectoryUser(base).catch((error: unknown) => base.logger.warn({ err: error }, 'could not add the caller to the directory; the next request retries'));
-  const access = accessOnce(base.identity);
+  const access = await requestAccess(base.identity);
   return { ...base, access, loaders: createLoaders(base.tenantId, access) };
 }

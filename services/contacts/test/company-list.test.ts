@@ -1,6 +1,6 @@
 // companies(filter, orderBy, first, after): every op, and/or/not, custom fields, multi-key order
 // with cursors through the whole list, totalCount, bad input, tenants (list-filter/README.md).
-import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
 import mongoose from 'mongoose';
 import { companyFields } from '../src/modules/company-list/company-fields';
 import { CompanyModel } from '../src/modules/company/company.model';
@@ -226,6 +226,46 @@ describe('companies: bad input and tenants', () => {
     const id = (await CompanyModel.findOne({ tenantId: tenant.tenantId, name: 'Alpha Logistics' }).lean())!._id.toString();
     expect(dataOf(await list({ filter: { field: 'ID', op: 'EQ', value: id } }, mallory)).companies.totalCount).toBe(0);
     expect(dataOf(await list({ filter: { field: 'ID', op: 'EQ', value: id } })).companies.totalCount).toBe(1);
+  });
+});
+
+describe('companies: field rights', () => {
+  it('refuses a filter or a sort on a field the reader may not read (FORBIDDEN naming it): matches and cursors would tell its values', async () => {
+    const auditor = testIdentity(tenant.tenantId, ['auditor']);
+    const SET = `mutation ($rights: [RightInput!]!, $d: [String!]!) { setRolePermissions(role: "auditor", rights: $rights, deniedFields: $d) { revision } }`;
+    dataOf(await subgraphRequest(service.url, tenant, SET, { rights: [{ object: 'COMPANY', action: 'READ', scope: 'ALL' }], d: ['Company.potential', 'Company.profile.solvency'] }));
+    const AUDIT = `query ($filter: CompanyFilter, $orderBy: [CompanyOrder!]) { companies(filter: $filter, orderBy: $orderBy, first: 100) { totalCount edges { cursor node { name } } } }`;
+    const audit = (variables: object) => subgraphRequest(service.url, auditor, AUDIT, variables);
+    await waitFor(async () => (await audit({})).data?.companies?.totalCount === seed.length, { what: "contacts to apply the auditor's rights" });
+
+    const refused = async (variables: object, field: string) => {
+      const answer = await audit(variables);
+      expect(errorCodes(answer)).toEqual(['FORBIDDEN']);
+      expect(answer.errors?.[0]?.message).toContain(field);
+      expect(answer.data).toBeNull();
+    };
+    await refused({ filter: { field: 'POTENTIAL', op: 'GT', value: 50000 } }, 'potential');
+    await refused({ filter: { field: 'POTENTIAL', op: 'IS_NULL' } }, 'potential');
+    await refused({ filter: { field: 'POTENTIAL_CURRENCY', op: 'EQ', value: 'USD' } }, 'potential.currency');
+    await refused({ filter: { and: [{ field: 'INDUSTRY', op: 'EQ', value: 'Logistics' }, { not: { field: 'PROFILE_SOLVENCY', op: 'EQ', value: 'AA' } }] } }, 'profile.solvency');
+    await refused({ orderBy: [{ field: 'NAME' }, { field: 'POTENTIAL', direction: 'DESC' }] }, 'potential');
+    // Other fields filter and sort as before, and the cursors carry no potential.
+    const allowed = dataOf(await audit({ filter: { field: 'INDUSTRY', op: 'EQ', value: 'Logistics' }, orderBy: [{ field: 'NAME' }] })).companies;
+    expect(allowed.edges.map((edge: any) => edge.node.name)).toEqual(['Alpha Logistics', 'Epsilon a.c']);
+    expect(allowed.edges.map((edge: any) => Buffer.from(edge.cursor, 'base64url').toString()).join()).not.toMatch(/50000|90000/);
+    // A reader with the right still does both.
+    expect(await names({ field: 'POTENTIAL', op: 'GT', value: 50000 }, [{ field: 'POTENTIAL', direction: 'DESC' }])).toEqual(['Epsilon a.c', 'Theta Trade']);
+
+    // A segment filtering on it: its count and companies would tell the same, so the same answer.
+    const CREATE_SEGMENT = `mutation ($name: String!) { createSegment(input: { name: $name, filter: { field: POTENTIAL, op: GT, value: 50000 } }) { id count } }`;
+    const segment = dataOf(await subgraphRequest(service.url, tenant, CREATE_SEGMENT, { name: `big ${Date.now()}` })).createSegment;
+    expect(segment.count).toBe(2);
+    const seen = await subgraphRequest(service.url, auditor, `query ($id: ID!) { segment(id: $id) { count } }`, { id: segment.id });
+    expect(errorCodes(seen)).toEqual(['FORBIDDEN']);
+    // Nor may they save such a filter, or export by one.
+    expect(errorCodes(await subgraphRequest(service.url, auditor, CREATE_SEGMENT, { name: `mine ${Date.now()}` }))).toEqual(['FORBIDDEN']);
+    const EXPORT = `mutation { exportCompanies(filter: { field: POTENTIAL, op: GT, value: 50000 }, format: CSV) { url } }`;
+    expect(errorCodes(await subgraphRequest(service.url, auditor, EXPORT))).toEqual(['FORBIDDEN']);
   });
 });
 

@@ -4,7 +4,7 @@ import type { Identity } from '@crm/auth';
 import { parseEvent, topics, type Envelope } from '@crm/events';
 import { readTopics, type TopicReader } from '@crm/messaging/testing';
 import { createLogger } from '@crm/service-kit';
-import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, uniqueId } from '@crm/testing';
+import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, uniqueId, waitFor } from '@crm/testing';
 import { Types } from 'mongoose';
 import { TeamModel } from '../src/modules/team/team.model';
 import { resumeTeamMembers } from '../src/modules/team/team-members';
@@ -120,6 +120,48 @@ describe('users', () => {
   });
 });
 
+describe('roles', () => {
+  it('refuses every request of a user an admin deactivated, admin-only mutations included, until activated again', async () => {
+    const tenantId = uniqueId('tenant');
+    const admin = person(tenantId, 'u-root', ['admin']);
+    const other = person(tenantId, 'u-second-admin', ['admin']);
+    await signIn(admin);
+    await signIn(other);
+    dataOf(await call(admin, UPDATE_USER, { id: other.userId, input: { active: false } }));
+    // Access follows UserChanged (the policy read models): from then on nothing of theirs is answered.
+    await waitFor(async () => errorCodes(await call(other, `{ me { id } }`)).includes('FORBIDDEN'), { what: 'the deactivation to reach access' });
+    expect(errorCodes(await call(other, UPDATE_USER, { id: other.userId, input: { active: true } }))).toEqual(['FORBIDDEN']);
+    expect((await UserModel.findOne({ tenantId, userId: other.userId }).lean())?.active).toBe(false);
+    dataOf(await call(admin, UPDATE_USER, { id: other.userId, input: { active: true } }));
+    await waitFor(async () => (await call(other, `{ me { id } }`)).data?.me?.id === other.userId, { what: 'the activation to reach access' });
+  });
+
+  it("lists the tenant's roles and their rights to admins and heads of sales only; anyone reads the rights of a role they hold", async () => {
+    const tenant = uniqueId('tenant');
+    const [admin, head, manager, intake] = [person(tenant, 'admin-1', ['admin']), person(tenant, 'u-head', ['head_of_sales']), person(tenant, 'u-mia', ['manager']), person(tenant, 'u-ivo', ['intake'])];
+    const SET = `mutation { setRolePermissions(role: "auditor", rights: [{ object: COMPANY, action: READ, scope: ALL }], deniedFields: ["Company.potential"]) { revision } }`;
+    dataOf(await call(admin, SET));
+    const ROLES = `{ roles { role customized } }`;
+    const RIGHTS = `query ($role: String!) { rolePermissions(role: $role) { role customized rights { object action scope } deniedFields } }`;
+    for (const who of [manager, intake]) {
+      expect(errorCodes(await call(who, ROLES))).toEqual(['FORBIDDEN']);
+      for (const role of ['auditor', 'admin', 'head_of_sales']) expect(errorCodes(await call(who, RIGHTS, { role }))).toEqual(['FORBIDDEN']);
+    }
+    // Their own rights: what a client shows them they may do.
+    expect(dataOf(await call(manager, RIGHTS, { role: 'manager' })).rolePermissions).toMatchObject({ role: 'manager', customized: false, deniedFields: [] });
+    expect(dataOf(await call(intake, RIGHTS, { role: 'intake' })).rolePermissions).toEqual({ role: 'intake', customized: false, rights: [], deniedFields: [] });
+    for (const who of [admin, head]) {
+      expect(dataOf(await call(who, ROLES)).roles).toEqual([
+        { role: 'admin', customized: false },
+        { role: 'auditor', customized: true },
+        { role: 'head_of_sales', customized: false },
+        { role: 'manager', customized: false },
+      ]);
+      expect(dataOf(await call(who, RIGHTS, { role: 'auditor' })).rolePermissions).toMatchObject({ customized: true, deniedFields: ['Company.potential'] });
+    }
+  });
+});
+
 const TEAM_FIELDS = `id name revision leadId lead { id name } memberIds members { id } territoryIds industries keyCompanyIds`;
 const CREATE_TEAM = `mutation ($input: CreateTeamInput!) { createTeam(input: $input) { ${TEAM_FIELDS} } }`;
 const UPDATE_TEAM = `mutation ($id: ID!, $input: UpdateTeamInput!, $rev: Int) { updateTeam(id: $id, input: $input, expectedRevision: $rev) { ${TEAM_FIELDS} } }`;
@@ -137,7 +179,7 @@ describe('teams', () => {
   });
 
   it('creates, changes and deletes a team: TeamChanged per change with revisions, members keep their teamIds', async () => {
-    const team = dataOf(await call(head, CREATE_TEAM, { input: { name: 'DACH', leadId: 'u-head', memberIds: ['u-anna', 'u-bob'], industries: ['Manufacturing'] } })).createTeam;
+    const team = dataOf(await call(admin, CREATE_TEAM, { input: { name: 'DACH', leadId: 'u-head', memberIds: ['u-anna', 'u-bob'], industries: ['Manufacturing'] } })).createTeam;
     expect(team).toMatchObject({ name: 'DACH', revision: 1, lead: { id: 'u-head', name: 'Hanna Head' }, memberIds: ['u-anna', 'u-bob'], members: [{ id: 'u-anna' }, { id: 'u-bob' }] });
     expect(await teamIdsOf(tenant, 'u-anna')).toEqual([team.id]);
     expect(dataOf(await call(anna!, `{ me { teams { id name } } }`)).me.teams).toEqual([{ id: team.id, name: 'DACH' }]);
@@ -208,6 +250,71 @@ describe('teams', () => {
     await resumeTeamMembers(logger);
     expect(await revisions()).toEqual(after);
   });
+
+  it("lets a head of sales change only the teams they lead, and never a team's members or lead: only admins widen a TEAM scope", async () => {
+    const tenantId = uniqueId('tenant');
+    const [boss, hanna, ida] = [person(tenantId, 'admin-1', ['admin']), person(tenantId, 'u-hanna', ['head_of_sales']), person(tenantId, 'u-ida', ['manager'])];
+    for (const identity of [boss, hanna, ida]) await signIn(identity);
+    const company = dataOf(await call(boss, `mutation { createCompany(input: { name: "Key client" }) { id } }`)).createCompany.id;
+    const own = dataOf(await call(boss, CREATE_TEAM, { input: { name: 'Hanna team', leadId: 'u-hanna' } })).createTeam;
+    const other = dataOf(await call(boss, CREATE_TEAM, { input: { name: 'Other team', memberIds: ['u-ida'] } })).createTeam;
+
+    const refused = async (query: string, variables: object) => {
+      const answer = await call(hanna, query, variables);
+      expect(errorCodes(answer)).toEqual(['FORBIDDEN']);
+      return answer.errors![0]!.message;
+    };
+    // Into another team, or another team's people into hers: refused, whichever way.
+    await refused(ADD, { t: other.id, u: 'u-hanna' });
+    await refused(ADD, { t: own.id, u: 'u-ida' });
+    await refused(REMOVE, { t: other.id, u: 'u-ida' });
+    expect(await refused(UPDATE_TEAM, { id: other.id, input: { memberIds: ['u-ida', 'u-hanna'] } })).toContain('input.memberIds');
+    expect(await refused(UPDATE_TEAM, { id: other.id, input: { leadId: 'u-hanna' } })).toContain('input.leadId');
+    await refused(UPDATE_TEAM, { id: own.id, input: { memberIds: ['u-ida'] } });
+    await refused(UPDATE_TEAM, { id: own.id, input: { leadId: null } });
+    expect(await refused(UPDATE_TEAM, { id: other.id, input: { name: 'Taken over' } })).toContain('teams you lead');
+    await refused(CREATE_TEAM, { input: { name: 'Mine too', leadId: 'u-hanna', memberIds: ['u-ida'] } });
+    await refused(`mutation ($id: ID!) { deleteTeam(id: $id) }`, { id: own.id });
+    // The rest of the team she leads is hers to change.
+    const changed = dataOf(await call(hanna, UPDATE_TEAM, { id: own.id, input: { name: 'Hanna enterprise', industries: ['Food'], keyCompanyIds: [company] } })).updateTeam;
+    expect(changed).toMatchObject({ name: 'Hanna enterprise', revision: 2, leadId: 'u-hanna', memberIds: [], industries: ['Food'], keyCompanyIds: [company] });
+
+    // Nothing else was written: no membership, no TeamChanged.
+    expect(await TeamModel.findById(other.id).lean()).toMatchObject({ name: 'Other team', revision: 1, leadId: null, memberIds: ['u-ida'] });
+    expect(await teamIdsOf(tenantId, 'u-hanna')).toEqual([]);
+    const changes = await eventsOf(tenantId, 'TeamChanged', 3);
+    expect(changes.map((event) => [event.aggregateId, event.data.change, event.data.revision])).toEqual([
+      [own.id, 'CREATED', 1],
+      [other.id, 'CREATED', 1],
+      [own.id, 'UPDATED', 2],
+    ]);
+  });
+
+  it('refuses, before writing anything, a member who is already in 100 teams (the most UserChanged carries)', async () => {
+    const tenantId = uniqueId('tenant');
+    const [boss, busy, ida] = [person(tenantId, 'admin-1', ['admin']), person(tenantId, 'u-busy', ['manager']), person(tenantId, 'u-ida', ['manager'])];
+    for (const identity of [boss, busy, ida]) await signIn(identity);
+    const full: string[] = [];
+    for (let i = 0; i < 100; i++) full.push(dataOf(await call(boss, CREATE_TEAM, { input: { name: `Team ${i}`, memberIds: ['u-busy'] } })).createTeam.id);
+    expect(await teamIdsOf(tenantId, 'u-busy')).toHaveLength(100);
+    const team = dataOf(await call(boss, CREATE_TEAM, { input: { name: 'One more' } })).createTeam;
+
+    const refusedBusy = (answer: Awaited<ReturnType<typeof call>>, field: string) => {
+      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(answer.errors?.[0]?.message).toContain('u-busy');
+    };
+    refusedBusy(await call(boss, CREATE_TEAM, { input: { name: 'Too many', memberIds: ['u-ida', 'u-busy'] } }), 'input.memberIds.1');
+    refusedBusy(await call(boss, ADD, { t: team.id, u: 'u-busy' }), 'input.memberIds.0');
+    refusedBusy(await call(boss, UPDATE_TEAM, { id: team.id, input: { memberIds: ['u-ida', 'u-busy'] } }), 'input.memberIds.1');
+    // Nothing written: no team, no change, nobody moved, nothing left pending.
+    expect(await TeamModel.countDocuments({ tenantId })).toBe(101);
+    expect(await TeamModel.findById(team.id).lean()).toMatchObject({ revision: 1, memberIds: [], membersPending: false });
+    expect(await teamIdsOf(tenantId, 'u-ida')).toEqual([]);
+    // A team they are in already takes them (and others) as before.
+    expect(dataOf(await call(boss, UPDATE_TEAM, { id: full[0], input: { memberIds: ['u-busy', 'u-ida'] } })).updateTeam.memberIds).toEqual(['u-busy', 'u-ida']);
+    expect(await teamIdsOf(tenantId, 'u-ida')).toEqual([full[0]]);
+    expect(await TeamModel.countDocuments({ tenantId, membersPending: true })).toBe(0);
+  }, 60_000); // 100 teams written one by one, each with its member's move
 
   it('resolves Team and User references within the tenant, and Company.team', async () => {
     const team = dataOf(await call(admin, CREATE_TEAM, { input: { name: 'Refs', leadId: 'u-head', memberIds: ['u-bob'] } })).createTeam;

@@ -90,6 +90,27 @@ describe('duplicates', () => {
     await duplicatesOf(user, CONTACT_DUPLICATES, anna._id.toString(), 2);
   });
 
+  it('never takes a free-mail domain for a person\'s employer: namesakes at gmail.com, yahoo.de or hotmail.co.uk are no duplicates', async () => {
+    const user = testIdentity(undefined, ['admin']);
+    const { tenantId } = user;
+    const john = (address: string, phones: ReturnType<typeof phone>[] = []) => seedContact(tenantId, { firstName: 'John', lastName: 'Smith', emails: [email(address, true)], phones });
+    const anchor = await john('john.smith@gmail.com', [phone('+4915100000001', true)]);
+    const namesakes = await Promise.all(['jsmith77@gmail.com', 'john.smith@googlemail.com', 'john@yahoo.de', 'js@hotmail.co.uk', 'smith@gmx.net'].map((address) => john(address)));
+    const twin = await john('john.smith@proton.me', [phone('+4915100000001', true)]);
+    const ids = [anchor, ...namesakes, twin].map((contact) => String(contact._id));
+    // Every one indexed (each record's keys are written at once) before asking.
+    await waitFor(async () => (await MatchKeyModel.countDocuments({ tenantId, entity: 'Contact', kind: 'EMAIL', entityId: { $in: ids } })) === ids.length, { what: "the namesakes' keys" });
+
+    const found = dataOf(await call(user, CONTACT_DUPLICATES, { id: String(anchor._id) })).contactDuplicates;
+    expect(found).toEqual([{ contact: { id: String(twin._id), fullName: 'John Smith' }, reasons: [{ kind: 'PHONE', value: '+4915100000001' }] }]);
+    expect(await MatchKeyModel.countDocuments({ tenantId, kind: 'NAME_AND_DOMAIN' })).toBe(0);
+    // A work domain still names the employer, also one that starts like a provider's.
+    expect(contactMatchKeys({ ...anchor, emails: [email('john@live.smith-consulting.de')], email: null, phones: [], phone: null })).toContainEqual({
+      kind: 'NAME_AND_DOMAIN',
+      value: 'john smith|live.smith-consulting.de',
+    });
+  });
+
   it("never crosses tenants: another tenant's record is NOT_FOUND and its keys never match", async () => {
     const user = testIdentity(undefined, ['admin']);
     const mallory = testIdentity(undefined, ['admin']);

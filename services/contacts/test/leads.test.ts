@@ -115,6 +115,24 @@ describe('leads', () => {
     expect(await LeadModel.countDocuments({ tenantId: admin.tenantId, dedupeKey: 'AD_LINK:click-7' })).toBe(1);
   });
 
+  it("a repeated (source, externalId) answers the existing lead only within the caller's read scope, as lead(id)", async () => {
+    const { admin, members, teamId, member } = await tenantWithTeam(2);
+    await createRule(admin, { name: 'all', teamId, method: 'ROUND_ROBIN' });
+    const input = { source: 'WEB_FORM', externalId: 'form-secret', name: 'Vera Secret', email: 'vera@example.com', phone: '+4930123456', raw: { note: 'private' } };
+    const first = await createLead(admin, input);
+    expect(first.assigneeId).toBe(members[0]);
+    // Ben (a manager whose scope is his own leads here) repeats the external id: FORBIDDEN, nothing of Anna's lead.
+    const ben = await call(member(members[1]!), `mutation ($input: CreateLeadInput!) { createLead(input: $input) { id name email phone assigneeId raw } }`, { input });
+    expect(errorCodes(ben)).toEqual(['FORBIDDEN']);
+    expect(ben.data).toBeNull();
+    expect(JSON.stringify(ben)).not.toMatch(/Vera|vera@|private|\+4930123456/);
+    expect(errorCodes(await call(member(members[1]!), `query ($id: ID!) { lead(id: $id) { id } }`, { id: first.id }))).toEqual(['FORBIDDEN']);
+    // Anna, the assignee, and the admin get it; no second lead was taken in.
+    expect(await createLead(member(members[0]!), input)).toMatchObject({ id: first.id, name: 'Vera Secret', assigneeId: members[0] });
+    expect((await createLead(admin, input)).id).toBe(first.id);
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId })).toBe(1);
+  });
+
   it('refuses bad input with BAD_USER_INPUT and writes nothing', async () => {
     const admin = testIdentity(undefined, ['admin']);
     const bad = [
@@ -127,6 +145,20 @@ describe('leads', () => {
     ];
     for (const input of bad) expect(errorCodes(await call(admin, CREATE_LEAD, { input }))).toEqual(['BAD_USER_INPUT']);
     expect(await LeadModel.countDocuments({ tenantId: admin.tenantId })).toBe(0);
+  });
+
+  it('refuses a language longer than LeadCreated carries (10) with BAD_USER_INPUT, before routing takes a turn', async () => {
+    const { admin, teamId } = await tenantWithTeam(2);
+    const rule = await createRule(admin, { name: 'all', teamId, method: 'ROUND_ROBIN' });
+    for (const language of ['de-abcdefgh', 'deu-abcdefgh']) {
+      const answer = await call(admin, CREATE_LEAD, { input: { source: 'WEB_FORM', name: 'Long Language', language } });
+      expect(errorCodes(answer)).toEqual(['BAD_USER_INPUT']);
+      expect(answer.errors?.[0]?.message).toMatch(/language/);
+    }
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId })).toBe(0);
+    expect(await RoutingTurnModel.findById(turnKey(admin.tenantId, rule.id, teamId)).lean()).toBeNull();
+    // Ten characters are taken, and routed.
+    expect(await createLead(admin, { source: 'WEB_FORM', language: 'gsw-Abcdef' })).toMatchObject({ language: 'gsw-abcdef', status: 'ASSIGNED' });
   });
 
   it('keeps a raw payload whose keys look like store operators or paths as data, and answers it as sent', async () => {
@@ -254,7 +286,8 @@ describe('leads', () => {
 describe('routing rules', () => {
   it('only admins and heads of sales manage rules; rules are tried in priority order, reordered as a whole, updated, and previewed without a write', async () => {
     const { admin, members, teamId, member } = await tenantWithTeam(3);
-    const other = await TeamModel.create({ tenantId: admin.tenantId, name: 'solo', leadId: null, memberIds: ['solo-1'] });
+    // A FIXED rule's user works in its team: key-account-1 leads solo.
+    const other = await TeamModel.create({ tenantId: admin.tenantId, name: 'solo', leadId: 'key-account-1', memberIds: ['solo-1'] });
     expect(errorCodes(await call(member(members[0]!), CREATE_RULE, { input: { name: 'x', teamId, method: 'ROUND_ROBIN' } }))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await call(admin, CREATE_RULE, { input: { name: 'x', teamId, method: 'FIXED' } }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await call(admin, CREATE_RULE, { input: { name: 'x', teamId: '0123456789abcdef01234567', method: 'ROUND_ROBIN' } }))).toEqual(['NOT_FOUND']);
@@ -299,6 +332,87 @@ describe('routing rules', () => {
     expect(dataOf(await call(stranger, RULES)).routingRules).toEqual([]);
     expect(errorCodes(await call(stranger, UPDATE, { id: big.id, input: { enabled: false } }))).toEqual(['NOT_FOUND']);
     expect(dataOf(await call(admin, RULES)).routingRules.map((rule: any) => rule.name)).toEqual(['german', 'big companies', 'everyone else']);
+  });
+
+  it('only admins and heads of sales see the rules and previews: they tell who gets the next lead', async () => {
+    const { admin, members, teamId, member } = await tenantWithTeam(2);
+    await createRule(admin, { name: 'all', teamId, method: 'ROUND_ROBIN' });
+    const PREVIEW = `query ($input: CreateLeadInput!) { routeLeadPreview(input: $input) { assigneeId } }`;
+    for (const who of [member(members[0]!), testIdentity(admin.tenantId, ['intake'])]) {
+      expect(errorCodes(await call(who, RULES))).toEqual(['FORBIDDEN']);
+      expect(errorCodes(await call(who, PREVIEW, { input: { source: 'CALL' } }))).toEqual(['FORBIDDEN']);
+    }
+    const head = testIdentity(admin.tenantId, ['head_of_sales']);
+    expect(dataOf(await call(head, RULES)).routingRules.map((rule: any) => rule.name)).toEqual(['all']);
+    expect(dataOf(await call(head, PREVIEW, { input: { source: 'CALL' } })).routeLeadPreview.assigneeId).toBe(members[0]);
+  });
+
+  it("matches a rule's language on the lead's primary subtag; rule languages are ISO codes, as leads'", async () => {
+    const { admin, members, teamId } = await tenantWithTeam(2);
+    const austrian = await createRule(admin, { name: 'austrian', match: { languages: ['de-AT'] }, teamId, method: 'FIXED', fixedUserId: members[1] });
+    const german = await createRule(admin, { name: 'german', match: { languages: ['de', 'fr'] }, teamId, method: 'FIXED', fixedUserId: members[0] });
+    expect([austrian.match.languages, german.match.languages]).toEqual([['de-at'], ['de', 'fr']]);
+    expect(await createLead(admin, { source: 'CALL', language: 'de-DE' })).toMatchObject({ ruleId: german.id, assigneeId: members[0] });
+    expect(await createLead(admin, { source: 'CALL', language: 'fr-CH' })).toMatchObject({ ruleId: german.id, assigneeId: members[0] });
+    expect(await createLead(admin, { source: 'CALL', language: 'de-AT' })).toMatchObject({ ruleId: austrian.id, assigneeId: members[1] });
+    // A rule for the region only takes the region; a plain "de" goes to the German rule.
+    expect(await createLead(admin, { source: 'CALL', language: 'de' })).toMatchObject({ ruleId: german.id });
+    expect(await createLead(admin, { source: 'CALL', language: 'en-GB' })).toMatchObject({ ruleId: null, status: 'NEW' });
+    for (const languages of [['German'], ['de_DE'], ['de-abcdefgh'], ['d']]) {
+      expect(errorCodes(await call(admin, CREATE_RULE, { input: { name: 'bad', match: { languages }, teamId, method: 'ROUND_ROBIN' } }))).toEqual(['BAD_USER_INPUT']);
+    }
+    const UPDATE = `mutation ($id: ID!, $input: UpdateRoutingRuleInput!) { updateRoutingRule(id: $id, input: $input) { id } }`;
+    expect(errorCodes(await call(admin, UPDATE, { id: german.id, input: { match: { languages: ['Deutsch'] } } }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('routes only to active people who work in the team: a FIXED user checked when saved and when routing; round robin, least loaded and escalation pass over deactivated users', async () => {
+    const { admin, members, teamId, member } = await tenantWithTeam(3, { leadId: 'head-1' });
+    const [anna, ben, cleo] = members as [string, string, string];
+    const UPDATE = `mutation ($id: ID!, $input: UpdateRoutingRuleInput!) { updateRoutingRule(id: $id, input: $input) { id name fixedUserId } }`;
+    const fixedTo = (fixedUserId: string) => call(admin, CREATE_RULE, { input: { name: 'fixed', match: { industries: ['fixed'] }, teamId, method: 'FIXED', fixedUserId } });
+    // Anyone outside the team is refused, naming the field; a member or the lead is taken.
+    const stranger = await fixedTo('not-in-team');
+    expect(stranger.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.fixedUserId' });
+    expect(stranger.errors?.[0]?.message).toContain('not-in-team');
+    expect(dataOf(await fixedTo('head-1')).createRoutingRule.method).toBe('FIXED');
+    const fixed = dataOf(await fixedTo(anna)).createRoutingRule;
+    expect(errorCodes(await call(admin, UPDATE, { id: fixed.id, input: { fixedUserId: 'not-in-team' } }))).toEqual(['BAD_USER_INPUT']);
+    await createRule(admin, { name: 'rotation', match: { industries: ['rr'] }, teamId, method: 'ROUND_ROBIN', slaMinutes: 5 });
+    await createRule(admin, { name: 'least', match: { industries: ['least'] }, teamId, method: 'LEAST_LOADED' });
+
+    // Anna and the team lead leave the company (deactivated in the directory).
+    for (const userId of [anna, 'head-1']) {
+      await call(member(userId), `{ me { id } }`);
+      dataOf(await call(admin, `mutation ($id: ID!) { updateUser(id: $id, input: { active: false }) { active } }`, { id: userId }));
+    }
+    expect(errorCodes(await fixedTo(anna))).toEqual(['BAD_USER_INPUT']);
+    // Editing anything else of a rule still goes through (disabling it, for one).
+    expect(dataOf(await call(admin, UPDATE, { id: fixed.id, input: { name: 'fixed to Anna' } })).updateRoutingRule).toMatchObject({ name: 'fixed to Anna', fixedUserId: anna });
+    // Routing passes over the rules fixed to them (here the lead's first), as over an unmatched rule.
+    const PREVIEW = `query ($input: CreateLeadInput!) { routeLeadPreview(input: $input) { assigneeId why } }`;
+    const why = dataOf(await call(admin, PREVIEW, { input: { source: 'CALL', industry: 'fixed' } })).routeLeadPreview;
+    expect(why).toEqual({ assigneeId: null, why: [expect.stringContaining('is no longer an active member or the lead'), expect.stringContaining('is no longer an active member or the lead'), expect.any(String), expect.any(String), expect.any(String)] });
+    expect(await createLead(admin, { source: 'CALL', industry: 'fixed' })).toMatchObject({ status: 'NEW', assigneeId: null });
+
+    // Round robin turns over Ben and Cleo; least loaded leaves out Anna (load 0) for Ben (2, first of 2/2).
+    const rotated: any[] = [];
+    for (let i = 0; i < 4; i++) rotated.push(await createLead(admin, { source: 'CALL', industry: 'rr' }));
+    expect(rotated.map((lead) => lead.assigneeId)).toEqual([ben, cleo, ben, cleo]);
+    const least = await createLead(admin, { source: 'CALL', industry: 'least' });
+    expect(least.assigneeId).toBe(ben);
+    expect(least.assignments[0].reason).toContain('team loads 2/2');
+
+    // Ben's lead runs out of time: not to the deactivated lead, to the next active member.
+    await LeadModel.updateOne({ _id: rotated[0].id }, { $set: { acceptBy: new Date(Date.now() - 1000) } });
+    await escalateDueLeads(10);
+    const escalated = await waitFor(async () => {
+      const lead = await LeadModel.findById(rotated[0].id).lean();
+      return lead?.escalatedAt && lead;
+    });
+    expect(escalated.assignments.map((a) => [a.from, a.to, a.method])).toEqual([
+      [null, ben, 'ROUND_ROBIN'],
+      [ben, cleo, 'ESCALATION'],
+    ]);
   });
 
   it('round robin under concurrency: 1,000 leads routed at once to a team of 5 give each member exactly 200', async () => {

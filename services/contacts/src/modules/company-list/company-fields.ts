@@ -6,7 +6,10 @@ import { nameKey } from '../shared/name-key';
 const date = (name: string): FieldSpec => ({ name, path: name, type: 'date' });
 const number = (name: string, path = name, extra: Partial<FieldSpec> = {}): FieldSpec => ({ name, path, type: 'number', ...extra });
 
-/** Every company field a filter can test: API name → store path, type and ops. */
+/**
+ * Every company field a filter can test: API name → store path, type and ops. A field under a
+ * field right (`right`, @crm/policy deniableFields) is refused to a reader denied it.
+ */
 export const companyFields: Record<CompanyField, FieldSpec> = {
   ID: { name: 'id', path: '_id', type: 'objectId', ops: ['EQ', 'NEQ', 'IN'] },
   NAME: text('name', 'nameKey', { normalise: (value) => nameKey(value) }),
@@ -27,8 +30,8 @@ export const companyFields: Record<CompanyField, FieldSpec> = {
   ADDRESS_POSTAL_CODE: textList('addresses.postalCode'),
   ADDRESS_COUNTRY: textList('addresses.country', 'addresses.country', { normalise: (value) => value.trim().toUpperCase() }),
   MESSENGERS: textList('messengers', 'messengers.handle', { nullPath: 'messengers' }),
-  POTENTIAL: number('potential', 'potential.amount', { nullPath: 'potential' }),
-  POTENTIAL_CURRENCY: text('potential.currency', 'potential.currency', { normalise: (value) => value.trim().toUpperCase() }),
+  POTENTIAL: number('potential', 'potential.amount', { nullPath: 'potential', right: 'Company.potential' }),
+  POTENTIAL_CURRENCY: text('potential.currency', 'potential.currency', { normalise: (value) => value.trim().toUpperCase(), right: 'Company.potential' }),
   RISK_FLAGS: textList('riskFlags'),
   ABC_CLASS: { name: 'abcClass', path: 'abcClass', type: 'enum', values: ['A', 'B', 'C'] },
   ABC_UPDATED_AT: date('abcUpdatedAt'),
@@ -37,7 +40,7 @@ export const companyFields: Record<CompanyField, FieldSpec> = {
   PROFILE_FINANCING: text('profile.financing'),
   PROFILE_MAIN_CUSTOMERS: textList('profile.mainCustomers'),
   PROFILE_SHAREHOLDERS: textList('profile.shareholders', 'profile.shareholders.name', { nullPath: 'profile.shareholders' }),
-  PROFILE_SOLVENCY: text('profile.solvency', 'profile.solvency.rating', { nullPath: 'profile.solvency' }),
+  PROFILE_SOLVENCY: text('profile.solvency', 'profile.solvency.rating', { nullPath: 'profile.solvency', right: 'Company.profile.solvency' }),
   PROFILE_COMPETITORS: textList('profile.competitors'),
   PROFILE_LITIGATION: {
     name: 'profile.litigation',
@@ -52,7 +55,7 @@ export const companyFields: Record<CompanyField, FieldSpec> = {
   UPDATED_AT: date('updatedAt'),
 };
 
-/** Every company field a list can be sorted by. */
+/** Every company field a list can be sorted by (`right`: as for filters). */
 export const companyOrderFields: Record<CompanyOrderField, OrderSpec> = {
   NAME: { name: 'name', path: 'nameKey', type: 'string' },
   CREATED_AT: { name: 'createdAt', path: 'createdAt', type: 'date' },
@@ -65,6 +68,6 @@ export const companyOrderFields: Record<CompanyOrderField, OrderSpec> = {
   TAX_ID: { name: 'taxId', path: 'taxId', type: 'string' },
   ABC_CLASS: { name: 'abcClass', path: 'abcClass', type: 'string' },
   ABC_UPDATED_AT: { name: 'abcUpdatedAt', path: 'abcUpdatedAt', type: 'date' },
-  POTENTIAL: { name: 'potential', path: 'potential.amount', type: 'number' },
+  POTENTIAL: { name: 'potential', path: 'potential.amount', type: 'number', right: 'Company.potential' },
   COMPLETENESS_PERCENT: { name: 'completeness.percent', path: 'completeness.percent', type: 'number' },
 };

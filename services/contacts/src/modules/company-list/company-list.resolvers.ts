@@ -9,14 +9,17 @@ import { companyFields, companyOrderFields } from './company-fields';
 
 export const companyListResolvers: Resolvers = {
   Query: {
-    companies: async (_parent, { filter, orderBy, first, after }, ctx) =>
-      listPage(CompanyModel, {
+    companies: async (_parent, { filter, orderBy, first, after }, ctx) => {
+      // The reader's field rights: no filter or sort on a field they may not read (Company.potential...).
+      const reader = await ctx.access();
+      return listPage(CompanyModel, {
         tenantId: ctx.tenantId,
         // The reader's row scope is part of the store query (and of totalCount).
-        filter: allOf([compileFilter(filter, companyFields), await requireRowFilter(ctx, 'company')]),
-        order: ListOrder.of(orderBy, companyOrderFields),
+        filter: allOf([compileFilter(filter, companyFields, 'filter', reader), await requireRowFilter(ctx, 'company')]),
+        order: ListOrder.of(orderBy, companyOrderFields, reader),
         first,
         after,
-      }),
+      });
+    },
   },
 };

@@ -5,6 +5,8 @@ import { routeError, signedInRoute } from '../http/signed-in-route';
 import { contentTypes, writeCompaniesFile } from './export-file';
 import { ExportModel, type ExportDoc } from './export.model';
 import { findCompanies } from './find-companies';
+import { companyFields } from '../company-list/company-fields';
+import { compileFilter } from '../list-filter/compile-filter';
 import { deniedFields, loadAccess, rowFilter } from '@crm/policy';
 
 /**
@@ -24,13 +26,19 @@ export function downloadRoutes() {
         const access = await loadAccess(ctx.identity);
         const scope = rowFilter(access, 'company', 'export');
         if (!scope) throw routeError('FORBIDDEN', 'you may not export companies');
+        // Before the answer starts: a filter on a field the downloader may not read is refused.
+        try {
+          compileFilter(found.filter, companyFields, 'filter', access);
+        } catch {
+          throw routeError('FORBIDDEN', 'the export filters on a field you may not read');
+        }
         const extension = found.format === 'XLSX' ? 'xlsx' : 'csv';
         res.status(200);
         res.setHeader('content-type', contentTypes[found.format]);
         res.setHeader('content-disposition', `attachment; filename="companies-${found.day}.${extension}"`);
         res.setHeader('cache-control', 'no-store');
         try {
-          await writeCompaniesFile(findCompanies(ctx.tenantId, found.filter, scope), found.format, res, deniedFields(access, 'Company'));
+          await writeCompaniesFile(findCompanies(ctx.tenantId, found.filter, scope, access), found.format, res, deniedFields(access, 'Company'));
         } catch (error) {
           // Headers are gone: the cut connection tells the client the file is incomplete.
           ctx.logger.error({ err: error, exportId: id }, 'export failed while being sent');

@@ -15,9 +15,10 @@ export const exportResolvers = (ttlHours: number): Resolvers => ({
     exportCompanies: async (_parent, args, ctx) => {
       const { format } = parseInput(exportInput, args);
       await requireRowFilter(ctx, 'company', 'export');
-      // Checked now (a bad filter is refused at once); kept as the client gave it and compiled
-      // again at download time, so the stored document never holds store operators.
-      compileFilter(args.filter, companyFields);
+      // Checked now (a bad filter, or one on a field the caller may not read, is refused at once);
+      // kept as the client gave it and compiled again at download time, for the one downloading,
+      // so the stored document never holds store operators.
+      compileFilter(args.filter, companyFields, 'filter', await ctx.access());
       const filter = args.filter ?? null;
       const now = new Date();
       const created = await ExportModel.create({

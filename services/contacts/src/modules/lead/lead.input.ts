@@ -14,6 +14,18 @@ const text = (max: number) =>
     .nullish()
     .transform((value) => (value ? collapseSpaces(value) : null));
 
+/**
+ * A language as leads and routing rules take it: an ISO 639 code, perhaps with one subtag (de,
+ * de-DE, zh-Hant), lower-cased. At most 10 characters, as LeadCreated carries it: a longer one
+ * must be refused here, before routing takes a turn, not by the event when the lead is written.
+ */
+export const languageTag = z
+  .string()
+  .trim()
+  .max(10, 'language is at most 10 characters')
+  .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/, 'language is an ISO 639 code')
+  .transform((value) => value.toLowerCase());
+
 /** A lead as any channel gives it (createLead, the webhook, LeadReceived): normalised as contacts are. */
 export const leadInput = z
   .object({
@@ -26,12 +38,7 @@ export const leadInput = z
     companyName: text(200),
     industry: text(100),
     companySize: z.number().int().min(0).max(10_000_000).nullish().transform((value) => value ?? null),
-    language: z
-      .string()
-      .trim()
-      .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$/, 'language is an ISO 639 code')
-      .nullish()
-      .transform((value) => value?.toLowerCase() ?? null),
+    language: languageTag.nullish().transform((value) => value ?? null),
     country: z
       .string()
       .trim()

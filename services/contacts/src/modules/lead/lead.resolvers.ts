@@ -100,7 +100,9 @@ export const leadResolvers: Resolvers = {
     // Routing, not the caller, picks the assignee: the create right in any scope is enough.
     createLead: async (_parent, { input }, ctx) => {
       await requireCan(ctx, 'lead', 'create', { ownerId: ctx.userId });
-      return (await takeInLead(ctx, input, ctx.userId)).lead;
+      const { lead, created } = await takeInLead(ctx, input, ctx.userId);
+      // A repeated (source, externalId) answers a lead taken in before, perhaps someone else's: read as lead(id) reads it.
+      return created ? lead : (await leadInScope(ctx, lead, 'forbidden'))!;
     },
     acceptLead: async (_parent, { id }, ctx) => {
       const lead = await findLead(ctx, id);

@@ -1,7 +1,8 @@
+import type { Access } from '@crm/policy';
 import { badInput, isId } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import type { FilterOp } from '../../generated/graphql';
-import { opsOf, type FieldSpec } from './field-registry';
+import { opsOf, requireFieldRight, type FieldSpec } from './field-registry';
 import { allOf, type StoreFilter } from './store-filter';
 
 /** Bounds of one filter: it is client input like any other. */
@@ -49,15 +50,16 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 /**
  * Turns a typed filter into a store filter. Every path and operator comes from the registry;
  * client values are checked against the field's type and converted (dates, ids) before they
- * reach the store. Errors are BAD_USER_INPUT naming where in the filter the problem is.
+ * reach the store. Errors are BAD_USER_INPUT naming where in the filter the problem is; with a
+ * `reader`, a condition on a field they are denied is FORBIDDEN (its matches would tell its values).
  */
-export function compileFilter<F extends string>(filter: FilterInput<F> | null | undefined, registry: Registry<F>, at = 'filter'): StoreFilter {
+export function compileFilter<F extends string>(filter: FilterInput<F> | null | undefined, registry: Registry<F>, at = 'filter', reader?: Access): StoreFilter {
   if (!filter) return {};
   const counter = { conditions: 0 };
-  return node(filter, registry, at, 1, counter);
+  return node(filter, registry, at, 1, counter, reader);
 }
 
-function node<F extends string>(input: FilterInput<F>, registry: Registry<F>, at: string, depth: number, counter: { conditions: number }): StoreFilter {
+function node<F extends string>(input: FilterInput<F>, registry: Registry<F>, at: string, depth: number, counter: { conditions: number }, reader: Access | undefined): StoreFilter {
   if (depth > FILTER_LIMITS.depth) throw badInput(`${at}: filters nest at most ${FILTER_LIMITS.depth} levels deep`, at);
   const isLeaf = input.field != null || input.customField != null || input.op != null;
   const kinds = [input.and != null, input.or != null, input.not != null, isLeaf].filter(Boolean).length;
@@ -65,18 +67,18 @@ function node<F extends string>(input: FilterInput<F>, registry: Registry<F>, at
 
   const group = (items: FilterInput<F>[], key: 'and' | 'or') => {
     if (items.length === 0 || items.length > FILTER_LIMITS.width) throw badInput(`${at}.${key}: between 1 and ${FILTER_LIMITS.width} items`, `${at}.${key}`);
-    return items.map((item, i) => node(item, registry, `${at}.${key}.${i}`, depth + 1, counter));
+    return items.map((item, i) => node(item, registry, `${at}.${key}.${i}`, depth + 1, counter, reader));
   };
   if (input.and) return allOf(group(input.and, 'and'));
   if (input.or) {
     const parts = group(input.or, 'or');
     return parts.length === 1 ? parts[0]! : { $or: parts };
   }
-  if (input.not) return { $nor: [node(input.not, registry, `${at}.not`, depth + 1, counter)] };
+  if (input.not) return { $nor: [node(input.not, registry, `${at}.not`, depth + 1, counter, reader)] };
 
   counter.conditions += 1;
   if (counter.conditions > FILTER_LIMITS.conditions) throw badInput(`filter: at most ${FILTER_LIMITS.conditions} conditions`, 'filter');
-  return condition(input, registry, at);
+  return condition(input, registry, at, reader);
 }
 
 function fieldOf<F extends string>(input: FilterInput<F>, registry: Registry<F>, at: string): FieldSpec & { custom?: boolean } {
@@ -91,8 +93,9 @@ function fieldOf<F extends string>(input: FilterInput<F>, registry: Registry<F>,
   return spec;
 }
 
-function condition<F extends string>(input: FilterInput<F>, registry: Registry<F>, at: string): StoreFilter {
+function condition<F extends string>(input: FilterInput<F>, registry: Registry<F>, at: string, reader: Access | undefined): StoreFilter {
   const spec = fieldOf(input, registry, at);
+  requireFieldRight(reader, spec, 'filter by', `${at}.field`);
   const op = input.op;
   if (!op) throw badInput(`${at}.op is required with a field`, `${at}.op`);
   if (!opsOf(spec).includes(op)) throw badInput(`${at}: ${spec.name} does not take ${op} (it takes ${opsOf(spec).join(', ')})`, `${at}.op`);

@@ -1,3 +1,5 @@
+import type { Access, deniableFields } from '@crm/policy';
+import { forbidden } from '@crm/service-kit';
 import type { FilterOp } from '../../generated/graphql';
 
 /** What a field holds in the store: decides how client values are checked and converted. */
@@ -24,6 +26,20 @@ export interface FieldSpec {
   normalise?: (text: string) => string;
   /** Ops other than the type's default set (for instance IS_NULL only). */
   ops?: readonly FilterOp[];
+  /** The field right the field's values fall under (see FieldRight). */
+  right?: FieldRight;
+}
+
+/**
+ * A field a role may be denied (@crm/policy deniableFields). A list filtered or sorted on it tells
+ * its values (which records match `> 100000`, their order, the sort values in the cursors), so a
+ * reader denied it may neither filter nor sort on it.
+ */
+export type FieldRight = (typeof deniableFields)[number];
+
+/** FORBIDDEN, naming the field, when the reader is denied its right (no reader: a service-side use, unchecked). */
+export function requireFieldRight(reader: Access | undefined, spec: { name: string; right?: FieldRight }, use: 'filter by' | 'sort by', at: string): void {
+  if (reader && spec.right && reader.deniedFields.has(spec.right)) throw forbidden(`${at}: you may not ${use} ${spec.name} (your role may not read ${spec.right})`);
 }
 
 const ORDERED: readonly FilterOp[] = ['EQ', 'NEQ', 'IN', 'GT', 'GTE', 'LT', 'LTE', 'IS_NULL'];
@@ -55,4 +71,6 @@ export interface OrderSpec {
   name: string;
   path: string;
   type: Exclude<ValueType, 'enum' | 'boolean'>;
+  /** The field right the sort values fall under (see FieldRight). */
+  right?: FieldRight;
 }

@@ -1,7 +1,8 @@
+import type { Access } from '@crm/policy';
 import { badInput, isId } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import type { OrderDirection } from '../../generated/graphql';
-import type { OrderSpec } from './field-registry';
+import { requireFieldRight, type OrderSpec } from './field-registry';
 import type { StoreFilter } from './store-filter';
 
 /** Most sort keys in one orderBy. */
@@ -27,13 +28,17 @@ export class ListOrder {
     private readonly idDescending: boolean,
   ) {}
 
-  /** No orderBy: newest first, as the lists always were. */
-  static of<F extends string>(orderBy: OrderInput<F>[] | null | undefined, registry: Record<F, OrderSpec>): ListOrder {
+  /**
+   * No orderBy: newest first, as the lists always were. With a `reader`, a sort on a field they
+   * are denied is FORBIDDEN: the order, and the cursors carrying the sort values, would tell them.
+   */
+  static of<F extends string>(orderBy: OrderInput<F>[] | null | undefined, registry: Record<F, OrderSpec>, reader?: Access): ListOrder {
     if (!orderBy || orderBy.length === 0) return new ListOrder([], true);
     if (orderBy.length > MAX_ORDER_KEYS) throw badInput(`orderBy: at most ${MAX_ORDER_KEYS} keys`, 'orderBy');
     const keys = orderBy.map(({ field, direction }, i) => {
       const spec = registry[field];
       if (!spec) throw badInput(`orderBy.${i}.field: unknown field ${String(field)}`, `orderBy.${i}.field`);
+      requireFieldRight(reader, spec, 'sort by', `orderBy.${i}.field`);
       return { spec, descending: direction === 'DESC' };
     });
     if (new Set(keys.map((key) => key.spec.path)).size !== keys.length) throw badInput('orderBy: a field appears twice', 'orderBy');

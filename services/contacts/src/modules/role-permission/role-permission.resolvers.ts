@@ -1,4 +1,4 @@
-import { hasRole, roleNameSchema } from '@crm/auth';
+import { hasRole, roleNameSchema, type Identity } from '@crm/auth';
 import { createEvent, eventMeta, PermissionsChanged } from '@crm/events';
 import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messaging';
 import { builtInRoles, deniableFields, defaultPermissions, permissionActions, permissionObjects, scopes, type Right } from '@crm/policy';
@@ -35,13 +35,19 @@ function view(tenantId: string, role: string, stored: RolePermissionDoc | null):
   };
 }
 
+/** The tenant's roles and their rights are for those who manage rights and teams (admins, heads of sales). */
+const mayReadRoles = (identity: Identity) => hasRole(identity, 'admin', 'head_of_sales');
+
 export const rolePermissionResolvers: Resolvers = {
   Query: {
     rolePermissions: async (_parent, args, ctx) => {
       const role = parseInput(z.object({ role: roleNameSchema }), args).role;
+      // Anyone may read the rights of a role they hold: what a client shows them they may do.
+      if (!mayReadRoles(ctx.identity) && !ctx.identity.roles.includes(role)) throw forbidden('only admins and heads of sales may read the rights of a role you do not hold');
       return view(ctx.tenantId, role, await RolePermissionModel.findOne({ _id: rolePermissionId(ctx.tenantId, role) }).lean<RolePermissionDoc>());
     },
     roles: async (_parent, _args, ctx) => {
+      if (!mayReadRoles(ctx.identity)) throw forbidden("only admins and heads of sales may list the tenant's roles");
       const stored = await RolePermissionModel.find({ tenantId: ctx.tenantId }).sort({ role: 1 }).limit(MAX_ROLES).lean<RolePermissionDoc[]>();
       const byRole = new Map(stored.map((doc) => [doc.role, doc]));
       const names = [...new Set([...builtInRoles, ...byRole.keys()])].sort();

@@ -3,6 +3,7 @@ import { createPollingWorker, isId, type BackgroundWorker, type Logger } from '@
 import { leadAssigned, leadEscalated } from '../lead/lead.events';
 import { LeadModel, type AssignmentDoc, type LeadDoc } from '../lead/lead.model';
 import { TeamModel, type TeamDoc } from '../team/team.model';
+import { withActivePeople } from './route-lead';
 
 export interface EscalationOptions {
   logger: Logger;
@@ -10,7 +11,10 @@ export interface EscalationOptions {
   batch: number;
 }
 
-/** Whom an unaccepted lead goes to: the team lead, or (when they have it already, or there is none) the next member. */
+/**
+ * Whom an unaccepted lead goes to: the team lead, or (when they have it already, or there is none)
+ * the next member. `team` with its active people only (withActivePeople): never to someone deactivated.
+ */
 export function escalationTarget(assigneeId: string | null, team: Pick<TeamDoc, 'leadId' | 'memberIds'> | null): string | null {
   if (!team) return null;
   if (team.leadId && team.leadId !== assigneeId) return team.leadId;
@@ -31,7 +35,8 @@ export async function escalateDueLeads(batch: number, now = new Date()): Promise
   let escalated = 0;
   for (const lead of due) {
     const waiting = { _id: lead._id, tenantId: lead.tenantId, slaState: 'WAITING' as const, assigneeId: lead.assigneeId, acceptBy: lead.acceptBy };
-    const team = lead.teamId && isId(lead.teamId) ? await TeamModel.findOne({ _id: lead.teamId, tenantId: lead.tenantId, deleted: false }).lean<TeamDoc>().exec() : null;
+    const stored = lead.teamId && isId(lead.teamId) ? await TeamModel.findOne({ _id: lead.teamId, tenantId: lead.tenantId, deleted: false }).lean<TeamDoc>().exec() : null;
+    const team = stored && (await withActivePeople(stored));
     const target = escalationTarget(lead.assigneeId, team);
     if (!target || !lead.assigneeId) {
       // Nobody to escalate to (the team is gone or has no one else): the lead stays where it is.

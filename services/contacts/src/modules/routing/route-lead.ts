@@ -3,6 +3,7 @@ import { isId } from '@crm/service-kit';
 import { TeamModel, type TeamDoc } from '../team/team.model';
 import { territoryAndAncestors } from '../territory/address-territory';
 import { LeadModel } from '../lead/lead.model';
+import { UserModel, type UserDoc } from '../user/user.model';
 import { DealLoadModel } from './deal-load.model';
 import { MAX_RULES, RoutingRuleModel, type RoutingRuleDoc } from './routing-rule.model';
 import { RoutingTurnModel, turnKey } from './routing-turn.model';
@@ -51,7 +52,9 @@ export function matchReason(rule: RoutingRuleDoc, lead: RoutableLead): string | 
     because.push(`company size ${size}`);
   }
   if (match.languages.length > 0) {
-    if (!lead.language || !match.languages.includes(lead.language.toLowerCase())) return null;
+    // The language or its primary subtag: a rule for "de" takes a lead in "de-DE"; one for "de-at" only "de-AT".
+    const language = lead.language?.toLowerCase();
+    if (!language || !(match.languages.includes(language) || match.languages.includes(language.split('-')[0]!))) return null;
     because.push(`language ${lead.language}`);
   }
   if (match.sources.length > 0) {
@@ -94,6 +97,25 @@ async function loadOf(tenantId: string, userId: string): Promise<number> {
   return leads + deals;
 }
 
+/**
+ * The team as routing and escalation use it: without the people the directory marks inactive
+ * (`active: false`), as members or as lead; nobody gets a lead they cannot work. Someone the
+ * directory does not know is not marked (a team's people are directory users when it is written).
+ */
+export async function withActivePeople<T extends Pick<TeamDoc, 'tenantId' | 'leadId' | 'memberIds'>>(team: T): Promise<T> {
+  const people = [...team.memberIds, ...(team.leadId ? [team.leadId] : [])];
+  if (people.length === 0) return team;
+  const inactive = await UserModel.find({ tenantId: team.tenantId, userId: { $in: people }, active: false }).select({ userId: 1 }).lean<Pick<UserDoc, 'userId'>[]>().exec();
+  if (inactive.length === 0) return team;
+  const gone = new Set(inactive.map((user) => user.userId));
+  return { ...team, leadId: team.leadId && !gone.has(team.leadId) ? team.leadId : null, memberIds: team.memberIds.filter((userId) => !gone.has(userId)) };
+}
+
+/** Whether a FIXED rule's user works in the team (given with its active people): a member or its lead. */
+export const worksIn = (team: Pick<TeamDoc, 'leadId' | 'memberIds'>, userId: string | null | undefined): boolean =>
+  Boolean(userId) && (team.leadId === userId || team.memberIds.includes(userId!));
+
+/** The member a rule's method picks from the team's active people (withActivePeople): some must be left. */
 async function pickMember(rule: RoutingRuleDoc, team: TeamDoc, preview: boolean): Promise<{ assigneeId: string; why: string }> {
   const members = team.memberIds;
   const ruleId = rule._id.toString();
@@ -110,8 +132,9 @@ async function pickMember(rule: RoutingRuleDoc, team: TeamDoc, preview: boolean)
 
 /**
  * Routes a lead: the tenant's enabled rules in priority order, the first that matches and whose
- * team exists and has members picks the team; its method picks the member. A preview takes no
- * round-robin turn and writes nothing.
+ * team exists and has active members (for FIXED: whose user is still an active member or the
+ * lead) picks the team; its method picks the member. A preview takes no round-robin turn and
+ * writes nothing.
  */
 export async function routeLead(tenantId: string, routable: RoutableLead, options: { preview?: boolean } = {}): Promise<RouteResult> {
   const [, ...territoryAncestorIds] = await territoryAndAncestors(tenantId, routable.territoryId);
@@ -128,9 +151,19 @@ export async function routeLead(tenantId: string, routable: RoutableLead, option
       explanation.push(`rule "${rule.name}" does not match`);
       continue;
     }
-    const team = isId(rule.teamId) ? await TeamModel.findOne({ _id: rule.teamId, tenantId }).lean<TeamDoc>().exec() : null;
-    if (!team || team.deleted || (rule.method !== 'FIXED' && team.memberIds.length === 0)) {
-      explanation.push(`rule "${rule.name}" matches (${matched}) but its team ${team ? 'has no members' : 'no longer exists'}`);
+    const stored = isId(rule.teamId) ? await TeamModel.findOne({ _id: rule.teamId, tenantId, deleted: false }).lean<TeamDoc>().exec() : null;
+    if (!stored) {
+      explanation.push(`rule "${rule.name}" matches (${matched}) but its team no longer exists`);
+      continue;
+    }
+    const team = await withActivePeople(stored);
+    // Checked when the rule was saved, and again now: the user may have left the team or been deactivated since.
+    const unworkable =
+      rule.method === 'FIXED'
+        ? !worksIn(team, rule.fixedUserId) && `its fixed user ${rule.fixedUserId} is no longer an active member or the lead of its team`
+        : team.memberIds.length === 0 && 'its team has no active members';
+    if (unworkable) {
+      explanation.push(`rule "${rule.name}" matches (${matched}) but ${unworkable}`);
       continue;
     }
     const { assigneeId, why } = await pickMember(rule, team, options.preview === true);

@@ -8,7 +8,7 @@ export interface RuleMatchDoc {
   industries: string[];
   companySizeMin: number | null;
   companySizeMax: number | null;
-  /** ISO 639-1, lower-case. */
+  /** ISO 639 codes, perhaps with a subtag, lower-case (a lead's primary subtag matches too: "de" takes "de-de"). */
   languages: string[];
   sources: string[];
 }

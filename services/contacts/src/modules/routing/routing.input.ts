@@ -1,6 +1,7 @@
 import { leadSources, routingMethods } from '@crm/events';
 import { idInput, userIdInput } from '@crm/service-kit';
 import { z } from 'zod';
+import { languageTag } from '../lead/lead.input';
 
 export type RoutingMethod = (typeof routingMethods)[number];
 
@@ -13,7 +14,8 @@ export const ruleMatchInput = z
     industries: list(z.string().trim().min(1).max(100).toLowerCase(), 100),
     companySizeMin: size,
     companySizeMax: size,
-    languages: list(z.string().trim().min(2).max(10).toLowerCase(), 50),
+    // As leads give them (ISO 639, lower-cased): a rule for "de" also takes "de-DE" (route-lead.ts).
+    languages: list(languageTag, 50),
     sources: list(z.enum(leadSources), leadSources.length),
   })
   .refine((match) => match.companySizeMin === null || match.companySizeMax === null || match.companySizeMin <= match.companySizeMax, {

@@ -2,28 +2,42 @@ import { hasRole } from '@crm/auth';
 import { badInput, conflict, forbidden, isId, notFound, parseInput, requireId, type BaseContext } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import { leadInput } from '../lead/lead.input';
-import { TeamModel } from '../team/team.model';
-import { routeLead } from './route-lead';
+import { TeamModel, type TeamDoc } from '../team/team.model';
+import { routeLead, withActivePeople, worksIn } from './route-lead';
 import { createRuleInput, updateRuleInput } from './routing.input';
 import { MAX_RULES, RoutingRuleModel, type RoutingRuleDoc } from './routing-rule.model';
 import { placed } from '../lead/lead.write';
 
+/** Rules and previews show who gets the tenant's leads: those who manage the rules, as for the mutations. */
 function requireRuleAdmin(ctx: BaseContext): void {
   if (!hasRole(ctx.identity, 'admin', 'head_of_sales')) throw forbidden('only admins and heads of sales manage routing rules');
 }
 
 const rulesOf = (tenantId: string) => RoutingRuleModel.find({ tenantId }).sort({ priority: 1 }).limit(MAX_RULES).lean<RoutingRuleDoc[]>().exec();
 
-async function requireTeam(tenantId: string, teamId: string): Promise<void> {
-  if (!(await TeamModel.exists({ _id: teamId, tenantId, deleted: false }))) throw notFound('Team', teamId);
+async function requireTeam(tenantId: string, teamId: string): Promise<TeamDoc> {
+  const team = await TeamModel.findOne({ _id: teamId, tenantId, deleted: false }).lean<TeamDoc>().exec();
+  if (!team) throw notFound('Team', teamId);
+  return team;
+}
+
+/** A FIXED rule's user must work in its team, an active member or its lead (routing checks it again, route-lead.ts). */
+async function requireFixedUser(team: TeamDoc, fixedUserId: string | null | undefined): Promise<void> {
+  if (!worksIn(await withActivePeople(team), fixedUserId)) {
+    throw badInput(`fixedUserId: ${fixedUserId} is not an active member or the lead of team ${team._id.toString()}`, 'input.fixedUserId');
+  }
 }
 
 const emptyMatch = { territoryIds: [], industries: [], companySizeMin: null, companySizeMax: null, languages: [], sources: [] };
 
 export const routingResolvers: Resolvers = {
   Query: {
-    routingRules: (_parent, _args, ctx) => rulesOf(ctx.tenantId),
+    routingRules: (_parent, _args, ctx) => {
+      requireRuleAdmin(ctx);
+      return rulesOf(ctx.tenantId);
+    },
     routeLeadPreview: async (_parent, { input }, ctx) => {
+      requireRuleAdmin(ctx);
       const lead = await placed(ctx.tenantId, parseInput(leadInput, input));
       const { decision, explanation } = await routeLead(ctx.tenantId, lead, { preview: true });
       return {
@@ -39,7 +53,8 @@ export const routingResolvers: Resolvers = {
     createRoutingRule: async (_parent, { input }, ctx) => {
       requireRuleAdmin(ctx);
       const fields = parseInput(createRuleInput, input);
-      await requireTeam(ctx.tenantId, fields.teamId);
+      const team = await requireTeam(ctx.tenantId, fields.teamId);
+      if (fields.method === 'FIXED') await requireFixedUser(team, fields.fixedUserId);
       const last = await RoutingRuleModel.find({ tenantId: ctx.tenantId }).sort({ priority: -1 }).limit(1).lean<RoutingRuleDoc[]>().exec();
       const count = await RoutingRuleModel.countDocuments({ tenantId: ctx.tenantId }).exec();
       if (count >= MAX_RULES) throw badInput(`a tenant has at most ${MAX_RULES} routing rules`, 'input');
@@ -62,7 +77,9 @@ export const routingResolvers: Resolvers = {
       const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<RoutingRuleDoc>;
       const after = { ...before, ...set };
       if (after.method === 'FIXED' && !after.fixedUserId) throw badInput('a FIXED rule needs fixedUserId', 'input.fixedUserId');
-      if (set.teamId) await requireTeam(ctx.tenantId, set.teamId);
+      const team = set.teamId ? await requireTeam(ctx.tenantId, set.teamId) : null;
+      // When the method, team or user changes (any other edit, disabling the rule for one, goes through as before).
+      if (after.method === 'FIXED' && (set.method || set.teamId || set.fixedUserId)) await requireFixedUser(team ?? (await requireTeam(ctx.tenantId, after.teamId)), after.fixedUserId);
       // Conditional on the version read: two editors at once cannot both win.
       const updated = await RoutingRuleModel.findOneAndUpdate({ _id: before._id, tenantId: ctx.tenantId, updatedAt: before.updatedAt }, { $set: set }, { returnDocument: 'after' })
         .lean<RoutingRuleDoc>()

@@ -23,9 +23,9 @@ function segmentName(name: string, field: string): string {
   return trimmed;
 }
 
-/** Checks the filter as a list would run it, then keeps it as plain JSON (without absent keys). */
-function savedFilter(filter: FilterInput, field: string): FilterInput {
-  compileFilter(filter, companyFields, field);
+/** Checks the filter as a list would run it for the caller, then keeps it as plain JSON (without absent keys). */
+async function savedFilter(filter: FilterInput, field: string, ctx: ContactsContext): Promise<FilterInput> {
+  compileFilter(filter, companyFields, field, await ctx.access());
   return JSON.parse(JSON.stringify(filter));
 }
 
@@ -45,7 +45,8 @@ async function nameTaken(error: unknown, name: string, ctx: ContactsContext): Pr
   throw conflict(`a segment named "${name}" exists`, { existingId: existing?._id.toString() });
 }
 
-const segmentCompanies = (segment: SegmentDoc, ctx: ContactsContext) => allOf([{ tenantId: ctx.tenantId }, compileFilter(segment.filter, companyFields)]);
+/** A segment's filter for its reader: one on a field their role may not read is FORBIDDEN (its matches would tell the values). */
+const segmentCompanies = async (segment: SegmentDoc, ctx: ContactsContext) => allOf([{ tenantId: ctx.tenantId }, compileFilter(segment.filter, companyFields, 'filter', await ctx.access())]);
 
 export const segmentResolvers: Resolvers = {
   Query: {
@@ -57,7 +58,7 @@ export const segmentResolvers: Resolvers = {
   Mutation: {
     createSegment: async (_parent, { input }, ctx) => {
       const name = segmentName(input.name, 'input.name');
-      const filter = savedFilter(input.filter as FilterInput, 'input.filter');
+      const filter = await savedFilter(input.filter as FilterInput, 'input.filter', ctx);
       try {
         return await insertWithEvents(SegmentModel, { tenantId: ctx.tenantId, name, entity: input.entity ?? 'COMPANY', filter, createdBy: ctx.userId }, (doc) => segmentChanged(ctx, doc, 'CREATED'));
       } catch (error) {
@@ -67,7 +68,7 @@ export const segmentResolvers: Resolvers = {
     updateSegment: async (_parent, { id, input }, ctx) => {
       const set: Partial<SegmentDoc> = {};
       if (input.name != null) set.name = segmentName(input.name, 'input.name');
-      if (input.filter != null) set.filter = savedFilter(input.filter as FilterInput, 'input.filter');
+      if (input.filter != null) set.filter = await savedFilter(input.filter as FilterInput, 'input.filter', ctx);
       const before = await findSegment(id, ctx);
       if (!before) throw notFound('Segment', id);
       try {
@@ -112,12 +113,12 @@ export const segmentResolvers: Resolvers = {
   Segment: {
     id: (segment) => segment._id.toString(),
     // The segment's companies as far as the reader may see them (their row scope in the store query).
-    count: async (segment, _args, ctx) => CompanyModel.countDocuments(allOf([segmentCompanies(segment, ctx), await requireRowFilter(ctx, 'company')])).exec(),
+    count: async (segment, _args, ctx) => CompanyModel.countDocuments(allOf([await segmentCompanies(segment, ctx), await requireRowFilter(ctx, 'company')])).exec(),
     companies: async (segment, { orderBy, first, after }, ctx) =>
       listPage(CompanyModel, {
         tenantId: ctx.tenantId,
-        filter: allOf([compileFilter(segment.filter, companyFields), await requireRowFilter(ctx, 'company')]),
-        order: ListOrder.of(orderBy, companyOrderFields),
+        filter: allOf([await segmentCompanies(segment, ctx), await requireRowFilter(ctx, 'company')]),
+        order: ListOrder.of(orderBy, companyOrderFields, await ctx.access()),
         first,
         after,
       }),

@@ -4,6 +4,9 @@ import { z } from 'zod';
 /** As TeamChanged bounds them. */
 export const TEAM_LIMITS = { members: 500, territories: 500, industries: 100, keyCompanies: 1000 } as const;
 
+/** The teams one user may be in: UserChanged carries at most 100 teamIds. */
+export const MAX_TEAMS_PER_USER = 100;
+
 const distinct = <T extends z.ZodType<string>>(item: T, max: number, what: string) =>
   z
     .array(item)

@@ -11,7 +11,17 @@ import { addTeamMember, createTeam, deleteTeam, removeTeamMember, updateTeam } f
 
 const BY_NAME = ListOrder.of([{ field: 'NAME', direction: 'ASC' }], { NAME: { name: 'name', path: 'name', type: 'string' } });
 
-function mayManage(ctx: ContactsContext): ContactsContext {
+/**
+ * Who is in a team, and who leads it, decides TEAM row scopes (@crm/policy): only admins create
+ * and delete teams and change their members and lead. A head of sales changes the rest of the
+ * teams they lead (team.write.ts, updateTeam).
+ */
+function requireAdmin(ctx: ContactsContext, what: string): ContactsContext {
+  if (!hasRole(ctx.identity, 'admin')) throw forbidden(`only admins may ${what}`);
+  return ctx;
+}
+
+function mayUpdate(ctx: ContactsContext): ContactsContext {
   if (!hasRole(ctx.identity, 'admin', 'head_of_sales')) throw forbidden('only admins and heads of sales may manage teams');
   return ctx;
 }
@@ -24,11 +34,13 @@ export const teamResolvers: Resolvers = {
     team: (_parent, { id }, ctx) => ctx.loaders.teamById.load(requireId(id, 'id')),
   },
   Mutation: {
-    createTeam: (_parent, { input }, ctx) => createTeam(mayManage(ctx), input),
-    updateTeam: (_parent, { id, input, expectedRevision }, ctx) => updateTeam(mayManage(ctx), id, input, expectedRevision),
-    addTeamMember: (_parent, { teamId, userId }, ctx) => addTeamMember(mayManage(ctx), requireId(teamId, 'teamId'), requireUserId(userId.trim(), 'userId')),
-    removeTeamMember: (_parent, { teamId, userId }, ctx) => removeTeamMember(mayManage(ctx), requireId(teamId, 'teamId'), requireUserId(userId.trim(), 'userId')),
-    deleteTeam: (_parent, { id }, ctx) => deleteTeam(mayManage(ctx), id),
+    createTeam: (_parent, { input }, ctx) => createTeam(requireAdmin(ctx, 'create teams'), input),
+    updateTeam: (_parent, { id, input, expectedRevision }, ctx) => updateTeam(mayUpdate(ctx), id, input, expectedRevision),
+    addTeamMember: (_parent, { teamId, userId }, ctx) =>
+      addTeamMember(requireAdmin(ctx, "change a team's members"), requireId(teamId, 'teamId'), requireUserId(userId.trim(), 'userId')),
+    removeTeamMember: (_parent, { teamId, userId }, ctx) =>
+      removeTeamMember(requireAdmin(ctx, "change a team's members"), requireId(teamId, 'teamId'), requireUserId(userId.trim(), 'userId')),
+    deleteTeam: (_parent, { id }, ctx) => deleteTeam(requireAdmin(ctx, 'delete teams'), id),
   },
   TeamConnection: {
     totalCount: (connection) => connection.totalCount(),

@@ -1,12 +1,13 @@
+import { hasRole } from '@crm/auth';
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
-import { badInput, conflict, notFound, parseInput, requireId } from '@crm/service-kit';
+import { badInput, conflict, forbidden, notFound, parseInput, requireId } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import type { ContactsContext } from '../../context';
 import { CompanyModel } from '../company/company.model';
 import { TerritoryModel } from '../territory/territory.model';
 import { UserModel, type UserDoc } from '../user/user.model';
 import { teamChanged, type TeamChange } from './team.events';
-import { createTeamSchema, TEAM_LIMITS, updateTeamSchema, type TeamFields } from './team.input';
+import { createTeamSchema, MAX_TEAMS_PER_USER, TEAM_LIMITS, updateTeamSchema, type TeamFields } from './team.input';
 import { syncTeamMembers } from './team-members';
 import { TeamModel, type TeamDoc } from './team.model';
 
@@ -27,16 +28,29 @@ function requireAll(wanted: string[], found: Set<string>, field: string, what: s
   });
 }
 
-/** Members and lead are directory users of the tenant, the lead a head of sales; territories and key companies exist. */
-async function checkReferences(tenantId: string, fields: Partial<TeamFields>): Promise<void> {
+/**
+ * Members and lead are directory users of the tenant, the lead a head of sales; a member joining
+ * (not yet in `teamId`) is in fewer than MAX_TEAMS_PER_USER teams; territories and key companies exist.
+ */
+async function checkReferences(tenantId: string, fields: Partial<TeamFields>, teamId?: string): Promise<void> {
   const userIds = [...new Set([...(fields.memberIds ?? []), ...(fields.leadId ? [fields.leadId] : [])])];
   const [users, territories, companies] = await Promise.all([
-    userIds.length ? UserModel.find({ tenantId, userId: { $in: userIds } }).select({ userId: 1, roles: 1 }).lean<Pick<UserDoc, 'userId' | 'roles'>[]>().exec() : [],
+    userIds.length
+      ? UserModel.find({ tenantId, userId: { $in: userIds } }).select({ userId: 1, roles: 1, teamIds: 1 }).lean<Pick<UserDoc, 'userId' | 'roles' | 'teamIds'>[]>().exec()
+      : [],
     fields.territoryIds?.length ? TerritoryModel.find({ tenantId, _id: { $in: fields.territoryIds } }).select({ _id: 1 }).lean().exec() : [],
     fields.keyCompanyIds?.length ? CompanyModel.find({ tenantId, _id: { $in: fields.keyCompanyIds } }).select({ _id: 1 }).lean().exec() : [],
   ]);
   const known = new Map(users.map((user) => [user.userId, user]));
   requireAll(fields.memberIds ?? [], new Set(known.keys()), 'input.memberIds', 'user');
+  // Refused before the team's write: once it is written, moving such a user fails (their UserChanged
+  // would carry too many teamIds), leaving the team marked and the later joiners unmoved.
+  (fields.memberIds ?? []).forEach((userId, i) => {
+    const teamIds = known.get(userId)!.teamIds;
+    if (teamIds.length >= MAX_TEAMS_PER_USER && !(teamId && teamIds.includes(teamId))) {
+      throw badInput(`user ${userId} is already in ${MAX_TEAMS_PER_USER} teams, the most one may belong to`, `input.memberIds.${i}`);
+    }
+  });
   if (fields.leadId) {
     const lead = known.get(fields.leadId);
     if (!lead) throw badInput(`user ${fields.leadId} is not in the tenant's directory`, 'input.leadId');
@@ -107,15 +121,31 @@ async function changeTeam(ctx: ContactsContext, id: string, kind: TeamChange, ch
   throw conflict(`team ${id} is being changed by others at the same time; try again`, { existingId: id });
 }
 
+/**
+ * An admin changes anything; a head of sales only the teams they lead (as stored, in the read the
+ * write is conditional on), and neither members nor lead: who is in a team decides TEAM scopes.
+ */
 export async function updateTeam(ctx: ContactsContext, id: string, input: unknown, expectedRevision?: number | null): Promise<TeamDoc> {
   const parsed = parseInput(updateTeamSchema, input);
   const fields = Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined)) as Partial<TeamFields>;
-  await checkReferences(ctx.tenantId, fields);
-  return changeTeam(ctx, id, 'UPDATED', () => (Object.keys(fields).length ? fields : null), expectedRevision);
+  const admin = hasRole(ctx.identity, 'admin');
+  const adminsOnly = (['memberIds', 'leadId'] as const).find((field) => field in fields);
+  if (!admin && adminsOnly) throw forbidden(`only admins may change a team's members and lead (input.${adminsOnly})`);
+  await checkReferences(ctx.tenantId, fields, requireId(id, 'id'));
+  return changeTeam(
+    ctx,
+    id,
+    'UPDATED',
+    (before) => {
+      if (!admin && before.leadId !== ctx.userId) throw forbidden(`you may only manage the teams you lead, not team ${id}`);
+      return Object.keys(fields).length ? fields : null;
+    },
+    expectedRevision,
+  );
 }
 
 export async function addTeamMember(ctx: ContactsContext, teamId: string, userId: string): Promise<TeamDoc> {
-  await checkReferences(ctx.tenantId, { memberIds: [userId] });
+  await checkReferences(ctx.tenantId, { memberIds: [userId] }, teamId);
   return changeTeam(ctx, teamId, 'MEMBER_ADDED', (before) => {
     if (before.memberIds.includes(userId)) return null;
     if (before.memberIds.length >= TEAM_LIMITS.members) throw badInput(`a team has at most ${TEAM_LIMITS.members} members`, 'userId');
