@@ -55,6 +55,13 @@ export function accessOnce(identity: Identity): () => Promise<Access> {
  */
 export async function requestAccess(identity: Identity): Promise<() => Promise<Access>> {
   const access = accessOnce(identity);
-  await access();
+  try {
+    await access();
+  } catch (error) {
+    // A refusal is answered here. A store that cannot answer (restarting, too slow) is left to the
+    // resolvers, which meet the same failure in `access()` or their own reads and answer it as
+    // SERVICE_UNAVAILABLE or STORE_TIMEOUT: a failed context would be an INTERNAL_SERVER_ERROR.
+    if (error instanceof GraphQLError) throw error;
+  }
   return access;
 }
