@@ -1,5 +1,6 @@
 export * from './config';
 export * from './context';
+export * from './currencies';
 export * from './dates';
 export * from './errors';
 export * from './fresh-loaders';

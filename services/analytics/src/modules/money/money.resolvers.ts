@@ -1,5 +1,5 @@
 import { hasRole } from '@crm/auth';
-import { badInput, forbidden, parseInput } from '@crm/service-kit';
+import { badInput, currencyCodeInput, forbidden, parseInput } from '@crm/service-kit';
 import { z } from 'zod';
 import type { AnalyticsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
@@ -7,15 +7,7 @@ import { DEFAULT_CURRENCY } from './money.math';
 import { MoneySettingsModel, type MoneySettingsDoc } from './money-settings.model';
 import { forgetRates } from './money.service';
 
-// ISO 4217 codes as the runtime's ICU knows them (as the deals service checks a deal's currency):
-// three letters alone would take QQQ, a base or a rate no amount is ever in.
-const currencies = new Set(Intl.supportedValuesOf('currency'));
-const currencyCode = z
-  .string()
-  .trim()
-  .max(3, 'must be an ISO 4217 code such as EUR or USD')
-  .toUpperCase()
-  .refine((code) => currencies.has(code), 'must be an ISO 4217 code such as EUR or USD');
+const currencyCode = currencyCodeInput();
 const currencyInput = z.object({ currency: currencyCode });
 const ratesInput = z.object({
   rates: z

@@ -1,15 +1,7 @@
-import { idInput, userIdInput } from '@crm/service-kit';
+import { currencyCodeInput, idInput, userIdInput } from '@crm/service-kit';
 import { z } from 'zod';
 
-// ISO 4217 codes as the runtime's ICU knows them.
-const currencies = new Set(Intl.supportedValuesOf('currency'));
-
-const currency = z
-  .string()
-  .trim()
-  .max(3, 'currency must be an ISO 4217 code such as EUR or USD')
-  .toUpperCase()
-  .refine((code) => currencies.has(code), 'currency must be an ISO 4217 code such as EUR or USD');
+const currency = currencyCodeInput('currency must be an ISO 4217 code such as EUR or USD');
 
 /** The largest amount of a deal, given or computed from its line items. */
 export const MAX_AMOUNT = 1e13;

@@ -1,17 +1,16 @@
 import { ErpOrderPlaced, ErpPaymentReceived, ErpShipmentDispatched, type EventData } from '@crm/events';
 import { isDuplicateKey, on, PermanentEventError } from '@crm/messaging';
-import type { ConsumerSpec } from '@crm/service-kit';
+import { isCurrencyCode, type ConsumerSpec } from '@crm/service-kit';
 import { resolveMerged } from '../company/known-companies';
 import { KnownCompanyModel, type KnownCompanyDoc } from '../company/known-company.model';
 import { entryKey, PurchaseModel, type PaymentDoc, type PurchaseDoc, type ShipmentDoc } from './purchase.model';
 
-// ISO 4217 codes as the runtime's ICU knows them (as deal.input.ts): the events' schema checks the shape only.
-const currencies = new Set(Intl.supportedValuesOf('currency'));
 /** Money in whole cents: amounts compared to the cent, whatever the float sums. */
 const cents = (amount: number) => Math.round(amount * 100);
 
+/** ISO 4217, as inputs are checked: the events' schema checks the shape only. */
 function requireCurrency(what: string, currency: string): void {
-  if (!currencies.has(currency)) throw new PermanentEventError(`${what}: currency ${currency} is not an ISO 4217 code`);
+  if (!isCurrencyCode(currency)) throw new PermanentEventError(`${what}: currency ${currency} is not an ISO 4217 code`);
 }
 
 /**
