@@ -17,7 +17,8 @@ module.exports = function preset(dir, options = {}) {
       '^.+\\.graphql$': require.resolve('./graphql-transform.js'),
     },
     moduleFileExtensions: ['ts', 'js', 'json', 'graphql'],
-    testTimeout: 60_000,
+    // Above waitFor's default (45 s), so a wait that runs out says what it waited for.
+    testTimeout: 120_000,
     reporters: ['default', [require.resolve('./results-reporter.js'), { name }]],
     ...(options.broker && { globalSetup: require.resolve('@crm/messaging/src/testing/global-setup.ts') }),
   };

@@ -13,42 +13,59 @@ import { connectTestDb, dropTestDb } from './setup';
 const logger = pino({ level: 'silent' });
 const kafka = testKafka();
 const producer = createTestProducer(kafka);
-const groupId = uniqueId('batch-handler');
 const tenants = { batch: uniqueId('tenant'), failing: uniqueId('tenant'), mixed: uniqueId('tenant'), poison: uniqueId('tenant') };
-const ours = new Set(Object.values(tenants));
-/** Event ids by the way they were handled, in the order they were. */
-const byBatch: string[] = [];
-const batchCalls: number[] = [];
-const byEvent: string[] = [];
-let runner: ConsumerRunner;
 let dlq: TopicReader;
 
-beforeAll(async () => {
-  await connectTestDb();
-  dlq = await readTopics([topics.deadLetter], kafka);
+/** What one consumer handled: event ids by the way they were handled, in the order they were. */
+interface Handled {
+  groupId: string;
+  byBatch: string[];
+  batchCalls: number[];
+  byEvent: string[];
+  runner: ConsumerRunner;
+}
+
+/**
+ * A consumer of `tenants` events that batches CompanyCreated. The topic holds other test files'
+ * events too, so the main one takes no other type: another file's CompanyUpdated in a fetched
+ * batch would send that batch the per-event way. The mixed one also takes CompanyUpdated.
+ */
+async function startConsumer(tenantIds: string[], alsoUpdated: boolean): Promise<Handled> {
+  const ours = new Set(tenantIds);
+  const handled = { groupId: uniqueId('batch-handler'), byBatch: [] as string[], batchCalls: [] as number[], byEvent: [] as string[] };
   const perEvent = async (_data: unknown, event: Envelope) => {
-    if (ours.has(event.tenantId)) byEvent.push(event.id); // the topic holds other tests' events too
+    if (ours.has(event.tenantId)) handled.byEvent.push(event.id);
   };
-  runner = createConsumerRunner({
+  const runner = createConsumerRunner({
     kafka,
-    groupId,
+    groupId: handled.groupId,
     startFrom: 'latest',
     logger,
     retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
-    handlers: [on(CompanyCreated, perEvent), on(CompanyUpdated, perEvent)],
+    handlers: alsoUpdated ? [on(CompanyCreated, perEvent), on(CompanyUpdated, perEvent)] : [on(CompanyCreated, perEvent)],
     batch: onBatch([CompanyCreated], async (events) => {
       const mine = events.filter((event) => ours.has(event.tenantId));
       if (mine.some((event) => event.tenantId === tenants.failing)) throw new Error('the read model refuses this batch');
       // Each event arrives read at the handler's version, with its data checked.
       for (const event of mine) expect((event.data as { name: string }).name).toEqual(expect.any(String));
-      if (mine.length > 0) batchCalls.push(mine.length);
-      byBatch.push(...mine.map((event) => event.id));
+      if (mine.length > 0) handled.batchCalls.push(mine.length);
+      handled.byBatch.push(...mine.map((event) => event.id));
     }),
   });
   await runner.start();
+  return { ...handled, runner };
+}
+
+let main: Handled;
+let mixed: Handled;
+
+beforeAll(async () => {
+  await connectTestDb();
+  dlq = await readTopics([topics.deadLetter], kafka);
+  [main, mixed] = await Promise.all([startConsumer([tenants.batch, tenants.failing, tenants.poison], false), startConsumer([tenants.mixed], true)]);
 });
 afterAll(async () => {
-  await runner.stop();
+  await Promise.all([main.runner.stop(), mixed.runner.stop()]);
   await producer.close();
   await dlq.close();
   await dropTestDb();
@@ -60,9 +77,9 @@ function created(tenantId: string, count: number) {
   return Array.from({ length: count }, (_, n) => createEvent(CompanyCreated, { tenantId, aggregateId: companyId }, { companyId, name: `Company ${n}` }));
 }
 
-const recorded = (events: Envelope[]) => ProcessedEventModel.countDocuments({ _id: { $in: events.map((event) => `${groupId}:${event.id}`) } });
-const handledOnce = (events: Envelope[]) => {
-  const ids = [...byBatch, ...byEvent].filter((id) => events.some((event) => event.id === id));
+const recorded = (events: Envelope[], by = main) => ProcessedEventModel.countDocuments({ _id: { $in: events.map((event) => `${by.groupId}:${event.id}`) } });
+const handledOnce = (events: Envelope[], by = main) => {
+  const ids = [...by.byBatch, ...by.byEvent].filter((id) => events.some((event) => event.id === id));
   return ids.length === events.length && new Set(ids).size === events.length;
 };
 
@@ -71,18 +88,18 @@ describe('a consumer with a batch handler', () => {
     const events = created(tenants.batch, 12);
     await producer.send(...events);
     await waitFor(async () => (await recorded(events)) === events.length, { timeoutMs: 60_000, what: 'the 12 events recorded as processed' });
-    expect(byBatch.filter((id) => events.some((event) => event.id === id))).toEqual(events.map((event) => event.id));
-    expect(byEvent.filter((id) => events.some((event) => event.id === id))).toEqual([]);
+    expect(main.byBatch.filter((id) => events.some((event) => event.id === id))).toEqual(events.map((event) => event.id));
+    expect(main.byEvent.filter((id) => events.some((event) => event.id === id))).toEqual([]);
     // Fewer calls than events: the batch handler took them together.
-    expect(batchCalls.length).toBeLessThan(events.length);
+    expect(main.batchCalls.length).toBeLessThan(events.length);
   });
 
   it('hands a batch its handler fails on to the per-event handlers, each event once', async () => {
     const events = created(tenants.failing, 5);
     await producer.send(...events);
     await waitFor(async () => (await recorded(events)) === events.length, { timeoutMs: 60_000, what: 'the 5 events recorded as processed' });
-    expect(byEvent.filter((id) => events.some((event) => event.id === id))).toEqual(events.map((event) => event.id));
-    expect(byBatch.some((id) => events.some((event) => event.id === id))).toBe(false);
+    expect(main.byEvent.filter((id) => events.some((event) => event.id === id))).toEqual(events.map((event) => event.id));
+    expect(main.byBatch.some((id) => events.some((event) => event.id === id))).toBe(false);
   });
 
   it('handles a batch holding another type the per-event way, each event once', async () => {
@@ -91,11 +108,11 @@ describe('a consumer with a batch handler', () => {
     const updated = createEvent(CompanyUpdated, { tenantId: tenants.mixed, aggregateId: companyId }, { companyId, name: 'Renamed', changes: [{ field: 'name', from: 'Company 0', to: 'Renamed' }] });
     const events = [first!, updated, second!];
     await producer.send(...events);
-    await waitFor(async () => (await recorded(events)) === events.length, { timeoutMs: 60_000, what: 'the 3 events recorded as processed' });
-    expect(handledOnce(events)).toBe(true);
+    await waitFor(async () => (await recorded(events, mixed)) === events.length, { timeoutMs: 60_000, what: 'the 3 events recorded as processed' });
+    expect(handledOnce(events, mixed)).toBe(true);
     // CompanyUpdated is not the batch handler's: it went the per-event way, never to the batch handler.
-    expect(byEvent).toContain(updated.id);
-    expect(byBatch).not.toContain(updated.id);
+    expect(mixed.byEvent).toContain(updated.id);
+    expect(mixed.byBatch).not.toContain(updated.id);
   });
 
   it('refuses a batch type without a per-event handler of the same version (its fallback)', () => {
@@ -110,7 +127,7 @@ describe('a consumer with a batch handler', () => {
     await producer.sendRaw(topics.company, { key, value: JSON.stringify(events[0]) }, { key, value: 'not JSON at all' }, ...events.slice(1).map((event) => ({ key, value: JSON.stringify(event) })));
     await waitFor(async () => (await recorded(events)) === events.length, { timeoutMs: 60_000, what: 'the 3 good events recorded as processed' });
     expect(handledOnce(events)).toBe(true);
-    const parked = await dlq.waitFor((message) => message.key === key && message.headers['dlq-consumer'] === groupId, 'the poison message parked');
+    const parked = await dlq.waitFor((message) => message.key === key && message.headers['dlq-consumer'] === main.groupId, 'the poison message parked');
     expect(parked.headers['dlq-reason']).toMatch(/unparseable/);
   });
 });
