@@ -44,6 +44,16 @@ export interface DoneDoc {
   at: Date;
 }
 
+/**
+ * A move announced before its pipeline is read (moveDealToStage, reopenDeal): the move's write
+ * needs it still there, and an updatePipeline deleting or re-kinding the stage removes it first
+ * (pipeline/stage-lock.ts). No event: bookkeeping of the move, not a change of the deal.
+ */
+export interface EnteringDoc {
+  stageId: Types.ObjectId;
+  token: string;
+}
+
 export interface DealDoc extends HasOutbox {
   _id: Types.ObjectId;
   tenantId: string;
@@ -74,6 +84,8 @@ export interface DealDoc extends HasOutbox {
   stageResults?: Record<string, DoneDoc & { text: string }>;
   /** The latest updateDeal changes, oldest first, at most MAX_CHANGE_LOG. */
   changeLog?: DealChangeDoc[];
+  /** A move into this stage under way (or given up: the next move replaces it, a stage deletion removes it). */
+  entering?: EnteringDoc | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -122,6 +134,10 @@ const schema = new Schema<DealDoc>(
     keyStepsDone: { type: Schema.Types.Mixed, default: () => ({}) },
     stageResults: { type: Schema.Types.Mixed, default: () => ({}) },
     changeLog: { type: [Schema.Types.Mixed], default: [] },
+    entering: {
+      type: new Schema<EnteringDoc>({ stageId: { type: Schema.Types.ObjectId, required: true }, token: { type: String, required: true } }, { _id: false }),
+      default: null,
+    },
   },
   { timestamps: true, versionKey: false, collection: 'deals', minimize: false },
 );
@@ -132,6 +148,8 @@ schema.index({ tenantId: 1, pipelineId: 1, stageId: 1 });
 schema.index({ tenantId: 1, ownerId: 1 });
 // Stale deals: a pipeline's open deals, then per stage by the time they entered it.
 schema.index({ tenantId: 1, pipelineId: 1, status: 1, stageId: 1, stageEnteredAt: 1 });
+// Moves announced into a stage: an updatePipeline deleting or re-kinding it cancels them (pipeline/stage-lock.ts).
+schema.index({ tenantId: 1, pipelineId: 1, 'entering.stageId': 1 });
 // A contact's deals (`contacts: [{contactId, role}]`): merges of contacts repoint them (modules/merge).
 schema.index({ tenantId: 1, 'contacts.contactId': 1 });
 

@@ -9,6 +9,8 @@ import { Types } from 'mongoose';
 import { referCompany } from '../company/company-references';
 import type { Resolvers } from '../../generated/graphql';
 import { entryStage } from '../pipeline/pipeline.model';
+import { stageRaceSeams } from '../pipeline/stage-lock';
+import { settleNewDeal } from './deal.entry';
 import { dealCreated, dealUpdated } from './deal.events';
 import { createDealInput, lostReasonsInput, MAX_AMOUNT, updateDealInput, type LineItemInput } from './deal.input';
 import { DealModel, MAX_CHANGE_LOG, type DealDoc, type FieldChangeDoc } from './deal.model';
@@ -123,7 +125,10 @@ export const dealResolvers: Resolvers = {
         stageEnteredAt: now,
         stageHistory: [{ fromStageId: null, toStageId: firstStage._id, movedBy: ctx.userId, movedAt: now }],
       };
-      return insertWithEvents(DealModel, deal, (created) => dealCreated(created, firstStage, ctx));
+      await stageRaceSeams.beforeEntryWrite?.({ path: 'create', dealId: dealId.toString(), stageId: firstStage._id.toString() });
+      const created = await insertWithEvents(DealModel, deal, (inserted) => dealCreated(inserted, firstStage, ctx));
+      // Its stage may be being deleted meanwhile: checked after the insert (deal.entry.ts).
+      return settleNewDeal(created, ctx);
     },
 
     updateDeal: async (_parent, { id, input }, ctx) => {

@@ -6,8 +6,10 @@ import { recordPendingReference } from '../company/company-references';
 import { currentCompanyId } from '../company/known-companies';
 import { KnownCompanyModel, type KnownCompanyDoc } from '../company/known-company.model';
 import { dealCreated } from '../deal/deal.events';
+import { settleNewDeal } from '../deal/deal.entry';
 import { DealModel, type DealDoc } from '../deal/deal.model';
 import { entryStage, PipelineModel, type PipelineDoc } from '../pipeline/pipeline.model';
+import { stageRaceSeams } from '../pipeline/stage-lock';
 
 /**
  * The deal of a converted lead (contacts' conversion saga, last step): created with the id the
@@ -21,10 +23,14 @@ export const leadConversionConsumer: ConsumerSpec = {
     on(LeadConverted, async (data, event) => {
       if (!data.dealId || !data.deal) return;
       const tenantId = event.tenantId;
-      const existing = await DealModel.findOne({ _id: data.dealId }).select({ tenantId: 1 }).lean<Pick<DealDoc, 'tenantId'>>().exec();
+      // The stage check after the insert (deal.entry.ts) is the converting user's, as the event's.
+      const cause = { ...event, userId: data.convertedBy };
+      const existing = await DealModel.findOne({ _id: data.dealId }).lean<DealDoc>().exec();
       if (existing) {
         if (existing.tenantId !== tenantId) throw new PermanentEventError(`deal ${data.dealId} belongs to another tenant`);
-        return; // made by an earlier delivery
+        // Made by an earlier delivery, which may have stopped before its stage check: done now, while it never moved.
+        if (existing.stageHistory.length <= 1) await settleNewDeal(existing, cause);
+        return;
       }
       const pipeline = await PipelineModel.findOne({ _id: data.deal.pipelineId, tenantId }).lean<PipelineDoc>().exec();
       if (!pipeline) throw new PermanentEventError(`pipeline ${data.deal.pipelineId} is not a pipeline of tenant ${tenantId}`);
@@ -59,11 +65,15 @@ export const leadConversionConsumer: ConsumerSpec = {
         stageEnteredAt: now,
         stageHistory: [{ fromStageId: null, toStageId: firstStage._id, movedBy: data.convertedBy, movedAt: now }],
       };
+      await stageRaceSeams.beforeEntryWrite?.({ path: 'conversion', dealId: data.dealId, stageId: firstStage._id.toString() });
+      let created: DealDoc;
       try {
-        await insertWithEvents(DealModel, deal, (created) => dealCreated(created, firstStage, event));
+        created = await insertWithEvents(DealModel, deal, (inserted) => dealCreated(inserted, firstStage, event));
       } catch (error) {
-        if (!isDuplicateKey(error)) throw error; // a concurrent delivery made it
+        if (!isDuplicateKey(error)) throw error;
+        return; // a concurrent delivery made it (and checks its stage)
       }
+      await settleNewDeal(created, cause);
     }),
   ],
 };

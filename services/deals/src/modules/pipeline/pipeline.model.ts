@@ -41,6 +41,17 @@ export interface FollowUpDoc {
   afterDays: number;
 }
 
+/**
+ * An updatePipeline under way that deletes stages or changes their kind (stage-lock.ts): while
+ * it holds, those stages take no deal. Not an edit of the pipeline: no event, no version.
+ */
+export interface StageLockDoc {
+  token: string;
+  stageIds: Types.ObjectId[];
+  /** Past it, the editor is taken for gone: the first writer that meets the lock removes it. */
+  until: Date;
+}
+
 export interface PipelineDoc extends HasOutbox {
   _id: Types.ObjectId;
   tenantId: string;
@@ -49,6 +60,7 @@ export interface PipelineDoc extends HasOutbox {
   strictness?: Strictness;
   followUps?: FollowUpDoc[];
   templateKey?: string | null;
+  stageLock?: StageLockDoc | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -81,6 +93,15 @@ const followUpSchema = new Schema<FollowUpDoc>(
   { _id: false },
 );
 
+const stageLockSchema = new Schema<StageLockDoc>(
+  {
+    token: { type: String, required: true },
+    stageIds: { type: [Schema.Types.ObjectId], required: true },
+    until: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const schema = new Schema<PipelineDoc>(
   {
     tenantId: { type: String, required: true },
@@ -89,6 +110,7 @@ const schema = new Schema<PipelineDoc>(
     strictness: { type: String, enum: ['NONE', 'WARN', 'ENFORCE'], default: 'NONE' },
     followUps: { type: [followUpSchema], default: [] },
     templateKey: { type: String, default: null },
+    stageLock: { type: stageLockSchema, default: null },
   },
   { timestamps: true, versionKey: false, collection: 'pipelines' },
 );

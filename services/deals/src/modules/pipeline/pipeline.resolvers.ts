@@ -8,6 +8,7 @@ import { createPipelineInput, updatePipelineInput } from './pipeline.input';
 import { liveStages, PipelineModel, shownPipelines, stageKind, strictnessOf, type PipelineDoc } from './pipeline.model';
 import { findTemplate, pipelineTemplates } from './pipeline.templates';
 import { newStages, stagesDiffer, updatedStages } from './pipeline.update';
+import { withStagesLocked } from './stage-lock';
 
 /** Query.pipelines: as in pipeline.graphql. */
 export const PIPELINES: ListBound = { default: 50, max: 100 };
@@ -73,7 +74,7 @@ export const pipelineResolvers: Resolvers = {
         name: fields.name ?? pipeline.name,
         strictness: fields.strictness ?? strictnessOf(pipeline),
         followUps: fields.followUps ?? pipeline.followUps ?? [],
-        ...(fields.stages ? await updatedStages(pipeline, fields.stages) : { stages: pipeline.stages, deletedIds: [] as string[] }),
+        ...(fields.stages ? await updatedStages(pipeline, fields.stages) : { stages: pipeline.stages, deletedIds: [] as string[], guarded: [] }),
       };
       const changed: PipelineField[] = [];
       if (next.name !== pipeline.name) changed.push('name');
@@ -84,16 +85,19 @@ export const pipelineResolvers: Resolvers = {
 
       const after = { ...pipeline, name: next.name, strictness: next.strictness, followUps: next.followUps, stages: next.stages };
       // Conditional on the version read: two editors at once cannot both win, and the event
-      // always describes what is stored.
-      const updated = await updateWithEvents(
-        PipelineModel,
-        { _id: pipeline._id, tenantId: ctx.tenantId, outboxVersion: pipeline.outboxVersion ?? null },
-        { $set: { name: next.name, strictness: next.strictness, followUps: next.followUps, stages: next.stages } },
-        pipelineUpdated(after, changed, next.deletedIds, ctx),
-      ).catch((error: unknown) => {
-        if (isDuplicateKey(error)) throw conflict(`a pipeline named "${next.name}" already exists`);
-        throw error;
-      });
+      // always describes what is stored. Deleting or re-kinding stages also needs the mark that
+      // kept deals out of them since they were found empty (stage-lock.ts).
+      const write = (lock?: string) =>
+        updateWithEvents(
+          PipelineModel,
+          { _id: pipeline._id, tenantId: ctx.tenantId, outboxVersion: pipeline.outboxVersion ?? null, ...(lock && { 'stageLock.token': lock }) },
+          { $set: { name: next.name, strictness: next.strictness, followUps: next.followUps, stages: next.stages }, ...(lock && { $unset: { stageLock: '' } }) },
+          pipelineUpdated(after, changed, next.deletedIds, ctx),
+        ).catch((error: unknown) => {
+          if (isDuplicateKey(error)) throw conflict(`a pipeline named "${next.name}" already exists`);
+          throw error;
+        });
+      const updated = next.guarded.length > 0 ? await withStagesLocked(pipeline, next.guarded, write) : await write();
       if (!updated) throw conflict(`pipeline ${id} was changed by someone else meanwhile; reload and try again`);
       shownPipelines.forget(ctx.tenantId, id);
       return updated;

@@ -1,8 +1,8 @@
-import { badInput, conflict } from '@crm/service-kit';
-import { DealModel } from '../deal/deal.model';
+import { badInput } from '@crm/service-kit';
 import { withDefaults, type StageSpec, type StageUpdate } from './pipeline.input';
 import { newId, stageData, stageKind, type KeyStepDoc, type PipelineDoc, type StageDoc } from './pipeline.model';
 import { stageOrderProblem } from './pipeline.rules';
+import { refuseIfInUse, type GuardedStages } from './stage-lock';
 
 /**
  * The key steps of a stage (`field`, for instance `stages.2`): existing ones by id, each at most
@@ -51,9 +51,13 @@ const edited = <T, N>(given: T | null | undefined, stored: T | N, none: N): T | 
  * and its kind and archived flag for null too (they have no empty value); a new one takes the
  * defaults. Existing deals never break: a stage left out while a deal is in it, or a stage in
  * use whose kind changes (its deals' status would no longer match), is refused with CONFLICT.
- * Returns the stored list and the ids deleted now.
+ * Returns the stored list, the ids deleted now and the stages that must stay empty until the
+ * write (`guarded`: checked here once, then again under their mark, see stage-lock.ts).
  */
-export async function updatedStages(pipeline: PipelineDoc, input: StageUpdate[]): Promise<{ stages: StageDoc[]; deletedIds: string[] }> {
+export async function updatedStages(
+  pipeline: PipelineDoc,
+  input: StageUpdate[],
+): Promise<{ stages: StageDoc[]; deletedIds: string[]; guarded: GuardedStages[] }> {
   const byId = new Map(pipeline.stages.filter((stage) => !stage.deleted).map((stage) => [stage._id.toString(), stage]));
   const seen = new Set<string>();
   const stages = input.map((spec, position): StageDoc => {
@@ -83,20 +87,16 @@ export async function updatedStages(pipeline: PipelineDoc, input: StageUpdate[])
 
   const removed = [...byId.values()].filter((stage) => !seen.has(stage._id.toString()));
   const rekinded = stages.filter((stage) => byId.has(stage._id.toString()) && stageKind(byId.get(stage._id.toString())!) !== stageKind(stage));
-  await refuseIfInUse(pipeline, removed, (names) => `stages in use cannot be deleted (archive them instead): ${names}`);
-  await refuseIfInUse(pipeline, rekinded, (names) => `the kind of a stage in use cannot change: ${names}`);
+  const guarded: GuardedStages[] = [
+    { stages: removed, message: (names: string) => `stages in use cannot be deleted (archive them instead): ${names}` },
+    { stages: rekinded, message: (names: string) => `the kind of a stage in use cannot change: ${names}` },
+  ].filter((check) => check.stages.length > 0);
+  // Refused early when a deal is in them already; a deal arriving from now on is caught under the mark.
+  for (const check of guarded) await refuseIfInUse(pipeline, check);
 
   const deletedBefore = pipeline.stages.filter((stage) => stage.deleted);
   const deletedNow = removed.map((stage) => ({ ...stage, deleted: true }));
-  return { stages: [...stages, ...deletedBefore, ...deletedNow], deletedIds: removed.map((stage) => stage._id.toString()) };
-}
-
-async function refuseIfInUse(pipeline: PipelineDoc, stages: StageDoc[], message: (names: string) => string): Promise<void> {
-  if (stages.length === 0) return;
-  // One indexed existence check per stage (a few at most): `distinct` is not served with a time limit by the local store.
-  const inUse = await Promise.all(stages.map((stage) => DealModel.exists({ tenantId: pipeline.tenantId, pipelineId: pipeline._id, stageId: stage._id })));
-  const used = stages.filter((_stage, i) => inUse[i]);
-  if (used.length > 0) throw conflict(message(used.map((stage) => `"${stage.name}"`).join(', ')), { stageIds: used.map((stage) => stage._id.toString()) });
+  return { stages: [...stages, ...deletedBefore, ...deletedNow], deletedIds: removed.map((stage) => stage._id.toString()), guarded };
 }
 
 /** Whether the stages as events and the API show them differ. */
