@@ -71,6 +71,15 @@ export interface ActivityDoc extends HasOutbox {
   /** Raised by updateActivity, which writes conditionally on it (updatedAt also moves when the relay empties the outbox). */
   revision?: number;
   /**
+   * Set by every write that may change what the activity is reminded of (its insert, by default;
+   * updates through withClaimsMark), in that same single-document write; cleared once its claims
+   * in activity_reminders are in line with it (reminder.claims.ts syncReminders). A crash or a
+   * store failure between the two writes leaves it set, and the scheduler's sweep writes the claims.
+   */
+  claimsPending?: boolean;
+  /** Counts those writes: the mark is cleared only if none came after the one the claims follow. */
+  claimsVersion?: number;
+  /**
    * Idempotency key: the id of the event that created the activity, or the activity's
    * own id for one entered by hand. Always set, because MongoDB's unique index counts
    * missing values as equal (FerretDB does not, and neither serves partial indexes).
@@ -117,11 +126,13 @@ const schema = new Schema<ActivityDoc>(
     cancelledBy: { type: String, default: null },
     cancelReason: { type: String, default: null },
     revision: { type: Number, default: 0 },
+    claimsPending: { type: Boolean, default: true },
+    claimsVersion: { type: Number, default: 0 },
     sourceEventId: { type: String, required: true, default: function (this: ActivityDoc) { return this._id.toHexString(); } },
   },
   { timestamps: true, versionKey: false, collection: 'activities' },
 );
-// Every index starts with tenantId: no query ever crosses tenants.
+// Every index but the two marks' (outbox, claims: workers that serve every tenant) starts with tenantId.
 schema.plugin(outboxPlugin);
 // A deal's activities latest due first, read up to a limit straight from the index.
 schema.index({ tenantId: 1, dealId: 1, dueAt: -1, _id: -1 });
@@ -133,6 +144,9 @@ schema.index({ tenantId: 1, contactIds: 1 });
 // Agendas: a user's (assignee or participant) and a team's activities by the start of their span.
 schema.index({ tenantId: 1, attendeeIds: 1, spanStart: 1 });
 schema.index({ tenantId: 1, teamId: 1, spanStart: 1 });
+// The scheduler's sweep of activities whose claims lag behind (reminder/claims.sweep.ts): like the
+// outbox mark, an equality on a boolean not led by tenantId, as the sweep serves every tenant.
+schema.index({ claimsPending: 1 });
 // A redelivered event hits this index (a duplicate key, see isDuplicateKey) instead of creating a second task.
 schema.index({ tenantId: 1, sourceEventId: 1 }, { unique: true });
 

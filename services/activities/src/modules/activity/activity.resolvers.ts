@@ -3,7 +3,7 @@ import { authorizeChange, readable, requireCan, requireCreate, requireRowFilter 
 import { conflict, listSize, notFound, parseInput, requireId, requireUserId } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import type { ActivitiesContext } from '../../context';
-import { syncReminders } from '../reminder/reminder.claims';
+import { claimsFollow, withClaimsMark } from '../reminder/reminder.claims';
 import { activityCancelled, activityChanges, activityCompleted, activityCreated, activityUpdated } from './activity.events';
 import { cancelActivityArgs, completeActivityArgs, createActivityInput, updateActivityInput } from './activity.input';
 import { activityFilter, activityPage } from './activity.list';
@@ -68,8 +68,9 @@ export const activityResolvers: Resolvers = {
       const assigneeId = fields.assigneeId ?? ctx.userId;
       await requireCreate(ctx, 'activity', assigneeId);
       const activity = { ...fields, assigneeId, ...calendarFields({ ...fields, assigneeId }), status: 'PLANNED', tenantId: ctx.tenantId };
+      // Inserted with its claims mark (the model's default): its claims follow, or the scheduler's sweep writes them.
       const created = await insertWithEvents(ActivityModel, activity, (doc) => activityCreated(doc, ctx));
-      await syncReminders(created);
+      await claimsFollow(created, ctx.logger);
       return created;
     },
     updateActivity: async (_parent, { id, input }, ctx) => {
@@ -86,11 +87,11 @@ export const activityResolvers: Resolvers = {
       const updated = await updateWithEvents(
         ActivityModel,
         { _id: activity._id, tenantId: ctx.tenantId, status: 'PLANNED', revision: activity.revision ?? null },
-        { $set: set, $inc: { revision: 1 } },
+        withClaimsMark({ $set: set, $inc: { revision: 1 } }),
         ...(changed.length > 0 ? [activityUpdated(next, changed, ctx)] : []),
       );
       if (!updated) return changedMeanwhile(activity, ctx);
-      await syncReminders(updated);
+      await claimsFollow(updated, ctx.logger);
       return updated;
     },
     completeActivity: async (_parent, { id, ...args }, ctx) => {
@@ -107,9 +108,9 @@ export const activityResolvers: Resolvers = {
         response: given.response,
       };
       const key = { _id: activity._id, tenantId: ctx.tenantId };
-      const done = await updateWithEvents(ActivityModel, { ...key, status: 'PLANNED' }, { $set: set }, activityCompleted({ ...activity, ...set }, ctx));
+      const done = await updateWithEvents(ActivityModel, { ...key, status: 'PLANNED' }, withClaimsMark({ $set: set }), activityCompleted({ ...activity, ...set }, ctx));
       if (!done) return changedMeanwhile(activity, ctx, 'DONE'); // completed by someone else meanwhile is success
-      await syncReminders(done);
+      await claimsFollow(done, ctx.logger);
       return done;
     },
     cancelActivity: async (_parent, { id, ...args }, ctx) => {
@@ -119,9 +120,9 @@ export const activityResolvers: Resolvers = {
       if (activity.status === 'DONE') throw conflict('a done activity cannot be cancelled');
       const set = { status: 'CANCELLED' as const, cancelledAt: new Date(), cancelledBy: ctx.userId, cancelReason: reason };
       const key = { _id: activity._id, tenantId: ctx.tenantId };
-      const cancelled = await updateWithEvents(ActivityModel, { ...key, status: 'PLANNED' }, { $set: set }, activityCancelled({ ...activity, ...set }, ctx));
+      const cancelled = await updateWithEvents(ActivityModel, { ...key, status: 'PLANNED' }, withClaimsMark({ $set: set }), activityCancelled({ ...activity, ...set }, ctx));
       if (!cancelled) return changedMeanwhile(activity, ctx, 'CANCELLED');
-      await syncReminders(cancelled);
+      await claimsFollow(cancelled, ctx.logger);
       return cancelled;
     },
   },

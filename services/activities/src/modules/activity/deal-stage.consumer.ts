@@ -1,105 +1,29 @@
-import { DealStageChanged, DealWon, type Envelope, type EventData } from '@crm/events';
-import { insertWithEvents, isDuplicateKey, on } from '@crm/messaging';
-import type { ConsumerSpec, Logger } from '@crm/service-kit';
-import { PipelinePlanModel, planId, type PipelinePlanDoc } from '../automation/pipeline-plan.model';
-import { syncReminders } from '../reminder/reminder.claims';
-import { activityCreated } from './activity.events';
-import { ActivityModel, type ActivityDoc } from './activity.model';
-import { calendarFields, followUpDueAt, keyStepDueAt, stageTaskDueAt, stageTaskSubject } from './activity.rules';
+import { DealReopened, DealStageChanged, DealWon } from '@crm/events';
+import { on } from '@crm/messaging';
+import type { ConsumerSpec } from '@crm/service-kit';
+import { followUpsOrWait, keyStepTasksOrWait, settleOnReopen } from '../automation/plan-waits';
+import { createStageTask } from './automated-tasks';
+
+export { createStageTask } from './automated-tasks';
 
 export const DEAL_STAGE_TASKS_GROUP = 'activities.deal-stage-tasks';
 
-interface TaskFields {
-  subject: string;
-  dueAt: Date;
-  /** Deterministic from the event: a redelivery hits the unique (tenantId, sourceEventId) index. */
-  sourceEventId: string;
-}
-
-/** Inserts one automated task with its ActivityCreated event; false when this event already made it. */
-async function insertTask(event: Envelope, deal: { dealId: string; ownerId: string; companyId?: string }, fields: TaskFields, logger: Logger): Promise<boolean> {
-  const task = {
-    tenantId: event.tenantId,
-    kind: 'TASK',
-    status: 'PLANNED',
-    // The owner of every step's role: the deal's owner until the users directory (issue 10) knows who holds which role.
-    assigneeId: deal.ownerId,
-    dealId: deal.dealId,
-    companyId: deal.companyId ?? null,
-    ...fields,
-  };
-  // Its claims (TaskOverdue at the due time) follow the insert; a redelivery finds the task made
-  // and syncs them again, so a crash between the two writes loses no claim.
-  try {
-    await syncReminders(await insertWithEvents(ActivityModel, { ...task, ...calendarFields({ ...task, userIds: [] }) }, (created) => activityCreated(created, event)));
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-    logger.info({ dealId: deal.dealId, sourceEventId: fields.sourceEventId }, 'task already created for this event');
-    const made = await ActivityModel.findOne({ tenantId: event.tenantId, sourceEventId: fields.sourceEventId }).lean<ActivityDoc>();
-    if (made) await syncReminders(made);
-    return false;
-  }
-  return true;
-}
-
-const planOf = (tenantId: string, pipelineId: string) => PipelinePlanModel.findOne({ _id: planId(tenantId, pipelineId) }).lean<PipelinePlanDoc>();
-
-/**
- * Creates the stage task for a deal that entered a stage, with its ActivityCreated event in the
- * same insert. Returns false for a redelivery the unique (tenantId, sourceEventId) index already recorded.
- */
-export function createStageTask(event: Envelope<EventData<typeof DealStageChanged>>, logger: Logger): Promise<boolean> {
-  const { data } = event;
-  const fields = { subject: stageTaskSubject(data.toStage.name, data.title), dueAt: stageTaskDueAt(new Date(event.occurredAt)), sourceEventId: event.id };
-  return insertTask(event, data, fields, logger);
-}
-
-/**
- * One task per key step of the stage entered (as the pipeline's latest event defines it), due
- * when the stage's expected duration ends. Returns how many were created now.
- */
-export async function createKeyStepTasks(event: Envelope<EventData<typeof DealStageChanged>>, logger: Logger): Promise<number> {
-  const { data } = event;
-  const stage = (await planOf(event.tenantId, data.pipelineId))?.stages.find((s) => s.id === data.toStage.id);
-  let created = 0;
-  for (const step of stage?.keySteps ?? []) {
-    const fields = {
-      subject: `${step.title}: ${data.title}`,
-      dueAt: keyStepDueAt(new Date(event.occurredAt), stage!.expectedDurationDays),
-      sourceEventId: `${event.id}:step:${step.id}`,
-    };
-    if (await insertTask(event, data, fields, logger)) created += 1;
-  }
-  return created;
-}
-
-/** The pipeline's post-sale follow-ups for a won deal, each due its days after the win. */
-export async function scheduleFollowUps(event: Envelope<EventData<typeof DealWon>>, logger: Logger): Promise<number> {
-  const { data } = event;
-  const plan = await planOf(event.tenantId, data.pipelineId);
-  let created = 0;
-  for (const [index, followUp] of (plan?.followUps ?? []).entries()) {
-    const fields = {
-      subject: `${followUp.title}: ${data.title}`,
-      dueAt: followUpDueAt(new Date(data.closedAt), followUp.afterDays),
-      sourceEventId: `${event.id}:follow-up:${index}`,
-    };
-    if (await insertTask(event, data, fields, logger)) created += 1;
-  }
-  return created;
-}
-
 export const dealStageTasksConsumer: ConsumerSpec = {
   groupId: DEAL_STAGE_TASKS_GROUP,
-  // A task's (tenantId, sourceEventId) is unique: an event that comes again creates nothing (no look-up of processed records first).
+  // A task's (tenantId, sourceEventId) is unique and a waiting entry is kept by time: an event
+  // that comes again creates nothing (no look-up of processed records first).
   idempotent: true,
   handlers: [
     on(DealStageChanged, async (_data, event, { logger }) => {
       await createStageTask(event, logger);
-      await createKeyStepTasks(event, logger);
+      // The key steps need the pipeline's plan, which comes on another topic: maybe later.
+      await keyStepTasksOrWait(event, logger);
     }),
     on(DealWon, async (_data, event, { logger }) => {
-      await scheduleFollowUps(event, logger);
+      await followUpsOrWait(event, logger);
+    }),
+    on(DealReopened, async (_data, event) => {
+      await settleOnReopen(event);
     }),
   ],
 };

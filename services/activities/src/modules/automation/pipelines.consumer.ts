@@ -1,7 +1,8 @@
 import { PipelineCreated, PipelineUpdated, type Envelope, type EventData } from '@crm/events';
 import { isDuplicateKey, on } from '@crm/messaging';
-import type { ConsumerSpec } from '@crm/service-kit';
+import type { ConsumerSpec, Logger } from '@crm/service-kit';
 import { PipelinePlanModel, planId } from './pipeline-plan.model';
+import { createWaitingTasks } from './plan-waits';
 
 export const PIPELINES_GROUP = 'activities.pipelines';
 
@@ -23,7 +24,13 @@ async function keepPlan(data: PipelineData, event: Envelope) {
   }
 }
 
+/** The plan as of its latest event, then the tasks of the deals' stage entries and wins that waited for it (plan-waits.ts). */
+async function planCame(data: PipelineData, event: Envelope, logger: Logger) {
+  await keepPlan(data, event);
+  await createWaitingTasks(event.tenantId, data.pipelineId, logger);
+}
+
 export const pipelinesConsumer: ConsumerSpec = {
   groupId: PIPELINES_GROUP,
-  handlers: [on(PipelineCreated, (data, event) => keepPlan(data, event)), on(PipelineUpdated, (data, event) => keepPlan(data, event))],
+  handlers: [on(PipelineCreated, (data, event, { logger }) => planCame(data, event, logger)), on(PipelineUpdated, (data, event, { logger }) => planCame(data, event, logger))],
 };

@@ -22,6 +22,12 @@ export interface ReminderDoc extends HasOutbox {
   status: 'PENDING' | 'SENT' | 'DROPPED' | 'FAILED';
   sentAt?: Date | null;
   failure?: string | null;
+  /**
+   * The highest claimsVersion of its activity that wanted it (absent on claims written before it
+   * existed): a sync for an older version never removes it, nor does the scheduler drop it once a
+   * newer version wanted it again.
+   */
+  claimsVersion?: number;
 }
 
 const schema = new Schema<ReminderDoc>(
@@ -35,6 +41,7 @@ const schema = new Schema<ReminderDoc>(
     status: { type: String, enum: ['PENDING', 'SENT', 'DROPPED', 'FAILED'], required: true, default: 'PENDING' },
     sentAt: { type: Date, default: null },
     failure: { type: String, default: null },
+    claimsVersion: { type: Number },
   },
   { timestamps: true, versionKey: false, collection: 'activity_reminders' },
 );

@@ -4,6 +4,7 @@ import { createPollingWorker, type BackgroundWorker, type Logger } from '@crm/se
 import { isValidObjectId } from 'mongoose';
 import { ActivityModel, type ActivityDoc } from '../activity/activity.model';
 import { deadlineOf, startsAtOf } from '../activity/activity.rules';
+import { sweepPendingClaims } from './claims.sweep';
 import { ReminderModel, type ReminderDoc } from './reminder.model';
 import { wantedClaims } from './reminder.rules';
 
@@ -48,7 +49,8 @@ export async function publishDueReminders(batch: number, now = new Date(), logge
       : null;
     const pending = { _id: claim._id, status: 'PENDING' as const };
     if (!activity || !wantedClaims(activity).some((wanted) => wanted._id === claim._id)) {
-      await ReminderModel.updateOne(pending, { $set: { status: 'DROPPED' } });
+      // Only as read: a sync that stamped it meanwhile (a newer version wants it again) keeps it.
+      await ReminderModel.updateOne({ ...pending, claimsVersion: claim.claimsVersion ?? null }, { $set: { status: 'DROPPED' } });
       continue;
     }
     let event: Envelope;
@@ -68,7 +70,17 @@ export async function publishDueReminders(batch: number, now = new Date(), logge
   return published;
 }
 
-/** Polls every `pollIntervalMs`, at once again after a full batch (see createPollingWorker). */
+/**
+ * One poll: first the claims of activities marked as ahead of them (so a claim a crash left
+ * unwritten, due already, goes out in this same poll), then the due claims.
+ */
+export async function pollReminders(batch: number, logger?: Logger): Promise<number> {
+  const synced = await sweepPendingClaims(batch, logger);
+  const published = await publishDueReminders(batch, new Date(), logger);
+  return Math.max(synced, published);
+}
+
+/** Polls every `pollIntervalMs`, at once again after a full batch of either kind (see createPollingWorker). */
 export function createReminderScheduler({ logger, pollIntervalMs, batch }: ReminderSchedulerOptions): BackgroundWorker {
-  return createPollingWorker({ what: 'reminder poll', logger, intervalMs: pollIntervalMs, batch, poll: () => publishDueReminders(batch, new Date(), logger) });
+  return createPollingWorker({ what: 'reminder poll', logger, intervalMs: pollIntervalMs, batch, poll: () => pollReminders(batch, logger) });
 }
