@@ -369,6 +369,30 @@ describe('the tenant\'s permission model', () => {
     expectForbidden(await auditor(UPDATE.deal, { id: ids.deal.m3, v: 'audited' }));
     expect(dataOf(await as('admin')(`query ($id: ID!) { deal(id: $id) { amount } }`, { id: ids.deal.m3 })).deal.amount).toBe(5000);
   });
+
+  it('keeps the money of the figures from a role denied Deal.amount once analytics applied PermissionsChanged, the counts intact', async () => {
+    const SET = `mutation ($r: String!, $rights: [RightInput!]!, $d: [String!]!) { setRolePermissions(role: $r, rights: $rights, deniedFields: $d) { role } }`;
+    const rights = [
+      { object: 'DEAL', action: 'READ', scope: 'ALL' },
+      { object: 'ANALYTICS', action: 'READ', scope: 'ALL' },
+    ];
+    expect(errorCodes(await as('admin')(SET, { r: 'figures_no_amount', rights, d: ['Deal.amount'] }))).toEqual([]);
+    const reader = gatewayClient(stack.gatewayUrl, testIdentity(tenantId, ['figures_no_amount'], uniqueId('reader')));
+    // The deal 360 view: the deal from deals, its pipeline's funnel from analytics.
+    const VIEW = `query ($id: ID!) { deal(id: $id) { amount pipeline { funnel { totalDeals totalMoney { amount } stages { reached money { amount } } } } } }`;
+    const view = await waitFor(async (): Promise<GraphQLResponse | undefined> => {
+      const response = await reader(VIEW, { id: ids.deal.m1 });
+      return response.data?.deal?.amount === null && response.data.deal.pipeline?.funnel?.totalMoney === null ? response : undefined;
+    }, { what: 'deals and analytics to apply PermissionsChanged' });
+    // An admin sees the same figures with their money.
+    const seen = dataOf(await as('admin')(VIEW, { id: ids.deal.m1 })).deal;
+    expect(seen.pipeline.funnel.totalMoney.amount).toBeGreaterThan(0);
+    const funnel = seen.pipeline.funnel;
+    expect(view.data!.deal).toEqual({ amount: null, pipeline: { funnel: { ...funnel, totalMoney: null, stages: funnel.stages.map((stage: { reached: number }) => ({ reached: stage.reached, money: null })) } } });
+    expect(view.errors!.map((error) => `${error.path?.join('.')} ${error.extensions?.code}`).sort()).toEqual(
+      ['deal.amount', 'deal.pipeline.funnel.totalMoney', ...funnel.stages.map((_: unknown, i: number) => `deal.pipeline.funnel.stages.${i}.money`)].map((path) => `${path} FORBIDDEN`).sort(),
+    );
+  });
 });
 
 describe('leads: the assignee is the owner', () => {

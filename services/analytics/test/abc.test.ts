@@ -8,6 +8,7 @@ import { lastTwelveMonths, runNightlyAbc } from '../src/modules/abc/abc.nightly'
 import { monthsBetween } from '../src/modules/fact-counters/periods';
 import { startAnalytics } from '../src/service';
 import { connectProducer, newId, republished } from './events';
+import { amountDeniedReader, errorPaths } from './money-rights';
 import { companyCreated, dealReopened, paymentReceived, potentialChanged, timeNormsChanged, waitProcessedBy, wonDeal } from './revenue-events';
 
 const ANALYSIS = `query ($from: DateTime!, $to: DateTime!, $basis: AbcBasis) {
@@ -119,6 +120,28 @@ describe('ABC analysis', () => {
       [gamma, 300, 'A'],
       [alpha, 100, 'C'],
     ]);
+  });
+
+  it('gives a role denied Deal.amount the won-deals revenue, shares and total as null with FORBIDDEN, classes and counts intact; payments in full', async () => {
+    const reader = await amountDeniedReader(alice.tenantId);
+    const full = await analysis(period);
+    expect(full.total).toBe(1000);
+    const denied = await request(ANALYSIS, period, reader);
+    // A company's revenue is the sum of its won deals' amounts (Gamma's 100 is one deal): it
+    // follows Deal.amount, as do the shares it makes and the total; the classes and the potential (its own right) stay.
+    expect(denied.data?.abcAnalysis).toEqual({
+      ...full,
+      total: null,
+      unconverted: null,
+      rows: full.rows.map((row: any) => ({ ...row, revenue: null, share: null, cumulativeShare: null })),
+    });
+    expect(errorPaths(denied)).toEqual(
+      ['abcAnalysis.total', 'abcAnalysis.unconverted', ...[0, 1, 2, 3].flatMap((i) => ['revenue', 'share', 'cumulativeShare'].map((field) => `abcAnalysis.rows.${i}.${field}`))]
+        .map((path) => `${path} FORBIDDEN`)
+        .sort(),
+    );
+    // ERP payments are no deal amounts (the deals service shows them to any reader of the company): answered in full.
+    expect(await analysis({ ...period, basis: 'PAYMENTS' }, reader)).toEqual(await analysis({ ...period, basis: 'PAYMENTS' }));
   });
 
   it('follows the tenant thresholds and refuses impossible ones', async () => {

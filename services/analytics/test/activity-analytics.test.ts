@@ -5,6 +5,7 @@ import { CampaignModel, type CampaignDoc } from '../src/modules/campaign/campaig
 import { campaignStats, MAX_CONTACTED } from '../src/modules/campaign/campaign.stats';
 import { startAnalytics } from '../src/service';
 import { connectProducer, newId, republished } from './events';
+import { amountDeniedReader, errorPaths } from './money-rights';
 import { activityLife, waitProcessedBy, wonDeal } from './revenue-events';
 
 const FIGURES = 'calls meetings tasksDone tasksOverdue dealsWon revenue { amount currency unconverted { currency amount } }';
@@ -109,6 +110,21 @@ describe('manager activity', () => {
     expect(team.team).toEqual(tenantWide);
   });
 
+  it('gives a role denied Deal.amount each revenue as null with FORBIDDEN on its path, the activity counts and deals won intact', async () => {
+    const reader = await amountDeniedReader(tenant);
+    const full = dataOf(await request(MANAGERS, { ...period, teamId: 'team-north' })).managerActivity;
+    // One manager's revenue is often one deal's amount (here Anna's 1000 is): it follows Deal.amount, and so does the team's.
+    expect(full.managers[0].figures.revenue).toEqual(money(1000));
+    const withoutRevenue = (figures: any) => ({ ...figures, revenue: null });
+    const denied = await request(MANAGERS, { ...period, teamId: 'team-north' }, reader);
+    expect(denied.data?.managerActivity).toEqual({
+      teamId: 'team-north',
+      managers: full.managers.map((row: any) => ({ userId: row.userId, figures: withoutRevenue(row.figures) })),
+      team: withoutRevenue(full.team),
+    });
+    expect(errorPaths(denied)).toEqual(['managerActivity.managers.0.figures.revenue FORBIDDEN', 'managerActivity.managers.1.figures.revenue FORBIDDEN', 'managerActivity.team.revenue FORBIDDEN']);
+  });
+
   it('refuses a period that is not one', async () => {
     expect(errorCodes(await request(MANAGERS, { from: period.to, to: period.from }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await request(MANAGERS, { from: '2024-01-01T00:00:00.000Z', to: period.to }))).toEqual(['BAD_USER_INPUT']);
@@ -117,6 +133,8 @@ describe('manager activity', () => {
 });
 
 describe('campaigns', () => {
+  let winterOffer: string;
+
   it('counts sends, responses and the deals that followed within the window', async () => {
     const now = Date.now();
     const window = { from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 30 * 86_400_000).toISOString() };
@@ -124,6 +142,7 @@ describe('campaigns', () => {
     const { createCampaign } = dataOf(await request(CREATE, { input: { name: 'Winter offer', offer: '10% off deep cleaning', segmentId, ...window } }));
     expect(createCampaign).toMatchObject({ name: 'Winter offer', offer: '10% off deep cleaning', segmentId, from: window.from, to: window.to });
     const campaignId = createCampaign.id;
+    winterOffer = campaignId;
     const [answered, silent, dropped, other] = [newId(), newId(), newId(), newId()];
     const send = (kind: string, companyId: string) => ({ kind, assigneeId: 'anna', teamId: 'team-north', companyId, campaignId });
     const sends = [
@@ -152,6 +171,20 @@ describe('campaigns', () => {
     expect(dataOf(await request(CAMPAIGN, { id: campaignId })).campaign).toEqual({ id: campaignId, name: 'Winter offer', stats: { sends: 2 } });
     expect(errorCodes(await request(CAMPAIGN, { id: campaignId }, testIdentity()))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await request(STATS, { id: 'nope' }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('gives a role denied Deal.amount the revenue that followed as null with FORBIDDEN, the sends, responses and deals intact', async () => {
+    const reader = await amountDeniedReader(tenant);
+    // One won deal followed the winter offer: its revenue is that deal's amount.
+    const full = dataOf(await request(STATS, { id: winterOffer })).campaignStats;
+    expect(full).toMatchObject({ dealsWon: 1, revenue: { amount: 800, currency: 'EUR' } });
+    const byId = await request(STATS, { id: winterOffer }, reader);
+    expect(byId.data?.campaignStats).toEqual({ ...full, revenue: null });
+    expect(errorPaths(byId)).toEqual(['campaignStats.revenue FORBIDDEN']);
+    // Campaign.stats answers the same.
+    const nested = await request(`query ($id: ID!) { campaign(id: $id) { stats { deals revenue { amount } } } }`, { id: winterOffer }, reader);
+    expect(nested.data?.campaign).toEqual({ stats: { deals: 2, revenue: null } });
+    expect(errorPaths(nested)).toEqual(['campaign.stats.revenue FORBIDDEN']);
   });
 
   it('pages the campaigns newest first and refuses bad ones', async () => {

@@ -3,6 +3,7 @@ import { CounterModel, counterId } from '../src/modules/deal-facts/counter.model
 import { startAnalytics } from '../src/service';
 import { connectProducer } from './events';
 import { dealStory, pipelineWith, waitAnalytics } from './facts-events';
+import { amountDeniedReader, errorPaths } from './money-rights';
 
 const FUNNEL = `query ($id: ID!, $filter: FunnelFilter) {
   funnel(pipelineId: $id, filter: $filter) {
@@ -119,6 +120,27 @@ describe('funnel with a filter', () => {
     // Nothing of them was stored; a known code is taken in any case.
     expect(dataOf(await call(`{ moneySettings { currency rates { currency } } }`, {}, bob)).moneySettings).toEqual({ currency: 'EUR', rates: [] });
     expect(dataOf(await call(`mutation { setTenantCurrency(currency: "chf") { currency } }`, {}, bob)).setTenantCurrency).toEqual({ currency: 'CHF' });
+  });
+
+  it('gives a role denied Deal.amount the funnel without its money: null with FORBIDDEN on each money path, the counts intact', async () => {
+    const reader = await amountDeniedReader(alice.tenantId);
+    const withoutMoney = (result: any) => ({ ...result, totalMoney: null, stages: result.stages.map((stage: any) => ({ ...stage, money: null })) });
+    const moneyPaths = (root: string) => [`${root}.totalMoney FORBIDDEN`, ...[0, 1, 2, 3].map((i) => `${root}.stages.${i}.money FORBIDDEN`)].sort();
+    for (const filter of [undefined, { ownerId: 'user-anna' }]) {
+      // A reader with the right: the figures as before, money included.
+      const full = await funnel(filter);
+      expect(full.totalMoney.amount).toBeGreaterThan(0);
+      const denied = await call(FUNNEL, { id: pipelineId, filter }, reader);
+      expect(denied.data?.funnel).toEqual(withoutMoney(full));
+      expect(errorPaths(denied)).toEqual(moneyPaths('funnel'));
+    }
+    // Pipeline.funnel (the deal 360 view through the gateway) answers the same.
+    const entity = `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Pipeline { funnel { totalDeals totalMoney { amount } stages { reached money { amount } } bottleneck { name money { amount } } } } } }`;
+    const denied = await call(entity, { representations: [{ __typename: 'Pipeline', id: pipelineId }] }, reader);
+    expect(denied.data?._entities).toEqual([
+      { funnel: { totalDeals: 4, totalMoney: null, stages: [4, 3, 3, 1].map((reached) => ({ reached, money: null })), bottleneck: { name: 'Proposal', money: null } } },
+    ]);
+    expect(errorPaths(denied)).toEqual([...moneyPaths('_entities.0.funnel'), '_entities.0.funnel.bottleneck.money FORBIDDEN'].sort());
   });
 
   it('shows another tenant nothing', async () => {

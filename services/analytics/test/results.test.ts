@@ -5,6 +5,7 @@ import { CompanyFactModel } from '../src/modules/company-facts/company-fact.mode
 import { startAnalytics } from '../src/service';
 import { connectProducer, newId } from './events';
 import { dealStory, pipelineWith, waitAnalytics, waitProcessedBy } from './facts-events';
+import { amountDeniedReader, errorPaths } from './money-rights';
 
 const WIN_RATE = `query ($from: DateTime!, $to: DateTime!, $groupBy: ResultsGroupBy) {
   winRate(from: $from, to: $to, groupBy: $groupBy) { groupBy rows { key won lost winRate } total { won lost winRate } }
@@ -175,6 +176,30 @@ describe('win rate, lost reasons and revenue', () => {
     expect(keys(await winRate('INDUSTRY', anna))).toEqual(['Retail', 'Logistics']);
   });
 
+  it('gives a role denied Deal.amount revenue and lost money as null with FORBIDDEN on each path, deal counts and win rates intact', async () => {
+    const reader = await amountDeniedReader(alice.tenantId);
+    // A reader with the right: as before.
+    const full = dataOf(await call(REVENUE, { ...february, groupBy: 'OWNER' })).revenue;
+    expect(full).toEqual({ rows: [{ key: 'user-anna', deals: 2, revenue: { amount: 1450, unconverted: [] } }], total: { deals: 2, revenue: { amount: 1450, currency: 'EUR' } } });
+    // By owner, one row is one person's deals (here two): its money follows Deal.amount, the total too.
+    const revenue = await call(REVENUE, { ...february, groupBy: 'OWNER' }, reader);
+    expect(revenue.data?.revenue).toEqual({ rows: [{ key: 'user-anna', deals: 2, revenue: null }], total: { deals: 2, revenue: null } });
+    expect(errorPaths(revenue)).toEqual(['revenue.rows.0.revenue FORBIDDEN', 'revenue.total.revenue FORBIDDEN']);
+
+    const lost = await call(LOST, february, reader);
+    expect(lost.data?.lostReasonStats).toEqual({
+      totalDeals: 3,
+      rows: [
+        { reason: 'Price', deals: 2, share: 2 / 3, money: null },
+        { reason: 'Timing', deals: 1, share: 1 / 3, money: null },
+      ],
+    });
+    expect(errorPaths(lost)).toEqual(['lostReasonStats.rows.0.money FORBIDDEN', 'lostReasonStats.rows.1.money FORBIDDEN']);
+
+    // The win rate carries no money: the same answer as for anyone with the scope ALL.
+    expect(dataOf(await call(WIN_RATE, { ...february, groupBy: 'OWNER' }, reader)).winRate).toEqual(dataOf(await call(WIN_RATE, { ...february, groupBy: 'OWNER' })).winRate);
+  });
+
   it('shows another tenant nothing and refuses a bad period', async () => {
     expect(dataOf(await call(WIN_RATE, { ...february, groupBy: 'OWNER' }, testIdentity())).winRate).toEqual({ groupBy: 'OWNER', rows: [], total: { won: 0, lost: 0, winRate: null } });
     expect(errorCodes(await call(REVENUE, { from: february.to, to: february.from }))).toEqual(['BAD_USER_INPUT']);
@@ -197,6 +222,23 @@ describe('forecast', () => {
       amount: { amount: 3450, currency: 'EUR', unconverted: [{ currency: 'GBP', amount: 100 }] },
       weighted: { amount: 1325, unconverted: [{ currency: 'GBP', amount: 10 }] },
     });
+  });
+
+  it('gives a role denied Deal.amount the forecast without amounts: null with FORBIDDEN on each amount, the deal counts intact', async () => {
+    const reader = await amountDeniedReader(alice.tenantId);
+    const full = dataOf(await call(FORECAST, { fromMonth: '2026-03', months: 3 })).forecast;
+    expect(full.amount.amount).toBe(3450);
+    const denied = await call(FORECAST, { fromMonth: '2026-03', months: 3 }, reader);
+    expect(denied.data?.forecast).toEqual({
+      fromMonth: '2026-03',
+      months: full.months.map((month: any) => ({ month: month.month, deals: month.deals, amount: null, weighted: null })),
+      amount: null,
+      weighted: null,
+    });
+    expect(full.months.map((month: any) => month.deals)).toEqual([2, 1, 1]);
+    expect(errorPaths(denied)).toEqual(
+      ['forecast.amount', 'forecast.weighted', ...[0, 1, 2].flatMap((i) => [`forecast.months.${i}.amount`, `forecast.months.${i}.weighted`])].map((path) => `${path} FORBIDDEN`).sort(),
+    );
   });
 
   it('refuses a malformed month or too many months', async () => {

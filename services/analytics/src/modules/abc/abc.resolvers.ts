@@ -5,15 +5,24 @@ import { z } from 'zod';
 import type { AnalyticsContext } from '../../context';
 import { figuresScope, type FiguresScope } from '../../figures-scope';
 import type { Resolvers } from '../../generated/graphql';
+import { dealMoney } from '../money/deal-money';
 import { convertAll, type MoneyTotal } from '../money/money.math';
 import { ratesOf } from '../money/money.service';
-import { computeAbc, thresholdsOf, type AbcResult } from './abc.analysis';
+import { computeAbc, thresholdsOf, type AbcBasis, type AbcResult } from './abc.analysis';
 import type { AbcRow } from './abc.math';
 import { AbcSettingsModel, CompanyPotentialModel } from './abc.models';
 import { runAbcAnalysis } from './abc.run';
 
-/** What AbcRow resolves from: a classified company with its potential in the base currency. */
-export type AbcRowView = AbcRow & { potential: MoneyTotal | null };
+/** What AbcRow resolves from: a classified company with its potential in the base currency, and the analysis's basis. */
+export type AbcRowView = AbcRow & { potential: MoneyTotal | null; basis: AbcBasis };
+
+/**
+ * Revenue from won deals is the sum of their amounts: one company's is often one deal, so it
+ * follows the field right of Deal.amount (deal-money.ts), and so do the shares it makes. Revenue
+ * from ERP payments is not deal money (the deals service answers purchases and payments to any
+ * reader of the company): it follows no field right.
+ */
+const abcMoney = <P extends { basis: AbcBasis }, R>(read: (parent: P) => R) => dealMoney(read, (parent) => parent.basis === 'WON_DEALS');
 
 const period = z.object({
   from: dateTimeInput('from'),
@@ -51,10 +60,10 @@ export function rowsInScope(analysis: Pick<AbcResult, 'rows' | 'owners'>, scope:
 }
 
 /** The first `count` rows, each with its company's potential (one keyed read for them all; none when the reader is denied it). */
-async function rowsWithPotential(tenantId: string, rows: AbcRow[], count: number, withPotential: boolean): Promise<AbcRowView[]> {
+async function rowsWithPotential(tenantId: string, basis: AbcBasis, rows: AbcRow[], count: number, withPotential: boolean): Promise<AbcRowView[]> {
   const shown = rows.slice(0, count);
   if (shown.length === 0) return [];
-  if (!withPotential) return shown.map((row) => ({ ...row, potential: null }));
+  if (!withPotential) return shown.map((row) => ({ ...row, basis, potential: null }));
   const [potentials, rates] = await Promise.all([
     CompanyPotentialModel.find({ tenantId, _id: { $in: shown.map((row) => row.companyId) } }).lean(),
     ratesOf(tenantId),
@@ -62,7 +71,7 @@ async function rowsWithPotential(tenantId: string, rows: AbcRow[], count: number
   const byId = new Map(potentials.map((doc) => [doc._id, doc.potential]));
   return shown.map((row) => {
     const potential = byId.get(row.companyId);
-    return { ...row, potential: potential ? convertAll(rates, [potential]) : null };
+    return { ...row, basis, potential: potential ? convertAll(rates, [potential]) : null };
   });
 }
 
@@ -94,11 +103,16 @@ export const abcResolvers: Resolvers = {
       const count = listSize(first, { default: 500, max: 5000 });
       const scope = await figuresScope(ctx);
       const potentialDenied = isFieldDenied(await ctx.access(), 'Company', 'potential');
-      return rowsWithPotential(ctx.tenantId, rowsInScope(analysis, scope), count, !potentialDenied);
+      return rowsWithPotential(ctx.tenantId, analysis.basis, rowsInScope(analysis, scope), count, !potentialDenied);
     },
+    total: abcMoney((analysis: AbcResult) => analysis.total),
+    unconverted: abcMoney((analysis: AbcResult) => analysis.unconverted),
   },
   AbcRow: {
     company: (row) => ({ id: row.companyId }),
+    revenue: abcMoney((row: AbcRowView) => row.revenue),
+    share: abcMoney((row: AbcRowView) => row.share),
+    cumulativeShare: abcMoney((row: AbcRowView) => row.cumulativeShare),
     // The field right of Company.potential, as the contacts subgraph applies it to the company: null with FORBIDDEN on the path.
     potential: guardField('Company', 'potential', (row: AbcRowView) => row.potential),
   },

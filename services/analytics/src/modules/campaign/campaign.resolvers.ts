@@ -4,7 +4,8 @@ import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import type { AnalyticsContext } from '../../context';
-import type { Resolvers } from '../../generated/graphql';
+import type { CampaignStats, Resolvers } from '../../generated/graphql';
+import { dealMoney } from '../money/deal-money';
 import { CampaignModel, type CampaignDoc } from './campaign.model';
 import { campaignStats } from './campaign.stats';
 
@@ -72,5 +73,9 @@ export const campaignResolvers: Resolvers = {
   Campaign: {
     id: (campaign) => campaign._id.toString(),
     stats: (campaign, _args, ctx) => statsWithinBudget(ctx, campaign),
+  },
+  CampaignStats: {
+    // The won deals that followed a campaign (often one or two): the field right of Deal.amount (deal-money.ts); the counts stay.
+    revenue: dealMoney((stats: CampaignStats) => stats.revenue ?? null),
   },
 };

@@ -1,8 +1,9 @@
 import { parseInput } from '@crm/service-kit';
 import { z } from 'zod';
-import type { Resolvers } from '../../generated/graphql';
+import type { Forecast, ForecastMonth, Resolvers } from '../../generated/graphql';
 import { CounterModel, type CounterDoc } from '../deal-facts/counter.model';
 import { pipelinesByIds, type PipelineDoc } from '../funnel/pipeline.model';
+import { dealMoney } from '../money/deal-money';
 import { computeForecast, monthsFrom, type StageMonth } from './forecast.math';
 
 const forecastInput = z.object({
@@ -32,5 +33,14 @@ export const forecastResolvers: Resolvers = {
       }));
       return { fromMonth: input.fromMonth, ...computeForecast(months, rows, (pipelineId, stageId) => probabilities.get(`${pipelineId}:${stageId}`) ?? 0, rates) };
     },
+  },
+  // Open deals' amounts, plain and weighted: the field right of Deal.amount (deal-money.ts); the deal counts stay.
+  Forecast: {
+    amount: dealMoney((forecast: Forecast) => forecast.amount ?? null),
+    weighted: dealMoney((forecast: Forecast) => forecast.weighted ?? null),
+  },
+  ForecastMonth: {
+    amount: dealMoney((month: ForecastMonth) => month.amount ?? null),
+    weighted: dealMoney((month: ForecastMonth) => month.weighted ?? null),
   },
 };

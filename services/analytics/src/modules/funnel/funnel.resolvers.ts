@@ -1,8 +1,10 @@
 import { requireFigures } from '@crm/policy';
 import { notFound, requireId } from '@crm/service-kit';
 import { funnelFrom, type AnalyticsContext } from '../../context';
-import type { Resolvers } from '../../generated/graphql';
+import type { FunnelStage, Resolvers } from '../../generated/graphql';
+import { dealMoney } from '../money/deal-money';
 import { filteredFunnelCounters, type FunnelFilterInput } from './funnel.filter';
+import type { FunnelView } from './funnel.model';
 import { pipelineById } from './pipeline.model';
 
 async function funnelOf(pipelineId: string, field: string, filter: FunnelFilterInput | null | undefined, ctx: AnalyticsContext) {
@@ -36,5 +38,10 @@ export const funnelResolvers: Resolvers = {
   },
   Funnel: {
     bottleneck: (funnel) => funnel.stages.find((stage) => stage.stageId === funnel.bottleneckStageId) ?? null,
+    // The sum of the deals' amounts: the field right of Deal.amount (deal-money.ts); the counts stay.
+    totalMoney: dealMoney((funnel: FunnelView) => funnel.totalMoney),
+  },
+  FunnelStage: {
+    money: dealMoney((stage: FunnelStage) => stage.money ?? null),
   },
 };

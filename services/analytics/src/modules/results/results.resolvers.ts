@@ -1,9 +1,10 @@
 import type { HasAccess } from '@crm/policy';
 import { listSize } from '@crm/service-kit';
 import { figuresScope } from '../../figures-scope';
-import type { Resolvers } from '../../generated/graphql';
+import type { LostReasonRow, Resolvers, RevenueRow } from '../../generated/graphql';
 import { CounterModel, type CounterDoc } from '../deal-facts/counter.model';
 import { periodMonths } from '../deal-facts/months';
+import { dealMoney } from '../money/deal-money';
 import { addAmounts, amountsOf, convertAll } from '../money/money.math';
 import { lostReasonRows, revenueRows, totalsByGroup, winRateOf, winRateRows } from './results.math';
 
@@ -65,5 +66,13 @@ export const resultsResolvers: Resolvers = {
         total: { key: null, deals: total?.won ?? 0, revenue: convertAll(rates, amountsOf(addAmounts({}, total?.amounts))) },
       };
     },
+  },
+  // Sums of deals' amounts (a row per owner is often one deal): the field right of Deal.amount
+  // (deal-money.ts); the deal counts, win rates and shares beside them stay.
+  RevenueRow: {
+    revenue: dealMoney((row: RevenueRow) => row.revenue ?? null),
+  },
+  LostReasonRow: {
+    money: dealMoney((row: LostReasonRow) => row.money ?? null),
   },
 };
