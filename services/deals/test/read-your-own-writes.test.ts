@@ -8,9 +8,11 @@ import { DealModel } from '../src/modules/deal/deal.model';
 import { startDeals } from '../src/service';
 import { closeFixtures, createPipeline, fixtureProducer as producer } from './fixtures';
 
-// Short settings, so that a deal goes PENDING at once and is flagged within the test.
+// Short settings, so that a deal goes PENDING soon and is flagged within the test. The wait still
+// outlasts the known-companies consumer on a loaded CI machine (it works off every test file's
+// company events), or the first case would see PENDING for a company event on its way.
 const service = serviceUnderTest('deals', (env) =>
-  startDeals({ ...env, DEAL_COMPANY_WAIT_MS: '1500', DEAL_COMPANY_DEADLINE_MS: '5000', DEAL_COMPANY_SWEEP_MS: '250' }),
+  startDeals({ ...env, DEAL_COMPANY_WAIT_MS: '6000', DEAL_COMPANY_DEADLINE_MS: '5000', DEAL_COMPANY_SWEEP_MS: '250' }),
 );
 afterAll(closeFixtures);
 
