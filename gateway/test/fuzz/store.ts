@@ -73,6 +73,7 @@ export const mutationWrites: Record<string, { service: string; collection: strin
   // person here and, through LeadConverted, its deal in the deals service.
   createLead: { service: 'contacts', collection: 'leads' },
   acceptLead: { service: 'contacts', collection: 'leads' },
+  assignLead: { service: 'contacts', collection: 'leads' },
   qualifyLead: { service: 'contacts', collection: 'leads' },
   disqualifyLead: { service: 'contacts', collection: 'leads' },
   convertLead: { service: 'contacts', collection: 'leads', effects: ['contacts.companies', 'contacts.contacts', 'deals.deals'] },
@@ -81,6 +82,8 @@ export const mutationWrites: Record<string, { service: string; collection: strin
   createRoutingRule: { service: 'contacts', collection: 'routing_rules' },
   updateRoutingRule: { service: 'contacts', collection: 'routing_rules' },
   reorderRoutingRules: { service: 'contacts', collection: 'routing_rules' },
+  // The tenant's one fallback document (`_id` = tenant id); the leads it later takes are the escalation worker's.
+  setRoutingFallback: { service: 'contacts', collection: 'routing_fallbacks', keyedByTenant: true },
 };
 
 /**

@@ -16,8 +16,12 @@ const userId = z.string().min(1).max(128);
 export const leadSources = ['WEB_FORM', 'AD_LINK', 'WEB_CHAT', 'CALL', 'EMAIL', 'IMPORT'] as const;
 const source = z.enum(leadSources);
 export const routingMethods = ['ROUND_ROBIN', 'LEAST_LOADED', 'FIXED'] as const;
-/** How an assignment was made: by a rule's method, by escalation, or by hand. */
-const assignmentMethod = z.enum([...routingMethods, 'ESCALATION']);
+/**
+ * How an assignment was made: by a rule's method, by escalation (not accepted in time), by the
+ * tenant's fallback (no rule assigned the lead in time), or by hand (assignLead).
+ */
+export const assignmentMethods = [...routingMethods, 'ESCALATION', 'FALLBACK', 'MANUAL'] as const;
+const assignmentMethod = z.enum(assignmentMethods);
 const text = (max: number) => z.string().min(1).max(max);
 
 /** What a lead says of its sender: LeadReceived brings them in, LeadCreated publishes them as taken in. */
@@ -58,7 +62,10 @@ export const LeadCreated = defineEvent({
   },
 });
 
-/** A lead was given to a member of a team: `ruleId` and `method` say why. */
+/**
+ * A lead was given to someone of a team: `ruleId` and `method` say why (a rule's method, an
+ * escalation, the tenant's fallback for a lead no rule assigned, or a person by hand).
+ */
 export const LeadAssigned = defineEvent({
   type: 'LeadAssigned',
   version: 1,
@@ -72,7 +79,7 @@ export const LeadAssigned = defineEvent({
     teamId: id,
     ruleId: id.nullable(),
     method: assignmentMethod,
-    /** Why, in words: which rule matched on what. */
+    /** Why, in words: which rule matched on what, or the reason given by hand. */
     reason: z.string().max(500),
     /** When the assignee must have accepted the lead; null without an SLA. */
     acceptBy: at.nullable(),

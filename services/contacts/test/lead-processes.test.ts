@@ -1,6 +1,7 @@
 // Leads across processes: the conversion saga killed (SIGKILL) after each of its steps converges
 // after a restart and a second call to one company, one contact and one LeadConverted (one deal
-// id); the SLA escalation fires once per lead with two instances, one of them killed midway.
+// id); the SLA escalation, and the routing fallback for leads no rule assigned, fire once per lead
+// with two instances, one of them killed midway.
 // The second instance is the service as built (`node dist/main.js`) on the same database and groups.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -214,6 +215,39 @@ describe('escalation across instances', () => {
     expect(escalated.every((event) => (event.data as { toAssigneeId: string }).toAssigneeId === 'head-1')).toBe(true);
     for (const lead of await LeadModel.find({ tenantId: admin.tenantId }).lean()) {
       expect(lead.assignments.map((assignment) => assignment.method)).toEqual(['ROUND_ROBIN', 'ESCALATION']);
+    }
+  });
+
+  it('hands each lead no rule assigned to the routing fallback once with two instances polling, one of them killed and restarted midway', async () => {
+    const admin = testIdentity(undefined, ['admin', 'head_of_sales']);
+    const team = await TeamModel.create({ tenantId: admin.tenantId, name: uniqueId('team'), leadId: 'head-1', memberIds: ['anna'] });
+    const teamId = team._id.toString();
+    // A rule for calls only: the chats below match nothing and wait 10 minutes for the fallback.
+    dataOf(await subgraphRequest(service.url, admin, `mutation ($input: CreateRoutingRuleInput!) { createRoutingRule(input: $input) { id } }`, { input: { name: 'calls', match: { sources: ['CALL'] }, teamId, method: 'ROUND_ROBIN' } }));
+    dataOf(await subgraphRequest(service.url, admin, `mutation ($input: RoutingFallbackInput!) { setRoutingFallback(input: $input) { teamId } }`, { input: { teamId, afterMinutes: 10 } }));
+    // The second instance of the test before, if any, is replaced (afterAll stops the last one only).
+    await stopInstance(second);
+    second = await startInstance();
+    const leads: string[] = [];
+    for (let i = 0; i < 12; i += 1) leads.push((await createLead(second.url, admin, { source: 'WEB_CHAT', name: `Unrouted ${i}` })).id);
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId, slaState: 'UNASSIGNED', assigneeId: null })).toBe(12);
+    const expire = (ids: string[]) => LeadModel.updateMany({ _id: { $in: ids } }, { $set: { assignBy: new Date(Date.now() - 1000) } });
+    await expire(leads.slice(0, 4));
+    await new Promise((done) => setTimeout(done, 150));
+    await stopInstance(second, 'SIGKILL');
+    await expire(leads.slice(4, 8));
+    second = await startInstance();
+    await expire(leads.slice(8));
+
+    await waitFor(async () => (await LeadModel.countDocuments({ tenantId: admin.tenantId, assigneeId: 'head-1' })) === 12, { timeoutMs: 30_000, what: 'every lead handed to the fallback' });
+    await reader.waitFor(() => leadEventsOf(admin.tenantId, 'LeadAssigned').length >= 12, '12 LeadAssigned');
+    await new Promise((done) => setTimeout(done, 1000));
+    const assigned = leadEventsOf(admin.tenantId, 'LeadAssigned');
+    expect(assigned.map((event) => event.aggregateId).sort()).toEqual([...leads].sort());
+    expect(assigned.every((event) => (event.data as { method: string; assigneeId: string }).method === 'FALLBACK' && (event.data as { assigneeId: string }).assigneeId === 'head-1')).toBe(true);
+    for (const lead of await LeadModel.find({ tenantId: admin.tenantId }).lean()) {
+      expect(lead).toMatchObject({ status: 'ASSIGNED', slaState: null, teamId });
+      expect(lead.assignments.map((assignment) => [assignment.method, assignment.to])).toEqual([['FALLBACK', 'head-1']]);
     }
   });
 });

@@ -1,13 +1,14 @@
 // Leads and routing in the contacts service, on the real store and broker: taking leads in
 // (GraphQL, the inbound topic, the webhook route), routing rules and their methods, the round
-// robin under 1,000 concurrent leads, the SLA escalation, qualification and the lead events.
+// robin under 1,000 concurrent leads, the SLA escalation, assignments by hand (assignLead), the
+// routing fallback for leads no rule assigns, qualification and the lead events.
 import { IDENTITY_HEADER, LOCAL_INTERNAL_SECRET, signInternalIdentity, type Identity } from '@crm/auth';
 import { createEvent, DealCreated, DealWon, LeadReceived, parseEvent, topics, type Envelope } from '@crm/events';
 import { createTestProducer, readTopics, type TopicReader } from '@crm/messaging/testing';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, uniqueId, waitFor } from '@crm/testing';
 import { LeadModel } from '../src/modules/lead/lead.model';
 import { DealLoadModel } from '../src/modules/routing/deal-load.model';
-import { escalateDueLeads } from '../src/modules/routing/escalation.worker';
+import { assignUnroutedLeads, escalateDueLeads } from '../src/modules/routing/escalation.worker';
 import { RoutingTurnModel, turnKey } from '../src/modules/routing/routing-turn.model';
 import { TeamModel } from '../src/modules/team/team.model';
 import { startContacts } from '../src/service';
@@ -494,6 +495,260 @@ describe('escalation', () => {
     // Later polls find nothing more to do.
     expect(await escalateDueLeads(10)).toBe(0);
     expect((await LeadModel.findById(accepted.id).lean())!.assigneeId).toBe(members[1]);
+  });
+});
+
+describe('assigning by hand', () => {
+  const ASSIGN = `mutation ($id: ID!, $userId: ID!, $reason: String) { assignLead(id: $id, userId: $userId, reason: $reason) { ${LEAD_FIELDS} } }`;
+  const assign = (identity: Identity, id: string, userId: string, reason?: string) => call(identity, ASSIGN, { id, userId, reason });
+  /** Into the directory, as their first request does. */
+  const signIn = async (...identities: Identity[]) => {
+    for (const identity of identities) dataOf(await call(identity, `{ me { id } }`));
+  };
+  const manualEvents = (tenantId: string) =>
+    distinct(reader.messages.flatMap((m) => (m.event?.tenantId === tenantId && m.event.type === 'LeadAssigned' ? [parseEvent(m.event)] : []))).filter((event) => (event.data as { method: string }).method === 'MANUAL');
+
+  it('gives a lead to an active person with the reason recorded (MANUAL), starts the rule\'s accept SLA again and publishes LeadAssigned; in their own team when they are not in the lead\'s', async () => {
+    const { admin, members, teamId, member } = await tenantWithTeam(2, { leadId: 'head-1' });
+    const [anna, ben] = members as [string, string];
+    await signIn(member(anna), member(ben), member('zoe'));
+    const other = await TeamModel.create({ tenantId: admin.tenantId, name: uniqueId('other'), leadId: null, memberIds: ['zoe'] });
+    const rule = await createRule(admin, { name: 'all', teamId, method: 'ROUND_ROBIN', slaMinutes: 30 });
+    const lead = await createLead(admin, { source: 'CALL', name: 'Ida Berg' });
+    expect(lead.assigneeId).toBe(anna);
+    // Anna accepted it, then went on holiday: the admin gives it to Ben, who must accept it within the rule's 30 minutes.
+    dataOf(await call(member(anna), `mutation ($id: ID!) { acceptLead(id: $id) { status } }`, { id: lead.id }));
+    const given = dataOf(await assign(admin, lead.id, ben, '  Anna is on holiday ')).assignLead;
+    expect(given).toMatchObject({ status: 'ASSIGNED', assigneeId: ben, teamId, ruleId: rule.id });
+    expect(given.assignments).toEqual([
+      expect.objectContaining({ by: 'routing', toUserId: anna, method: 'ROUND_ROBIN' }),
+      { by: admin.userId, fromUserId: anna, toUserId: ben, teamId, ruleId: null, method: 'MANUAL', reason: 'Anna is on holiday', at: expect.any(String) },
+    ]);
+    expect(new Date(given.acceptBy).getTime() - new Date(given.assignments[1].at).getTime()).toBe(30 * 60_000);
+    expect(await LeadModel.findById(lead.id).lean()).toMatchObject({ slaState: 'WAITING', assigneeId: ben });
+    const [event] = (await leadEvents(admin.tenantId, 'LeadAssigned', 2, lead.id)).filter((e) => (e.data as { method: string }).method === 'MANUAL');
+    expect(event!.data).toEqual({
+      leadId: lead.id, assigneeId: ben, previousAssigneeId: anna, teamId, ruleId: null, method: 'MANUAL', reason: 'Anna is on holiday', acceptBy: given.acceptBy, assignedAt: given.assignments[1].at,
+    });
+    expect(event!.actorId).toBe(admin.userId);
+
+    // To its assignee again: the lead as it is, nothing written or published.
+    expect(dataOf(await assign(admin, lead.id, ben)).assignLead).toEqual(given);
+    // To Zoe, who works in another team: recorded in hers, with a default reason; the SLA runs for her, and its escalation stays in her team.
+    const toZoe = dataOf(await assign(admin, lead.id, 'zoe')).assignLead;
+    expect(toZoe).toMatchObject({ assigneeId: 'zoe', teamId: other._id.toString(), status: 'ASSIGNED' });
+    expect(toZoe.assignments[2]).toMatchObject({ fromUserId: ben, toUserId: 'zoe', teamId: other._id.toString(), method: 'MANUAL', reason: `assigned by hand by ${admin.userId}` });
+    await leadEvents(admin.tenantId, 'LeadAssigned', 3, lead.id);
+    await new Promise((done) => setTimeout(done, 300));
+    expect(manualEvents(admin.tenantId).map((e) => (e.data as { assigneeId: string }).assigneeId)).toEqual([ben, 'zoe']);
+    // A qualified lead stays qualified when it changes hands (nothing to accept).
+    dataOf(await call(admin, `mutation ($id: ID!) { qualifyLead(id: $id, input: { need: "Cleaning" }) { status } }`, { id: lead.id }));
+    expect(dataOf(await assign(admin, lead.id, anna, 'back from holiday')).assignLead).toMatchObject({ status: 'QUALIFIED', assigneeId: anna, teamId, acceptBy: null, qualification: { need: 'Cleaning' } });
+    expect((await LeadModel.findById(lead.id).lean())!.slaState).toBeNull();
+  });
+
+  it('refuses an unknown, inactive or teamless person (BAD_USER_INPUT naming userId), a long reason, a converted, disqualified or converting lead or one with 100 assignments (FAILED_PRECONDITION) and another tenant\'s lead (NOT_FOUND), writing nothing', async () => {
+    const { admin, members, member } = await tenantWithTeam(2);
+    const [anna, ben] = members as [string, string];
+    await signIn(member(anna), member(ben), member('gone'), member('loner'));
+    await TeamModel.updateOne({ tenantId: admin.tenantId, memberIds: anna }, { $push: { memberIds: 'gone' } });
+    dataOf(await call(admin, `mutation ($id: ID!) { updateUser(id: $id, input: { active: false }) { active } }`, { id: 'gone' }));
+    const lead = await createLead(admin, { source: 'CALL', name: 'Unrouted' });
+    const named = async (userId: string, reason?: string) => {
+      const answer = await assign(admin, lead.id, userId, reason);
+      expect(answer.data).toBeNull();
+      return answer.errors?.[0];
+    };
+    for (const [userId, text] of [['nobody-here', 'not an active person'], ['gone', 'not an active person'], ['loner', 'works in no team'], ['', 'must not be empty'], ['x'.repeat(65), 'not a valid user id']]) {
+      const error = await named(userId!);
+      expect(error?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'userId' });
+      expect(error?.message).toContain(text);
+      expect(JSON.stringify(error)).not.toMatch(/stack|at .*\.ts/);
+    }
+    expect((await named(ben, 'x'.repeat(501)))?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
+    expect(errorCodes(await assign(admin, 'not-an-id', ben))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await assign(admin, '0123456789abcdef01234567', ben))).toEqual(['NOT_FOUND']);
+    // Another tenant's admin, even naming a person of theirs: NOT_FOUND.
+    const stranger = testIdentity(undefined, ['admin']);
+    expect(errorCodes(await assign(stranger, lead.id, stranger.userId))).toEqual(['NOT_FOUND']);
+    expect(await LeadModel.findById(lead.id).lean()).toMatchObject({ status: 'NEW', assigneeId: null, assignments: [] });
+
+    const disqualified = await createLead(admin, { source: 'CALL', name: 'No budget' });
+    dataOf(await call(admin, `mutation ($id: ID!) { disqualifyLead(id: $id, reason: "no budget") { status } }`, { id: disqualified.id }));
+    const converted = await createLead(admin, { source: 'CALL', name: 'Mara Huber', companyName: 'Huber Logistik' });
+    dataOf(await call(admin, `mutation ($id: ID!) { convertLead(id: $id) { status } }`, { id: converted.id }));
+    for (const [id, status] of [[disqualified.id, 'DISQUALIFIED'], [converted.id, 'CONVERTED']]) {
+      const refused = await assign(admin, id!, ben);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FAILED_PRECONDITION', status, missing: ['status'] });
+      expect(await LeadModel.findById(id).lean()).toMatchObject({ status, assigneeId: null, assignments: [] });
+    }
+    // One being converted (its plan stored), and one that had as many assignments as a lead keeps.
+    const converting = await createLead(admin, { source: 'CALL', name: 'Halfway' });
+    await LeadModel.updateOne({ _id: converting.id }, { $set: { conversion: { companyId: '0123456789abcdef0123aaaa', createCompany: true, contactId: '0123456789abcdef0123bbbb', createContact: true, dealId: null, deal: null, startedBy: admin.userId, startedAt: new Date(), convertedAt: null } } });
+    expect((await assign(admin, converting.id, ben)).errors?.[0]?.extensions).toMatchObject({ code: 'FAILED_PRECONDITION', missing: ['conversion'] });
+    const busy = await createLead(admin, { source: 'CALL', name: 'Passed around' });
+    const many = Array.from({ length: 100 }, (_v, i) => ({ by: admin.userId, from: i % 2 ? anna : ben, to: i % 2 ? ben : anna, teamId: 'x', ruleId: null, method: 'MANUAL', reason: 'again', at: new Date() }));
+    await LeadModel.updateOne({ _id: busy.id }, { $set: { assignments: many, assigneeId: anna, status: 'ASSIGNED' } });
+    expect((await assign(admin, busy.id, ben)).errors?.[0]?.extensions).toMatchObject({ code: 'FAILED_PRECONDITION', missing: ['assignments'] });
+    expect((await LeadModel.findById(busy.id).lean())!.assignments).toHaveLength(100);
+    await new Promise((done) => setTimeout(done, 300));
+    expect(manualEvents(admin.tenantId)).toEqual([]);
+  });
+
+  it('follows the assign rights: a manager may not give their lead away nor take another\'s; a head of sales assigns between the people of their teams; an unassigned lead is an admin\'s', async () => {
+    const admin = testIdentity(undefined, ['admin']);
+    const tenantId = admin.tenantId;
+    const [head, anna, ben, zoe] = [testIdentity(tenantId, ['head_of_sales'], uniqueId('head')), ...['anna', 'ben', 'zoe'].map((name) => testIdentity(tenantId, ['manager'], uniqueId(name)))] as [Identity, Identity, Identity, Identity];
+    await signIn(admin, head, anna, ben, zoe);
+    // Made through the API, so that TeamChanged gives the policy the head's team.
+    const CREATE_TEAM = `mutation ($input: CreateTeamInput!) { createTeam(input: $input) { id } }`;
+    const teamId = dataOf(await call(admin, CREATE_TEAM, { input: { name: 'North', leadId: head.userId, memberIds: [anna.userId, ben.userId] } })).createTeam.id;
+    dataOf(await call(admin, CREATE_TEAM, { input: { name: 'South', memberIds: [zoe.userId] } }));
+    await createRule(admin, { name: 'calls', match: { sources: ['CALL'] }, teamId, method: 'ROUND_ROBIN' });
+    const annas = await createLead(admin, { source: 'CALL', name: 'Annas' });
+    const bens = await createLead(admin, { source: 'CALL', name: 'Bens' });
+    const unrouted = await createLead(admin, { source: 'EMAIL', name: 'Nobody' });
+    expect([annas.assigneeId, bens.assigneeId, unrouted.assigneeId]).toEqual([anna.userId, ben.userId, null]);
+    await waitFor(async () => !errorCodes(await call(head, `query ($id: ID!) { lead(id: $id) { id } }`, { id: annas.id })).includes('FORBIDDEN'), { what: "the head's team to reach the policy" });
+
+    const refusals: Array<[Identity, string, string]> = [
+      [anna, annas.id, ben.userId], // giving her own lead away (OWN assign scope)
+      [anna, bens.id, anna.userId], // taking Ben's
+      [head, annas.id, zoe.userId], // to someone outside the head's teams
+      [zoe, annas.id, zoe.userId],
+      [head, unrouted.id, anna.userId], // an unassigned lead is in ALL scopes only
+    ];
+    for (const [who, id, userId] of refusals) expect([who.userId, errorCodes(await assign(who, id, userId))]).toEqual([who.userId, ['FORBIDDEN']]);
+    expect((await LeadModel.find({ tenantId }).lean()).flatMap((lead) => lead.assignments.map((a) => a.method))).toEqual(['ROUND_ROBIN', 'ROUND_ROBIN']);
+
+    expect(dataOf(await assign(head, annas.id, ben.userId, 'Ben knows them')).assignLead).toMatchObject({ assigneeId: ben.userId, teamId });
+    expect(dataOf(await assign(head, bens.id, head.userId)).assignLead).toMatchObject({ assigneeId: head.userId, teamId });
+    expect(dataOf(await assign(admin, unrouted.id, zoe.userId)).assignLead).toMatchObject({ assigneeId: zoe.userId, status: 'ASSIGNED' });
+  });
+
+  it('is conditional on the lead as read: raced against escalations, every lead keeps one unbroken chain of assignments and each answer is the lead or CONFLICT', async () => {
+    const { admin, teamId, member } = await tenantWithTeam(2, { leadId: 'head-1' });
+    // Cleo, who takes the leads over, works in another team (never the routing's or the escalation's pick here).
+    await signIn(member('cleo'));
+    await TeamModel.create({ tenantId: admin.tenantId, name: uniqueId('cleo'), leadId: null, memberIds: ['cleo'] });
+    await createRule(admin, { name: 'sla', match: { sources: ['WEB_CHAT'] }, teamId, method: 'ROUND_ROBIN', slaMinutes: 5 });
+    const leads: string[] = [];
+    for (let i = 0; i < 8; i += 1) leads.push((await createLead(admin, { source: 'WEB_CHAT', name: `Race ${i}` })).id);
+    await LeadModel.updateMany({ tenantId: admin.tenantId }, { $set: { acceptBy: new Date(Date.now() - 1000) } });
+    const answers = await Promise.all([
+      ...leads.map((id) => assign(admin, id, 'cleo', 'race')),
+      escalateDueLeads(10),
+      escalateDueLeads(10),
+    ]);
+    const codes = answers.slice(0, leads.length).map((answer: any) => (answer.errors ? errorCodes(answer).join() : 'data'));
+    expect(codes.every((code) => code === 'data' || code === 'CONFLICT')).toBe(true);
+    await escalateDueLeads(10);
+    for (const stored of await LeadModel.find({ tenantId: admin.tenantId }).lean()) {
+      // Each assignment starts where the one before ended, and the lead is with the last one's assignee.
+      const chain = stored.assignments;
+      chain.slice(1).forEach((assignment, index) => expect([stored._id.toString(), assignment.from]).toEqual([stored._id.toString(), chain[index]!.to]));
+      expect(stored.assigneeId).toBe(chain[chain.length - 1]!.to);
+      expect(chain.filter((a) => a.method === 'MANUAL').length).toBeLessThanOrEqual(1);
+    }
+    // A lead the hand assignment won got Cleo's fresh SLA; one it lost went to the team lead and Cleo's call was told to read again.
+    const won = codes.filter((code) => code === 'data').length;
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId, assigneeId: 'cleo' })).toBe(won);
+  });
+});
+
+describe('routing fallback', () => {
+  const SET_FALLBACK = `mutation ($input: RoutingFallbackInput!) { setRoutingFallback(input: $input) { teamId afterMinutes updatedBy } }`;
+  const LIST = `query ($filter: LeadFilter) { leads(filter: $filter, first: 20) { totalCount edges { node { id } } } }`;
+  const past = () => new Date(Date.now() - 1000);
+
+  it('hands a lead no rule assigned (none matched, or the team of the one that did has nobody) to the fallback team\'s lead once its wait is over, once across workers, with LeadAssigned (FALLBACK)', async () => {
+    const { admin, members, teamId, member } = await tenantWithTeam(2, { leadId: 'head-1' });
+    // Set by admins and heads of sales only; a team of another tenant or none is NOT_FOUND; the wait is bounded.
+    expect(errorCodes(await call(member(members[0]!), SET_FALLBACK, { input: { teamId } }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await call(member(members[0]!), `{ routingFallback { teamId } }`))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await call(admin, SET_FALLBACK, { input: { teamId: '0123456789abcdef01234567' } }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await call(testIdentity(undefined, ['admin']), SET_FALLBACK, { input: { teamId } }))).toEqual(['NOT_FOUND']);
+    for (const afterMinutes of [-1, 43_201]) expect(errorCodes(await call(admin, SET_FALLBACK, { input: { teamId, afterMinutes } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await call(admin, SET_FALLBACK, { input: { teamId: 'nope' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(dataOf(await call(admin, `{ routingFallback { teamId afterMinutes updatedBy } }`)).routingFallback).toEqual({ teamId: null, afterMinutes: 60, updatedBy: null });
+    const head = testIdentity(admin.tenantId, ['head_of_sales']);
+    expect(dataOf(await call(head, SET_FALLBACK, { input: { teamId, afterMinutes: 15 } })).setRoutingFallback).toEqual({ teamId, afterMinutes: 15, updatedBy: head.userId });
+
+    const empty = await TeamModel.create({ tenantId: admin.tenantId, name: uniqueId('empty'), leadId: null, memberIds: [] });
+    await createRule(admin, { name: 'calls', match: { sources: ['CALL'] }, teamId: empty._id.toString(), method: 'ROUND_ROBIN' });
+    const nobodyOnCalls = await createLead(admin, { source: 'CALL', name: 'Nobody on calls' });
+    const unmatched = await createLead(admin, { source: 'EMAIL', name: 'Unmatched' });
+    for (const lead of [nobodyOnCalls, unmatched]) {
+      const stored = (await LeadModel.findById(lead.id).lean())!;
+      expect(stored).toMatchObject({ status: 'NEW', assigneeId: null, slaState: 'UNASSIGNED' });
+      expect(stored.assignBy!.getTime() - stored.createdAt.getTime()).toBeGreaterThanOrEqual(15 * 60_000 - 100);
+      expect(stored.assignBy!.getTime() - stored.createdAt.getTime()).toBeLessThanOrEqual(15 * 60_000 + 100);
+    }
+    expect(dataOf(await call(admin, `query ($id: ID!) { lead(id: $id) { assignBy } }`, { id: unmatched.id })).lead.assignBy).toEqual(expect.any(String));
+    // Not before the wait is over.
+    await assignUnroutedLeads(10);
+    expect(await LeadModel.findById(unmatched.id).lean()).toMatchObject({ status: 'NEW', assigneeId: null });
+
+    // The wait is over: this instance's worker and three more polls at once hand each lead over once.
+    await LeadModel.updateMany({ tenantId: admin.tenantId }, { $set: { assignBy: past() } });
+    await Promise.all([assignUnroutedLeads(10), assignUnroutedLeads(10), assignUnroutedLeads(10)]);
+    for (const lead of [nobodyOnCalls, unmatched]) {
+      const after = await waitFor(async () => {
+        const stored = await LeadModel.findById(lead.id).lean();
+        return stored?.status === 'ASSIGNED' && stored;
+      });
+      expect(after).toMatchObject({ assigneeId: 'head-1', teamId, ruleId: null, slaState: null, acceptBy: null, escalatedAt: expect.any(Date) });
+      expect(after.assignments).toEqual([
+        { by: 'escalation', from: null, to: 'head-1', teamId, ruleId: null, method: 'FALLBACK', reason: expect.stringContaining('fallback team'), at: expect.any(Date) },
+      ]);
+    }
+    await leadEvents(admin.tenantId, 'LeadAssigned', 2);
+    await new Promise((done) => setTimeout(done, 500));
+    const assigned = distinct(await leadEvents(admin.tenantId, 'LeadAssigned', 2));
+    expect(assigned.map((event) => event.data).sort((a: any, b: any) => a.leadId.localeCompare(b.leadId))).toEqual(
+      [nobodyOnCalls.id, unmatched.id].sort().map((leadId) => ({
+        leadId, assigneeId: 'head-1', previousAssigneeId: null, teamId, ruleId: null, method: 'FALLBACK', reason: expect.stringContaining('within 15 minutes'), acceptBy: null, assignedAt: expect.any(String),
+      })),
+    );
+  });
+
+  it('without a fallback (or once it is removed) such a lead stays unassigned, listed by leads(filter: { unassigned: true }); one assigned by hand first is left alone; without a team lead the first member gets it', async () => {
+    const { admin, members, teamId, member } = await tenantWithTeam(2, { leadId: null });
+    const [anna, ben] = members as [string, string];
+    await createRule(admin, { name: 'web forms', match: { sources: ['WEB_FORM'] }, teamId, method: 'ROUND_ROBIN' });
+    const routed = await createLead(admin, { source: 'WEB_FORM', name: 'Routed' });
+    const before = await createLead(admin, { source: 'EMAIL', name: 'Before any fallback' });
+    expect(await LeadModel.findById(before.id).lean()).toMatchObject({ status: 'NEW', slaState: null, assignBy: null });
+
+    dataOf(await call(admin, SET_FALLBACK, { input: { teamId, afterMinutes: 1 } }));
+    const handed = await createLead(admin, { source: 'EMAIL', name: 'Handed over' });
+    const byHand = await createLead(admin, { source: 'EMAIL', name: 'Taken by hand' });
+    dataOf(await call(member(ben), `{ me { id } }`));
+    dataOf(await call(admin, `mutation ($id: ID!, $u: ID!) { assignLead(id: $id, userId: $u) { id } }`, { id: byHand.id, u: ben }));
+    expect(await LeadModel.findById(byHand.id).lean()).toMatchObject({ slaState: null, assigneeId: ben });
+    await LeadModel.updateMany({ tenantId: admin.tenantId }, { $set: { assignBy: past() } });
+    await assignUnroutedLeads(10);
+    expect(await waitFor(async () => (await LeadModel.findById(handed.id).lean())?.assigneeId)).toBe(anna);
+    expect((await LeadModel.findById(handed.id).lean())!.assignments[0]!.reason).toContain('its first member (the team has no active lead)');
+    expect((await LeadModel.findById(byHand.id).lean())!.assignments.map((a) => [a.method, a.to])).toEqual([['MANUAL', ben]]);
+
+    // Removed before a lead's wait is over: the lead stays unassigned, its wait ended.
+    const removed = await createLead(admin, { source: 'EMAIL', name: 'Fallback removed' });
+    expect(dataOf(await call(admin, SET_FALLBACK, { input: { teamId: null } })).setRoutingFallback).toEqual({ teamId: null, afterMinutes: 60, updatedBy: admin.userId });
+    await LeadModel.updateOne({ _id: removed.id }, { $set: { assignBy: past() } });
+    await assignUnroutedLeads(10);
+    expect(await waitFor(async () => {
+      const stored = await LeadModel.findById(removed.id).lean();
+      return stored?.slaState === null && stored;
+    })).toMatchObject({ status: 'NEW', assigneeId: null, assignments: [] });
+
+    const ids = async (identity: Identity, filter: object) => dataOf(await call(identity, LIST, { filter })).leads.edges.map((edge: any) => edge.node.id);
+    expect(await ids(admin, { unassigned: true })).toEqual([removed.id, before.id]);
+    expect(await ids(admin, { unassigned: true, status: 'NEW' })).toEqual([removed.id, before.id]);
+    expect((await ids(admin, { unassigned: false })).length).toBe(5);
+    expect(await ids(member(anna), { unassigned: true })).toEqual([]);
+    expect(errorCodes(await call(admin, LIST, { filter: { unassigned: true, assigneeId: anna } }))).toEqual(['BAD_USER_INPUT']);
+    expect(routed.assigneeId).toBe(anna);
   });
 });
 

@@ -1,3 +1,4 @@
+import type { assignmentMethods } from '@crm/events';
 import type { Connection } from '@crm/service-kit';
 import { outboxPlugin, type HasOutbox } from '@crm/messaging';
 import { model, Schema, type Types } from 'mongoose';
@@ -7,15 +8,21 @@ export type LeadStatus = (typeof LEAD_STATUSES)[number];
 /** Statuses in which a lead still weighs on its assignee (LEAST_LOADED counts them). */
 export const OPEN_STATUSES: LeadStatus[] = ['NEW', 'ASSIGNED', 'ACCEPTED', 'QUALIFIED'];
 
+/** How an assignment was made (LeadAssigned's `method`). */
+export type AssignmentMethod = (typeof assignmentMethods)[number];
+
+/** Assignments a lead keeps (the routing's, escalations and those by hand): assignLead refuses more. */
+export const MAX_ASSIGNMENTS = 100;
+
 /** One assignment, as recorded on the lead: who did it, from whom to whom, and why. */
 export interface AssignmentDoc {
-  /** The user, or `routing` / `escalation` for the service itself. */
+  /** The user (assignLead), or `routing` / `escalation` for the service itself. */
   by: string;
   from: string | null;
   to: string;
   teamId: string;
   ruleId: string | null;
-  method: 'ROUND_ROBIN' | 'LEAST_LOADED' | 'FIXED' | 'ESCALATION';
+  method: AssignmentMethod;
   reason: string;
   at: Date;
 }
@@ -83,10 +90,16 @@ export interface LeadDoc extends HasOutbox {
   assigneeId: string | null;
   teamId: string | null;
   ruleId: string | null;
-  /** The SLA: `WAITING` until the assignee accepts or the lead is escalated (then null). */
-  slaState: 'WAITING' | null;
+  /**
+   * What the escalation worker waits for: `WAITING` for the assignee to accept by `acceptBy` (else
+   * the lead is escalated), `UNASSIGNED` for anyone to be assigned by `assignBy` (else the lead
+   * goes to the tenant's routing fallback); null once that happened or no longer applies.
+   */
+  slaState: 'WAITING' | 'UNASSIGNED' | null;
   slaMinutes: number | null;
   acceptBy: Date | null;
+  /** A lead no rule assigned, taken in while the tenant had a routing fallback: when it goes there. */
+  assignBy?: Date | null;
   escalatedAt: Date | null;
   assignments: AssignmentDoc[];
   qualification: QualificationDoc | null;
@@ -138,6 +151,7 @@ const schema = new Schema<LeadDoc>(
     slaState: { type: String, default: null },
     slaMinutes: { type: Number, default: null },
     acceptBy: { type: Date, default: null },
+    assignBy: { type: Date, default: null },
     escalatedAt: { type: Date, default: null },
     assignments: { type: [assignmentSchema], default: [] },
     qualification: { type: Schema.Types.Mixed, default: null },
@@ -159,6 +173,8 @@ schema.index({ tenantId: 1, campaignId: 1, _id: -1 });
 schema.index({ tenantId: 1, assigneeId: 1, open: 1 });
 // The escalation worker serves every tenant: leads waiting for acceptance, by deadline.
 schema.index({ slaState: 1, acceptBy: 1 });
+// ... and leads no rule assigned, waiting for the tenant's routing fallback, by deadline.
+schema.index({ slaState: 1, assignBy: 1 });
 schema.plugin(outboxPlugin);
 
 export const LeadModel = model<LeadDoc>('Lead', schema);

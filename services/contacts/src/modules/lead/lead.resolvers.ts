@@ -7,6 +7,7 @@ import type { Resolvers } from '../../generated/graphql';
 import { listPage } from '../list-filter/list-page';
 import { ListOrder } from '../list-filter/order';
 import { allOf } from '../list-filter/store-filter';
+import { assignLeadByHand } from './assign-lead';
 import { convertLead } from './convert-lead';
 import { authorizeConversion, leadInScope, leadOwner } from './lead-rights';
 import { formatKey, LeadApiKeyModel, newSecret, type LeadApiKeyDoc } from './lead-api-key.model';
@@ -54,6 +55,13 @@ function leadFilter(filter: Record<string, unknown> | null | undefined): Record<
   const store: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(filter ?? {})) {
     if (value === null || value === undefined) continue;
+    if (field === 'unassigned') {
+      // Only `true` is a filter ({tenantId, assigneeId, _id} serves the equality on null); `false` is every lead.
+      if (value !== true) continue;
+      if (filter?.assigneeId) throw badInput('filter.unassigned and filter.assigneeId exclude each other', 'filter.unassigned');
+      store.assigneeId = null;
+      continue;
+    }
     if (typeof value === 'string' && value.length > MAX_FILTER_TEXT) throw badInput(`filter.${field} is longer than ${MAX_FILTER_TEXT} characters`, `filter.${field}`);
     store[field] = value;
   }
@@ -127,6 +135,7 @@ export const leadResolvers: Resolvers = {
         leadQualified(after, 'DISQUALIFIED', ctx.userId, ctx),
       ]);
     },
+    assignLead: (_parent, { id, userId, reason }, ctx) => assignLeadByHand(ctx, id, { userId, reason }),
     convertLead: async (_parent, { id, input }, ctx) => {
       await findLead(ctx, id);
       const access = await ctx.access();

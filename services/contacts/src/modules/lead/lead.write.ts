@@ -3,6 +3,7 @@ import { insertWithEvents, isDuplicateKey, type EventOf } from '@crm/messaging';
 import { parseInput } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import { routeLead, type RouteDecision } from '../routing/route-lead';
+import { fallbackOf } from '../routing/routing-fallback.model';
 import { leadAssigned, leadCreated } from './lead.events';
 import { leadInput } from './lead.input';
 import { LeadModel, type AssignmentDoc, type LeadDoc } from './lead.model';
@@ -54,9 +55,21 @@ export async function placed<T extends { territoryId?: string | null; country?: 
 const byKey = (tenantId: string, dedupeKey: string) => LeadModel.findOne({ tenantId, dedupeKey }).lean<LeadDoc>().exec();
 
 /**
+ * A lead no rule assigned waits for the tenant's routing fallback, when there is one: the
+ * escalation worker hands it over after the fallback's minutes (routing/escalation.worker.ts).
+ * Without a fallback it stays unassigned (NEW), for assignLead.
+ */
+async function waitForFallback(tenantId: string, at: Date): Promise<Partial<LeadDoc>> {
+  const fallback = await fallbackOf(tenantId);
+  if (!fallback?.teamId) return {};
+  return { slaState: 'UNASSIGNED', assignBy: new Date(at.getTime() + fallback.afterMinutes * 60_000) };
+}
+
+/**
  * Takes a lead in from any channel and routes it at once: the lead, its first assignment and
  * both events (LeadCreated, LeadAssigned) are one insert. With an external id, a repeat of
  * (tenant, source, externalId) answers the lead taken in first (the unique key decides a race).
+ * A lead no rule assigned is inserted waiting for the tenant's fallback, if it has one.
  */
 export async function takeInLead(cause: EventCause, input: unknown, createdBy: string): Promise<TakenLead> {
   const fields = await placed(cause.tenantId, parseInput(leadInput, input));
@@ -74,6 +87,8 @@ export async function takeInLead(cause: EventCause, input: unknown, createdBy: s
     const { assignment, set } = assignmentFields(decision, now, null, ROUTING);
     Object.assign(lead, set, { assignments: [assignment] });
     events.push((doc) => leadAssigned(doc, assignment, cause));
+  } else {
+    Object.assign(lead, await waitForFallback(cause.tenantId, now));
   }
   try {
     return { lead: await insertWithEvents(LeadModel, lead, ...events), created: true };

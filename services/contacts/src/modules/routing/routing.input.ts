@@ -48,3 +48,9 @@ export const updateRuleInput = z.object({
   fixedUserId: ruleFields.fixedUserId,
   slaMinutes: ruleFields.slaMinutes,
 });
+
+/** The tenant's routing fallback: a team (null removes it) and the minutes a lead no rule assigned waits for it. */
+export const fallbackInput = z.object({
+  teamId: idInput('teamId').nullish(),
+  afterMinutes: z.number().int().min(0).max(60 * 24 * 30).nullish(),
+});

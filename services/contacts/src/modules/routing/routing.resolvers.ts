@@ -4,7 +4,8 @@ import type { Resolvers } from '../../generated/graphql';
 import { leadInput } from '../lead/lead.input';
 import { TeamModel, type TeamDoc } from '../team/team.model';
 import { routeLead, withActivePeople, worksIn } from './route-lead';
-import { createRuleInput, updateRuleInput } from './routing.input';
+import { createRuleInput, fallbackInput, updateRuleInput } from './routing.input';
+import { fallbackOf, setFallback, type RoutingFallbackDoc } from './routing-fallback.model';
 import { MAX_RULES, RoutingRuleModel, type RoutingRuleDoc } from './routing-rule.model';
 import { placed } from '../lead/lead.write';
 
@@ -28,6 +29,15 @@ async function requireFixedUser(team: TeamDoc, fixedUserId: string | null | unde
   }
 }
 
+/** The fallback as answered: none set reads as no team, with the default wait. */
+const fallbackView = (fallback: RoutingFallbackDoc | null) => ({
+  teamId: fallback?.teamId ?? null,
+  afterMinutes: fallback?.afterMinutes ?? DEFAULT_FALLBACK_MINUTES,
+  updatedBy: fallback?.updatedBy ?? null,
+  updatedAt: fallback?.updatedAt ?? null,
+});
+const DEFAULT_FALLBACK_MINUTES = 60;
+
 const emptyMatch = { territoryIds: [], industries: [], companySizeMin: null, companySizeMax: null, languages: [], sources: [] };
 
 export const routingResolvers: Resolvers = {
@@ -48,8 +58,18 @@ export const routingResolvers: Resolvers = {
         why: explanation,
       };
     },
+    routingFallback: async (_parent, _args, ctx) => {
+      requireRuleAdmin(ctx);
+      return fallbackView(await fallbackOf(ctx.tenantId));
+    },
   },
   Mutation: {
+    setRoutingFallback: async (_parent, { input }, ctx) => {
+      requireRuleAdmin(ctx);
+      const { teamId, afterMinutes } = parseInput(fallbackInput, input);
+      if (teamId) await requireTeam(ctx.tenantId, teamId);
+      return fallbackView(await setFallback(ctx.tenantId, { teamId: teamId ?? null, afterMinutes: afterMinutes ?? DEFAULT_FALLBACK_MINUTES, updatedBy: ctx.userId }));
+    },
     createRoutingRule: async (_parent, { input }, ctx) => {
       requireRuleAdmin(ctx);
       const fields = parseInput(createRuleInput, input);
