@@ -55,7 +55,8 @@ function createLoaders(tenantId: string) {
       const [pipelines, counters, moneyCounters, tenantRates] = await Promise.all([
         pipelinesByIds(tenantId, unique),
         FunnelCountsModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => funnelId(tenantId, pipelineId)) } }).lean<FunnelCountsDoc[]>(),
-        CounterModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => allTimeFunnelId(tenantId, pipelineId)) } }).lean<CounterDoc[]>(),
+        // The counters only: `applied` holds the tokens of the pipeline's last moves (counter-writes.ts).
+        CounterModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => allTimeFunnelId(tenantId, pipelineId)) } }, { pipelineId: 1, c: 1 }).lean<CounterDoc[]>(),
         (rates ??= ratesOf(tenantId)),
       ]);
       const countersById = new Map(counters.map((row) => [row.pipelineId, row]));

@@ -7,6 +7,7 @@ import { funnelConsumer } from './modules/funnel/funnel.consumer';
 import { migrateFunnelCounters } from './modules/funnel/funnel.projection';
 import funnelSdl from './modules/funnel/funnel.graphql';
 import { funnelResolvers } from './modules/funnel/funnel.resolvers';
+import { setCounterGrace } from './modules/deal-facts/counter-writes';
 import { factsConsumer } from './modules/deal-facts/facts.consumer';
 import moneySdl from './modules/money/money.graphql';
 import { moneyResolvers } from './modules/money/money.resolvers';
@@ -47,6 +48,7 @@ export const analyticsConsumers = [
 export async function startAnalytics(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
   const config = loadConfig(env);
   const logger = createLogger('analytics', config.LOG_LEVEL);
+  setCounterGrace(config.DEAL_COUNTER_GRACE_MS);
   const service = await startService<AnalyticsContext>({
     name: 'analytics',
     config,

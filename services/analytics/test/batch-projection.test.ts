@@ -87,10 +87,11 @@ async function readModels(h: ReturnType<typeof histories>): Promise<Doc> {
   const byDeal = (docs: Doc[]) => docs.sort((a, b) => dealIds.indexOf(String(a.dealId ?? a._id)) - dealIds.indexOf(String(b.dealId ?? b._id)) || String(a._id).localeCompare(String(b._id)));
   const models = {
     deal_facts: byDeal(await list('deal_facts', { _id: { $in: dealIds } })).map((doc) => without(doc, 'rev')),
-    deal_stage_spans: byDeal(await list('deal_stage_spans', { pipelineId })),
+    // `rev`: the claim that wrote a span last (one per deal and batch here, one per event there).
+    deal_stage_spans: byDeal(await list('deal_stage_spans', { pipelineId })).map((doc) => without(doc, 'rev')),
     deal_progress: byDeal(await list('deal_progress', { _id: { $in: dealIds } })),
     deal_counters: (await list('deal_counters', { kind: { $in: ['funnel', 'results', 'lost', 'forecast'] } }))
-      .map((doc): Doc => ({ ...without(doc, 'applied', '_id'), c: countersOnly(doc.c) }))
+      .map((doc): Doc => ({ ...without(doc, 'applied', 'fence', '_id'), c: countersOnly(doc.c) }))
       .filter((doc) => Object.keys(doc.c as Doc).length > 0)
       .sort((a, b) => JSON.stringify([a.kind, a.dim, a.value, a.month]).localeCompare(JSON.stringify([b.kind, b.dim, b.value, b.month]))),
     funnel_counts: (await list('funnel_counts', { _id: funnelId(tenantId, pipelineId) })).map((doc) => ({ ...without(doc, 'updatedAt', 'applied', '_id'), counts: countersOnly(doc.counts) })),

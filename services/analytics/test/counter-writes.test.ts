@@ -1,6 +1,6 @@
 import { serviceUnderTest, testIdentity } from '@crm/testing';
 import { counterId, CounterModel, type CounterKey } from '../src/modules/deal-facts/counter.model';
-import { applyMoves } from '../src/modules/deal-facts/counter-writes';
+import { applyMoves, counterClock, counterGrace, forgetToken, StaleMoveError } from '../src/modules/deal-facts/counter-writes';
 import { startAnalytics } from '../src/service';
 
 // Group commit of deal-fact counter moves against the real store: exact, once per token, fewer writes.
@@ -11,7 +11,7 @@ serviceUnderTest('analytics', startAnalytics, {
 const key = (pipelineId: string): CounterKey => ({ kind: 'funnel', pipelineId, dim: '*', value: '*', month: '*' });
 const moveOf = (tenantId: string, pipelineId: string, inc: Record<string, number>) => ({ id: counterId(tenantId, key(pipelineId)), key: key(pipelineId), inc });
 /** One move on its own, as separate batches send theirs. */
-const applyMove = (tenantId: string, move: ReturnType<typeof moveOf>, token: string) => applyMoves([{ tenantId, move, token }]);
+const applyMove = (tenantId: string, move: ReturnType<typeof moveOf>, token: string) => applyMoves([{ tenantId, move, token, stamp: counterClock.now() }]);
 /**
  * The spied writes of one tenant: the service under test runs in this process, and its consumers
  * project whatever other test files publish meanwhile (their counter writes are theirs).
@@ -40,9 +40,10 @@ describe('counter moves written together', () => {
     const writes = jest.spyOn(CounterModel, 'updateOne');
     try {
       // 40 deals of a batch: each moves the all-time document p5, and its own half of p6 and p7.
+      const stamp = counterClock.now();
       const moves = Array.from({ length: 40 }, (_, i) => [
-        { tenantId, move: moveOf(tenantId, 'p5', { 'n.p0': 1 }), token: `deal-${i}#1` },
-        { tenantId, move: moveOf(tenantId, i % 2 === 0 ? 'p6' : 'p7', { 'n.p1': i }), token: `deal-${i}#1` },
+        { tenantId, move: moveOf(tenantId, 'p5', { 'n.p0': 1 }), token: `deal-${i}#1`, stamp },
+        { tenantId, move: moveOf(tenantId, i % 2 === 0 ? 'p6' : 'p7', { 'n.p1': i }), token: `deal-${i}#1`, stamp },
       ]).flat();
       await applyMoves(moves);
       expect((await counter(tenantId, 'p5'))?.c).toEqual({ n: { p0: 40 } });
@@ -79,6 +80,35 @@ describe('counter moves written together', () => {
       applyMove(tenantId, moveOf(tenantId, 'p4', { 'n.p0': 4 }), 'deal-z#1'),
     ]);
     expect((await counter(tenantId, 'p4'))?.c).toEqual({ n: { p0: 7 } });
+  });
+
+  it("keeps a confirmed move's token through the grace period, then removes it and refuses a stalled writer's repeat", async () => {
+    const { tenantId } = testIdentity();
+    const realNow = counterClock.now;
+    const stamp = realNow();
+    const move = moveOf(tenantId, 'p9', { 'n.p0': 1 });
+    const stalled = () => applyMoves([{ tenantId, move, token: 'deal-s#1', stamp }]);
+    try {
+      await stalled();
+      await forgetToken(tenantId, [move], 'deal-s#1', stamp); // its fact confirmed
+      // Another deal's move within the grace period: the token stays.
+      await applyMove(tenantId, moveOf(tenantId, 'p9', { 'n.p0': 1 }), 'deal-t#1');
+      expect(Object.keys((await counter(tenantId, 'p9'))?.applied ?? {}).sort()).toEqual(['deal-s#1', 'deal-t#1']);
+      // Past it, the document's next write removes it and raises the fence to its stamp.
+      counterClock.now = () => realNow() + counterGrace() + 1_000;
+      await applyMove(tenantId, moveOf(tenantId, 'p9', { 'n.p0': 1 }), 'deal-u#1');
+      const doc = await counter(tenantId, 'p9');
+      expect(Object.keys(doc?.applied ?? {}).sort()).toEqual(['deal-t#1', 'deal-u#1']);
+      expect(doc?.fence).toBe(stamp);
+      // A writer of that claim that checks now gives up before writing...
+      await expect(stalled()).rejects.toBeInstanceOf(StaleMoveError);
+      // ...and one that checked before its stall (or whose clock is behind) is refused by the fence.
+      counterClock.now = () => stamp;
+      await expect(stalled()).rejects.toBeInstanceOf(StaleMoveError);
+    } finally {
+      counterClock.now = realNow;
+    }
+    expect((await counter(tenantId, 'p9'))?.c).toEqual({ n: { p0: 3 } });
   });
 
   it('keeps tenants apart: the same pipeline id of two tenants is two documents', async () => {

@@ -24,9 +24,9 @@ async function readModels(dbName: string) {
   return {
     deal_facts: (await list('deal_facts', { tenantId })).map((doc) => without(doc, 'rev')),
     deal_counters: (await list('deal_counters', { tenantId, kind: { $in: ['funnel', 'results', 'lost', 'forecast'] } }))
-      .map((doc) => ({ ...without(doc, 'applied'), c: countersOnly(doc.c) }))
+      .map((doc) => ({ ...without(doc, 'applied', 'fence'), c: countersOnly(doc.c) }))
       .filter((doc) => Object.keys(doc.c as Doc).length > 0),
-    deal_stage_spans: await list('deal_stage_spans', { tenantId, pipelineId: { $in: pipelineIds } }),
+    deal_stage_spans: (await list('deal_stage_spans', { tenantId, pipelineId: { $in: pipelineIds } })).map((doc) => without(doc, 'rev')),
     company_facts: await list('company_facts', { tenantId }),
     deal_progress: await list('deal_progress', { tenantId }),
     funnel_counts: (await list('funnel_counts', { tenantId, _id: { $in: pipelineIds.map((id) => funnelId(tenantId, id)) } })).map((doc) => ({ ...without(doc, 'updatedAt', 'applied'), counts: countersOnly(doc.counts) })),

@@ -23,14 +23,17 @@ export const NONE = '(none)';
 /**
  * Counters moved only by changes of deal facts (deal-fact.projection.ts). `c` holds numbers
  * by path (`n.p3`, `m.p3.EUR`, `won`, `amt.USD`...). `applied` holds the tokens of moves
- * applied here whose fact is not confirmed yet, or confirmed since this document last moved
- * (removed with its next move): one per deal at most.
+ * applied here whose fact is not confirmed yet, or confirmed within the grace period or since
+ * (removed with the document's next move past it). `fence`: the latest claim stamp among the
+ * tokens removed here; a move of a claim stamped at or before it is refused (counter-writes.ts).
  */
 export interface CounterDoc extends CounterKey {
   _id: string;
   tenantId: string;
   c: Record<string, unknown>;
   applied: Record<string, true>;
+  /** Absent until a token was removed here. */
+  fence?: number;
 }
 
 /** Deterministic id: a move finds its document by key. */
@@ -47,6 +50,7 @@ const schema = new Schema<CounterDoc>(
     month: { type: String, required: true },
     c: { type: Schema.Types.Mixed, default: () => ({}) },
     applied: { type: Schema.Types.Mixed, default: () => ({}) },
+    fence: { type: Number },
   },
   { versionKey: false, collection: 'deal_counters', minimize: false },
 );

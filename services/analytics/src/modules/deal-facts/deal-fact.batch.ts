@@ -118,7 +118,7 @@ export function projectDealEvents(items: readonly DealItem[]): Promise<void> {
     // A move a crash left claimed is finished first, as the single-event path does.
     const unfinished = [...facts.values()].filter((fact) => fact.pending);
     if (unfinished.length > 0) {
-      await finishAll(unfinished);
+      await finishAll(unfinished); // one refused stays pending: its deal's claim below fails and goes one event at a time
       facts = await readFacts(deals);
     }
     const industries = await readIndustries(deals, facts);
@@ -135,7 +135,9 @@ export function projectDealEvents(items: readonly DealItem[]): Promise<void> {
       }),
     );
     // Every claimed deal's counter moves at once: the counters they share take one write.
-    await finishAll(claimed);
+    const stale = await finishAll(claimed);
+    // A deal whose moves were refused as stale (this writer stalled): one event at a time, which finishes its claim from the fact.
+    retry.push(...deals.filter((deal) => stale.has(deal.dealId)));
     for (const item of [...retry.flatMap((deal) => deal.items), ...alone]) await projectDealEventNow(item.event, item.info);
   });
 }

@@ -63,7 +63,8 @@ export interface DealFactDoc {
   lastEventIds: string[];
   rev: number;
   counted: StoredContribution[];
-  pending: { rev: number; to: StoredContribution[]; spans: SpanWrite[] } | null;
+  /** `at`: the claim's stamp (ms; raised while pending by a writer that finds it old, see counter-writes.ts), absent on claims written before it existed. */
+  pending: { rev: number; at?: number; to: StoredContribution[]; spans: SpanWrite[] } | null;
 }
 
 const schema = new Schema<DealFactDoc>(

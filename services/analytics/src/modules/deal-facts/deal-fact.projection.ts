@@ -1,7 +1,7 @@
 import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { CompanyFactModel } from '../company-facts/company-fact.model';
 import { fieldKey, loadContributions, movesBetween, storeContributions } from './contributions';
-import { applyMoves, forgetToken } from './counter-writes';
+import { counterClock, counterGrace, forgetToken, moveEach, StaleMoveError } from './counter-writes';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
 import { reduceDealEvent, type DealEvent, type EventInfo, type FactState, type Lookups, type Reduced } from './deal-fact.reduce';
 import { contributionsOf } from './fact-contributions';
@@ -11,18 +11,23 @@ import { StageSpanModel } from './stage-span.model';
  * Deal facts and their counters, incremental and exact under repeats and replays. Per change:
  *
  * 1. The fact (`deal_facts`, id = deal id) takes its new state and, in the same write, claims
- *    the counter move: `pending` = {rev, the fact's new contributions, the stage spans to write},
- *    while `counted` keeps what the counters hold. Compare-and-set on `rev` and `pending: null`.
+ *    the counter move: `pending` = {rev, its stamp `at`, the fact's new contributions, the stage
+ *    spans to write}, while `counted` keeps what the counters hold. Compare-and-set on `rev` and
+ *    `pending: null`.
  * 2. Each counters document the move touches ($inc of the difference) is updated only where
- *    the move's token (`<deal>#<rev>`) is not in `applied`, setting it in the same update.
- *    The spans are upserted by their deterministic ids.
- * 3. The fact confirms (`counted` = the new contributions, `pending` = null); its tokens go
- *    with the next move of each counters document (below).
+ *    the move's token (`<deal>#<rev>`) is not in `applied` and its fence is below the stamp,
+ *    setting the token in the same update. The spans are upserted by their deterministic ids,
+ *    where no later claim wrote them.
+ * 3. The fact confirms (`counted` = the new contributions, `pending` = null) where the claim still
+ *    has that stamp; its tokens go with a later move of each counters document, once the grace
+ *    period has passed (counter-writes.ts).
  *
  * A crash after 1 leaves `pending`: the next event of the deal (or its redelivery) finishes it
- * first. A crash after 2 leaves tokens: re-applying matches nothing. The cost per event is a few
- * single-document writes by key, whatever the number of deals. Within a process the changes of
- * one deal run one after another (its events from the deals topic and company refreshes).
+ * first. A crash after 2 leaves tokens: re-applying matches nothing. A writer that stalls anywhere
+ * in 2 while another finishes the claim is refused once it goes on (counter-writes.ts: the claim's
+ * age, then the document's fence), reads the fact again and finds it confirmed. The cost per event
+ * is a few single-document writes by key, whatever the number of deals. Within a process the
+ * changes of one deal run one after another (its events from the deals topic and company refreshes).
  */
 
 const queues = new Map<string, Promise<unknown>>();
@@ -65,19 +70,23 @@ export const refreshIndustry = (tenantId: string, dealId: string, industry: stri
 
 /** Reads the fact, finishes a pending move, applies `change` with compare-and-set, moves the counters (the caller holds the deal's turn). */
 async function changeFact(tenantId: string, dealId: string, change: (fact: FactState | null) => Promise<Reduced | null>): Promise<void> {
+  // A stamp the claim needs to clear the fence a refused move met (see finishAll).
+  let floor = 0;
   // Each round either writes or finds that a concurrent writer did: a few rounds at most.
   for (let round = 0; round < 10; round += 1) {
     const fact = await DealFactModel.findOne({ _id: dealId, tenantId }).lean<DealFactDoc>();
     if (fact?.pending) {
-      await finish(fact);
+      floor = Math.max(floor, (await finishAll([fact], floor)).get(dealId) ?? 0);
       continue;
     }
     const reduced = await change(fact ? stateOf(fact) : null);
     if (!reduced) return;
-    const next = await claim(tenantId, dealId, fact, reduced);
+    const next = await claim(tenantId, dealId, fact, reduced, floor);
     if (!next) continue;
-    await finish(next);
-    return;
+    const stale = (await finishAll([next], floor)).get(dealId);
+    if (stale === undefined) return;
+    // Refused (this writer stalled, see counter-writes.ts): the fact read again tells what is left.
+    floor = Math.max(floor, stale);
   }
   throw new Error(`deal ${dealId}: its fact did not settle`); // retried by the consumer
 }
@@ -87,9 +96,9 @@ async function changeFact(tenantId: string, dealId: string, change: (fact: FactS
  * insert for a new fact, else a compare-and-set on `rev` with nothing pending. Null when another
  * writer came first (read the fact again); another tenant's id is a permanent error.
  */
-export async function claim(tenantId: string, dealId: string, fact: DealFactDoc | null, reduced: Reduced): Promise<DealFactDoc | null> {
+export async function claim(tenantId: string, dealId: string, fact: DealFactDoc | null, reduced: Reduced, floor = 0): Promise<DealFactDoc | null> {
   const rev = (fact?.rev ?? 0) + 1;
-  const pending = { rev, to: storeContributions(contributionsOf(reduced.state)), spans: reduced.spans };
+  const pending = { rev, at: Math.max(counterClock.now(), floor), to: storeContributions(contributionsOf(reduced.state)), spans: reduced.spans };
   const next: DealFactDoc = { ...reduced.state, _id: dealId, tenantId, rev, counted: fact?.counted ?? [], pending };
   if (!fact) {
     try {
@@ -108,44 +117,88 @@ export async function claim(tenantId: string, dealId: string, fact: DealFactDoc 
 
 export const tokenOf = (dealId: string, rev: number) => fieldKey(`${dealId}#${rev}`);
 
-export const finish = (fact: DealFactDoc): Promise<void> => finishAll([fact]);
+/** Finishes a claimed move (the recovery path: a claim read on the fact), the way finishAll does. */
+export const finish = (fact: DealFactDoc): Promise<void> => finishAll([fact]).then(() => undefined);
+
+/** Test seams: a hold right before a claim's counter moves (a stalled writer). Only tests set them. */
+export const finishSeams: { beforeMoves?: (facts: readonly DealFactDoc[]) => Promise<void> } = {};
+
+/** A claim to stamp anew before its moves: none yet (written before stamps), old (see counter-writes.ts), or below a fence one of its moves met. */
+const needsStamp = (at: number | undefined, floor: number) => at === undefined || at < floor || counterClock.now() - at > counterGrace() / 4;
+
+/** The claim with a new stamp (above its old one and `floor`), or null when it changed meanwhile (confirmed or stamped by another writer). */
+async function restamp(fact: DealFactDoc, floor: number): Promise<DealFactDoc | null> {
+  const { rev, at } = fact.pending!;
+  const stamp = Math.max(counterClock.now(), (at ?? 0) + 1, floor);
+  const written = await DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev, 'pending.at': at ?? null }, { $set: { 'pending.at': stamp } });
+  return written.matchedCount === 0 ? null : { ...fact, pending: { ...fact.pending!, at: stamp } };
+}
 
 /**
  * Finishes claimed moves (steps 2 and 3 above) of several deals at once: their counter moves go
  * out together, so a counters document they share takes one write for all of them (a batch's
- * deals of one pipeline all move its counters), then each fact confirms.
+ * deals of one pipeline all move its counters), then each fact whose moves all landed confirms.
+ * A claim found old is stamped anew first (one write, only then; one that changed meanwhile is
+ * left to the writer that changed it). Returns the deals whose moves were refused as stale, each
+ * with a stamp its claim needs (0: any new one): read the fact again (so is a claim that changed meanwhile).
  */
-export async function finishAll(facts: readonly DealFactDoc[]): Promise<void> {
-  const claimed = facts.map((fact) => {
-    const { rev, to, spans } = fact.pending!;
-    return { fact, rev, to, spans, token: tokenOf(fact._id, rev), moves: movesBetween(fact.tenantId, loadContributions(fact.counted ?? []), loadContributions(to)) };
+export async function finishAll(facts: readonly DealFactDoc[], floor = 0): Promise<Map<string, number>> {
+  const stale = new Map<string, number>();
+  const stamped = await Promise.all(facts.map((fact) => (needsStamp(fact.pending!.at, floor) ? restamp(fact, floor) : fact)));
+  facts.forEach((fact, index) => stamped[index] === null && stale.set(fact._id, 0));
+  const current = stamped.filter((fact): fact is DealFactDoc => fact !== null);
+  await finishSeams.beforeMoves?.(current);
+  const claimed = current.map((fact) => {
+    const { rev, at, to, spans } = fact.pending!;
+    return { fact, rev, stamp: at!, to, spans, token: tokenOf(fact._id, rev), moves: movesBetween(fact.tenantId, loadContributions(fact.counted ?? []), loadContributions(to)) };
   });
-  await Promise.all([
-    applyMoves(claimed.flatMap(({ fact, moves, token }) => moves.map((move) => ({ tenantId: fact.tenantId, move, token })))),
-    ...claimed.map(({ fact, spans }) => writeSpans(fact, spans)),
-  ]);
-  await Promise.all(claimed.map(({ fact, rev, to }) => DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev }, { $set: { counted: to, pending: null } })));
-  // The facts are confirmed: their tokens may go, with the next move of each counter (one write less each).
-  await Promise.all(claimed.map(({ fact, moves, token }) => forgetToken(fact.tenantId, moves, token)));
+  const outcomes = moveEach(claimed.flatMap(({ fact, moves, token, stamp }) => moves.map((move) => ({ tenantId: fact.tenantId, move, token, stamp }))));
+  const failures: unknown[] = [];
+  let next = 0;
+  const own = claimed.map(({ moves }) => outcomes.slice(next, (next += moves.length)));
+  await Promise.all(
+    claimed.map(async ({ fact, rev, stamp, to, spans, token, moves }, index) => {
+      const results = await Promise.allSettled([...own[index]!, writeSpans(fact, rev, spans)]);
+      const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+      if (errors.length > 0) {
+        if (errors.every((error) => error instanceof StaleMoveError)) stale.set(fact._id, Math.max(...errors.map((error) => (error as StaleMoveError).above)));
+        else failures.push(errors.find((error) => !(error instanceof StaleMoveError)));
+        return; // not confirmed: what is left is finished from the fact
+      }
+      const confirmed = await DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev, 'pending.at': stamp }, { $set: { counted: to, pending: null } });
+      // Confirmed under the claim's latest stamp: its tokens may go, past the grace period, with a
+      // later move of each counter (one write less each). Not matched: another writer confirmed it
+      // or stamped it anew, and forgets the tokens under its stamp (the fence must cover it).
+      if (confirmed.matchedCount > 0) await forgetToken(fact.tenantId, moves, token, stamp);
+    }),
+  );
+  if (failures.length > 0) throw failures[0];
+  return stale;
 }
 
-async function writeSpans(fact: DealFactDoc, spans: SpanWrite[]): Promise<void> {
+/** A claim's stage spans, each where no later claim wrote it (a stalled writer's late write changes nothing). */
+async function writeSpans(fact: DealFactDoc, rev: number, spans: SpanWrite[]): Promise<void> {
   await Promise.all(
-    spans.map((span) =>
-      StageSpanModel.updateOne(
-        { _id: span._id, tenantId: fact.tenantId },
-        {
-          $set: {
-            pipelineId: fact.pipelineId,
-            dealId: fact._id,
-            stageId: span.stageId,
-            enteredAt: span.enteredAt,
-            leftAt: span.leftAt,
-            days: span.leftAt ? (new Date(span.leftAt).getTime() - new Date(span.enteredAt).getTime()) / 86_400_000 : null,
-          },
+    spans.map(async (span) => {
+      const filter = { _id: span._id, tenantId: fact.tenantId, rev: { $not: { $gt: rev } } };
+      const update = {
+        $set: {
+          pipelineId: fact.pipelineId,
+          dealId: fact._id,
+          stageId: span.stageId,
+          enteredAt: span.enteredAt,
+          leftAt: span.leftAt,
+          days: span.leftAt ? (new Date(span.leftAt).getTime() - new Date(span.enteredAt).getTime()) / 86_400_000 : null,
+          rev,
         },
-        { upsert: true },
-      ),
-    ),
+      };
+      try {
+        await StageSpanModel.updateOne(filter, update, { upsert: true });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        // Written by a later claim (the filter excluded it), or two first writes raced to insert it: once more as an update.
+        await StageSpanModel.updateOne(filter, update);
+      }
+    }),
   );
 }

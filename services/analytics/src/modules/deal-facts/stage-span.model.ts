@@ -14,6 +14,8 @@ export interface StageSpanDoc {
   leftAt: Date | null;
   /** (leftAt - enteredAt) in days; null while open. */
   days: number | null;
+  /** The revision of the fact's claim that wrote it last: a late write of an older claim changes nothing (absent on spans written before). */
+  rev?: number;
 }
 
 const schema = new Schema<StageSpanDoc>(
@@ -26,6 +28,7 @@ const schema = new Schema<StageSpanDoc>(
     enteredAt: { type: Date, required: true },
     leftAt: { type: Date, default: null },
     days: { type: Number, default: null },
+    rev: { type: Number },
   },
   { versionKey: false, collection: 'deal_stage_spans' },
 );
