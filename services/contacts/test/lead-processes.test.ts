@@ -192,19 +192,24 @@ describe('lead conversion refused by its own records', () => {
 });
 
 describe('escalation across instances', () => {
-  it('escalates each lead once with two instances polling, one of them killed and restarted midway', async () => {
-    const { admin } = await tenantWithTeam(['anna', 'ben'], 1);
-    second = await startInstance();
-    const leads: string[] = [];
-    for (let i = 0; i < 12; i += 1) leads.push((await createLead(service.url, admin, { source: 'WEB_CHAT', name: `Lead ${i}` })).id);
-    // Deadlines passing in three waves, as if the SLA ran out; the second instance is killed after the first.
-    const expire = (ids: string[]) => LeadModel.updateMany({ _id: { $in: ids } }, { $set: { acceptBy: new Date(Date.now() - 1000) } });
+  /** A deadline of the leads passing in three waves of 4; the second instance is killed after the first and started again. */
+  async function expireInWaves(leads: string[], deadline: 'acceptBy' | 'assignBy'): Promise<void> {
+    const expire = (ids: string[]) => LeadModel.updateMany({ _id: { $in: ids } }, { $set: { [deadline]: new Date(Date.now() - 1000) } });
     await expire(leads.slice(0, 4));
     await new Promise((done) => setTimeout(done, 150));
     await stopInstance(second, 'SIGKILL');
     await expire(leads.slice(4, 8));
     second = await startInstance();
     await expire(leads.slice(8));
+  }
+
+  it('escalates each lead once with two instances polling, one of them killed and restarted midway', async () => {
+    const { admin } = await tenantWithTeam(['anna', 'ben'], 1);
+    second = await startInstance();
+    const leads: string[] = [];
+    for (let i = 0; i < 12; i += 1) leads.push((await createLead(service.url, admin, { source: 'WEB_CHAT', name: `Lead ${i}` })).id);
+    // As if the SLA ran out.
+    await expireInWaves(leads, 'acceptBy');
 
     await waitFor(async () => (await LeadModel.countDocuments({ tenantId: admin.tenantId, slaState: 'WAITING' })) === 0, { timeoutMs: 30_000, what: 'every lead escalated' });
     await reader.waitFor(() => leadEventsOf(admin.tenantId, 'LeadEscalated').length >= 12, '12 LeadEscalated');
@@ -231,13 +236,7 @@ describe('escalation across instances', () => {
     const leads: string[] = [];
     for (let i = 0; i < 12; i += 1) leads.push((await createLead(second.url, admin, { source: 'WEB_CHAT', name: `Unrouted ${i}` })).id);
     expect(await LeadModel.countDocuments({ tenantId: admin.tenantId, slaState: 'UNASSIGNED', assigneeId: null })).toBe(12);
-    const expire = (ids: string[]) => LeadModel.updateMany({ _id: { $in: ids } }, { $set: { assignBy: new Date(Date.now() - 1000) } });
-    await expire(leads.slice(0, 4));
-    await new Promise((done) => setTimeout(done, 150));
-    await stopInstance(second, 'SIGKILL');
-    await expire(leads.slice(4, 8));
-    second = await startInstance();
-    await expire(leads.slice(8));
+    await expireInWaves(leads, 'assignBy');
 
     await waitFor(async () => (await LeadModel.countDocuments({ tenantId: admin.tenantId, assigneeId: 'head-1' })) === 12, { timeoutMs: 30_000, what: 'every lead handed to the fallback' });
     await reader.waitFor(() => leadEventsOf(admin.tenantId, 'LeadAssigned').length >= 12, '12 LeadAssigned');
