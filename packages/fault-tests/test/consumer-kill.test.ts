@@ -12,7 +12,9 @@ const MOVES_PER_DEAL = 5;
 let stack: Stack;
 let models: ReadModels;
 beforeAll(async () => {
-  stack = await startStack();
+  // 40 deals written at once beside the other test workspaces on 2 cores: a write may wait past
+  // the gateway's 10 s for a subgraph. The kill is what this test is about, not that timeout.
+  stack = await startStack({ env: { SUBGRAPH_TIMEOUT_MS: '60000' } });
   // The run without the kill: the same services beside the stack's, on the same events, never killed.
   await stack.addService('activities-control', 'activities');
   await stack.addService('analytics-control', 'analytics');

@@ -71,8 +71,9 @@ export interface ActivityDoc extends HasOutbox {
   /** Raised by updateActivity, which writes conditionally on it (updatedAt also moves when the relay empties the outbox). */
   revision?: number;
   /**
-   * Set by every write that may change what the activity is reminded of (its insert, by default;
-   * updates through withClaimsMark), in that same single-document write; cleared once its claims
+   * Set by every write that may change what the activity is reminded of (its insert when it
+   * wants claims: by default, or insertMark; updates through withClaimsMark), in that same
+   * single-document write; cleared once its claims
    * in activity_reminders are in line with it (reminder.claims.ts syncReminders). A crash or a
    * store failure between the two writes leaves it set, and the scheduler's sweep writes the claims.
    */

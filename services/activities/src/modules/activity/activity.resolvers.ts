@@ -1,9 +1,10 @@
 import { insertWithEvents, updateWithEvents } from '@crm/messaging';
 import { authorizeChange, readable, requireCan, requireCreate, requireRowFilter } from '@crm/policy';
 import { conflict, listSize, notFound, parseInput, requireId, requireUserId } from '@crm/service-kit';
+import { Types } from 'mongoose';
 import type { Resolvers } from '../../generated/graphql';
 import type { ActivitiesContext } from '../../context';
-import { claimsFollow, withClaimsMark } from '../reminder/reminder.claims';
+import { claimsFollow, insertMark, withClaimsMark } from '../reminder/reminder.claims';
 import { activityCancelled, activityChanges, activityCompleted, activityCreated, activityUpdated } from './activity.events';
 import { cancelActivityArgs, completeActivityArgs, createActivityInput, updateActivityInput } from './activity.input';
 import { activityFilter, activityPage } from './activity.list';
@@ -67,10 +68,10 @@ export const activityResolvers: Resolvers = {
       checkShape(fields);
       const assigneeId = fields.assigneeId ?? ctx.userId;
       await requireCreate(ctx, 'activity', assigneeId);
-      const activity = { ...fields, assigneeId, ...calendarFields({ ...fields, assigneeId }), status: 'PLANNED', tenantId: ctx.tenantId };
-      // Inserted with its claims mark (the model's default): its claims follow, or the scheduler's sweep writes them.
-      const created = await insertWithEvents(ActivityModel, activity, (doc) => activityCreated(doc, ctx));
-      await claimsFollow(created, ctx.logger);
+      const activity = { _id: new Types.ObjectId(), ...fields, assigneeId, ...calendarFields({ ...fields, assigneeId }), status: 'PLANNED' as const, tenantId: ctx.tenantId };
+      // Inserted with its claims mark when it wants claims: they follow, or the scheduler's sweep writes them.
+      const created = await insertWithEvents(ActivityModel, { ...activity, ...insertMark(activity) }, (doc) => activityCreated(doc, ctx));
+      if (created.claimsPending) await claimsFollow(created, ctx.logger);
       return created;
     },
     updateActivity: async (_parent, { id, input }, ctx) => {

@@ -6,6 +6,12 @@ import { wantedClaims } from './reminder.rules';
 type Claimed = Pick<ActivityDoc, '_id' | 'tenantId' | 'status' | 'reminders' | 'startAt' | 'dueAt' | 'endAt' | 'claimsVersion'>;
 
 /**
+ * The mark of an activity about to be inserted: set only when it wants claims. A new activity has
+ * none yet, so one that wants none has nothing to write, and no sync follows its insert.
+ */
+export const insertMark = (activity: Claimed): Pick<ActivityDoc, 'claimsPending'> => ({ claimsPending: wantedClaims(activity).length > 0 });
+
+/**
  * Marks, in the same single-document write as the change, that the activity's claims must follow
  * it (ActivityDoc.claimsPending); an insert is marked by the model's default.
  */
