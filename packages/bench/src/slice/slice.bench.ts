@@ -1,17 +1,20 @@
 // The slice through the real gateway, services, local store and broker (`node dist/main.js`
 // per process, as npm start runs them): throughput of the everyday requests, event lag from
 // a move's answer to the funnel showing it (at 100 and 10,000 deals in the pipeline), the
-// relay's drain after a burst, and each process's memory. Prints figures, asserts nothing.
+// relay's drain after a burst, each process's memory, and the CPU one request of each case costs
+// in every process (its events' work included). Prints figures, asserts nothing.
 //
 // BENCH_REQUESTS (200) requests per throughput case, BENCH_CONCURRENCY (8) at a time;
 // BENCH_LAG_DEALS (10000) deals in the large pipeline, BENCH_LAG_SAMPLES (100) sampled moves;
 // BENCH_BURST (1000) createDeal in the relay burst; BENCH_NODE_ARGS extra node flags for
 // every process (e.g. "--max-semi-space-size=1").
 import { readTopics, testKafka } from '@crm/messaging/testing';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { dataOf, gatewayClient, startStack, subgraphRequest, testIdentity, waitFor, type Stack } from '@crm/testing';
 import { atLeast, atMost, percentiles, type Cell, type Goal, type Section } from '../report';
 import { consumersCaughtUp } from './consumers-caught-up';
+import { cpuSince, localInfraProcesses } from './cpu';
 import { rssMiB, watchMemory } from './memory';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -19,6 +22,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const LAG_DEALS = Number(process.env.BENCH_LAG_DEALS ?? 10_000);
 const LAG_SAMPLES = Number(process.env.BENCH_LAG_SAMPLES ?? 100);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
+const IDLE_CPU_MS = 5000;
 /** Concurrency of the seeding and the burst: what many users creating deals at once look like. */
 const SEED_CONCURRENCY = 16;
 
@@ -123,20 +127,30 @@ async function slice(stack: Stack, nodeArgs: string[]): Promise<Section[]> {
   await waitFor(async () => ((await funnel(pipeline.id)).stages[1]!.reached === 1 ? true : undefined), { timeoutMs: 60_000 });
   await sleep(3000);
   const idle = Object.fromEntries(stack.processes.map((p) => [p.name, rssMiB(p.pid)]));
+  const metered = [...stack.processes, ...localInfraProcesses()];
+  const idleCpu = cpuSince(metered);
+  await sleep(IDLE_CPU_MS);
+  const idleCpuPerSecond = idleCpu.elapsed();
 
   progress('throughput cases');
   // ---- (a) throughput of the slice's cases.
   memory.mark('load');
-  const cases: { name: string; what: string; result: Load; quietAfter: number }[] = [];
+  const cases: { name: string; what: string; result: Load; quietAfter: number; cpu: Record<string, number> }[] = [];
   const kafka = testKafka();
-  // Each case starts once every consumer has worked off what the cases before it caused (the
-  // 200 moves' cascade takes seconds): a read case measures reads, not reads beside that backlog.
+  const caughtUp = (what: string) =>
+    waitFor(() => consumersCaughtUp(kafka, stack.groupSuffix), { timeoutMs: 300_000, intervalMs: 250, what: `every consumer to work off ${what}` });
+  // Each case starts once every consumer has worked off what the cases before it caused, and
+  // ends when its own cascade is worked off: a read case measures reads, not reads beside a
+  // backlog, and its CPU is the whole work its requests caused.
   const measure = async (name: string, what: string, count: number, run: (i: number) => Promise<unknown>) => {
-    const waited = performance.now();
-    await waitFor(() => consumersCaughtUp(kafka, stack.groupSuffix), { timeoutMs: 300_000, intervalMs: 250, what: `every consumer to work off what came before ${name}` });
-    const quietAfter = (performance.now() - waited) / 1000;
+    await caughtUp(`what came before ${name}`);
     progress(`${name}: ${count} requests`);
-    cases.push({ name, what, result: await load(count, CONCURRENCY, run), quietAfter });
+    const cpu = cpuSince(metered);
+    const result = await load(count, CONCURRENCY, run);
+    const answered = performance.now();
+    await caughtUp(`what ${name} caused`);
+    const quietAfter = (performance.now() - answered) / 1000;
+    cases.push({ name, what, result, quietAfter, cpu: cpu.elapsed() });
   };
   await measure('createCompany', 'contacts', REQUESTS, async (i) => companies.push((await ok(createCompany, { n: `Company ${i}` })).createCompany.id));
   await measure('companies page', 'companies(first: 20) with totalCount', REQUESTS, () => ok(`{ companies(first: 20) { totalCount edges { node { id name } } } }`));
@@ -172,7 +186,31 @@ async function slice(stack: Stack, nodeArgs: string[]): Promise<Section[]> {
     goals: cases.map(({ name, result }) => atLeast(`${name}: req/s vs issue 6's baseline`, round(result.perSecond / BASELINE[name]!, 2), 5)),
     notes: [
       `${CONCURRENCY} requests in flight per case; baselines are issue 6's figures on the same kind of machine.`,
-      "Each case starts once every consumer group has committed the end of its partitions ('quiet after': how long the work the previous cases caused still ran); moveDealToStage's own cascade runs during its case.",
+      "Each case starts once every consumer group has committed the end of its partitions, and its req/s counts its requests only; 'quiet after': how long its own cascade (the events its writes caused) still ran after its last answer.",
+    ],
+  };
+
+  const processNames = metered.map((p) => p.name);
+  const cpuSection: Section = {
+    title: 'slice: CPU ms per request, by process (from the first request until every consumer worked off what the case caused)',
+    columns: ['case', ...processNames, 'all', 'max req/s on this machine'],
+    rows: [
+      {
+        case: 'idle (ms per second)',
+        ...Object.fromEntries(processNames.map((process) => [process, round(((idleCpuPerSecond[process] ?? NaN) * 1000) / IDLE_CPU_MS, 2)])),
+        all: round((processNames.reduce((sum, process) => sum + (idleCpuPerSecond[process] ?? 0), 0) * 1000) / IDLE_CPU_MS, 2),
+        'max req/s on this machine': null,
+      },
+      ...cases.map(({ name, result, cpu }) => {
+        const perRequest = Object.fromEntries(processNames.map((process) => [process, round((cpu[process] ?? NaN) / result.count, 2)]));
+        const all = processNames.reduce((sum, process) => sum + (cpu[process] ?? 0), 0) / result.count;
+        return { case: name, ...perRequest, all: round(all, 2), 'max req/s on this machine': round((availableParallelism() * 1000) / all) };
+      }),
+    ],
+    notes: [
+      'User plus system CPU of each process (/proc/<pid>/stat), divided by the case\'s requests: the cost of one request with everything its events cause in the other services, the store and the broker (the broker\'s includes the bench\'s own offset polls).',
+      `Idle: CPU per second of wall time over ${IDLE_CPU_MS / 1000} s of quiet after the warm-up (consumers' empty fetches, timers, the broker's own work): a case's figures include this for its duration.`,
+      `'max req/s on this machine': ${availableParallelism()} cores divided by that cost, the ceiling were every core busy with this case only.`,
     ],
   };
 
@@ -302,5 +340,5 @@ async function slice(stack: Stack, nodeArgs: string[]): Promise<Section[]> {
     ],
   };
 
-  return [throughput, lagSection, relay, memorySection];
+  return [throughput, cpuSection, lagSection, relay, memorySection];
 }
