@@ -9,8 +9,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       /** ...checked this often; 0 turns the nightly run off (tests run it by hand). */
       ABC_NIGHTLY_CHECK_MS: z.coerce.number().int().min(0).default(15 * 60_000),
       /**
-       * Deal counters: a confirmed move's token stays this long after its claim before it is removed,
-       * and a claim's moves are not written past half of it (README "How the counters stay exact").
+       * Deal counters and the pipeline funnel's counters: a confirmed move's token stays this long after
+       * its claim before it is removed, and a claim's moves are not written past half of it (README
+       * "How the counters stay exact").
        */
       DEAL_COUNTER_GRACE_MS: z.coerce.number().int().min(1_000).default(10_000),
     }),

@@ -54,8 +54,8 @@ function createLoaders(tenantId: string) {
       const unique = [...new Set(pipelineIds)];
       const [pipelines, counters, moneyCounters, tenantRates] = await Promise.all([
         pipelinesByIds(tenantId, unique),
-        FunnelCountsModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => funnelId(tenantId, pipelineId)) } }).lean<FunnelCountsDoc[]>(),
-        // The counters only: `applied` holds the tokens of the pipeline's last moves (counter-writes.ts).
+        // The counters only, here and below: `applied` holds the tokens of the pipeline's last moves (deal-facts/counter-fence.ts).
+        FunnelCountsModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => funnelId(tenantId, pipelineId)) } }, { pipelineId: 1, counts: 1, updatedAt: 1 }).lean<FunnelCountsDoc[]>(),
         CounterModel.find({ tenantId, _id: { $in: unique.map((pipelineId) => allTimeFunnelId(tenantId, pipelineId)) } }, { pipelineId: 1, c: 1 }).lean<CounterDoc[]>(),
         (rates ??= ratesOf(tenantId)),
       ]);

@@ -7,7 +7,7 @@ import { funnelConsumer } from './modules/funnel/funnel.consumer';
 import { migrateFunnelCounters } from './modules/funnel/funnel.projection';
 import funnelSdl from './modules/funnel/funnel.graphql';
 import { funnelResolvers } from './modules/funnel/funnel.resolvers';
-import { setCounterGrace } from './modules/deal-facts/counter-writes';
+import { setCounterGrace } from './modules/deal-facts/counter-fence';
 import { factsConsumer } from './modules/deal-facts/facts.consumer';
 import moneySdl from './modules/money/money.graphql';
 import { moneyResolvers } from './modules/money/money.resolvers';

@@ -94,7 +94,7 @@ async function readModels(h: ReturnType<typeof histories>): Promise<Doc> {
       .map((doc): Doc => ({ ...without(doc, 'applied', 'fence', '_id'), c: countersOnly(doc.c) }))
       .filter((doc) => Object.keys(doc.c as Doc).length > 0)
       .sort((a, b) => JSON.stringify([a.kind, a.dim, a.value, a.month]).localeCompare(JSON.stringify([b.kind, b.dim, b.value, b.month]))),
-    funnel_counts: (await list('funnel_counts', { _id: funnelId(tenantId, pipelineId) })).map((doc) => ({ ...without(doc, 'updatedAt', 'applied', '_id'), counts: countersOnly(doc.counts) })),
+    funnel_counts: (await list('funnel_counts', { _id: funnelId(tenantId, pipelineId) })).map((doc) => ({ ...without(doc, 'updatedAt', 'applied', 'fence', '_id'), counts: countersOnly(doc.counts) })),
   };
   // The ids of this tenant's histories become their place in them (ids inside the counters' ids and keys as well).
   let text = JSON.stringify(models);

@@ -1,6 +1,7 @@
 import { serviceUnderTest, testIdentity } from '@crm/testing';
 import { counterId, CounterModel, type CounterKey } from '../src/modules/deal-facts/counter.model';
-import { applyMoves, counterClock, counterGrace, forgetToken, StaleMoveError } from '../src/modules/deal-facts/counter-writes';
+import { counterClock, counterGrace, StaleMoveError } from '../src/modules/deal-facts/counter-fence';
+import { applyMoves, forgetToken } from '../src/modules/deal-facts/counter-writes';
 import { startAnalytics } from '../src/service';
 
 // Group commit of deal-fact counter moves against the real store: exact, once per token, fewer writes.

@@ -29,7 +29,7 @@ async function readModels(dbName: string) {
     deal_stage_spans: (await list('deal_stage_spans', { tenantId, pipelineId: { $in: pipelineIds } })).map((doc) => without(doc, 'rev')),
     company_facts: await list('company_facts', { tenantId }),
     deal_progress: await list('deal_progress', { tenantId }),
-    funnel_counts: (await list('funnel_counts', { tenantId, _id: { $in: pipelineIds.map((id) => funnelId(tenantId, id)) } })).map((doc) => ({ ...without(doc, 'updatedAt', 'applied'), counts: countersOnly(doc.counts) })),
+    funnel_counts: (await list('funnel_counts', { tenantId, _id: { $in: pipelineIds.map((id) => funnelId(tenantId, id)) } })).map((doc) => ({ ...without(doc, 'updatedAt', 'applied', 'fence'), counts: countersOnly(doc.counts) })),
     pipelines: (await list('pipelines', { tenantId, _id: { $in: pipelineIds } })).map((doc) => without(doc, 'updatedAt')),
     money_settings: (await list('money_settings', { tenantId, _id: tenantId })).map((doc) => without(doc, 'updatedAt')),
     // ABC and manager activity's revenue facts and their counters (modules/won-deals, fact-counters).

@@ -1,12 +1,16 @@
 import { catalogue, type Envelope } from '@crm/events';
 import { serviceUnderTest, testIdentity } from '@crm/testing';
 import mongoose from 'mongoose';
-import { counterClock, counterGrace } from '../src/modules/deal-facts/counter-writes';
+import { counterClock, counterGrace } from '../src/modules/deal-facts/counter-fence';
 import { DealFactModel, type DealFactDoc } from '../src/modules/deal-facts/deal-fact.model';
 import { finish, finishSeams, projectDealEvent, projectDealEventNow, tokenOf } from '../src/modules/deal-facts/deal-fact.projection';
 import type { DealEvent, EventInfo } from '../src/modules/deal-facts/deal-fact.reduce';
 import { factsConsumer } from '../src/modules/deal-facts/facts.consumer';
+import { DealProgressModel } from '../src/modules/funnel/deal-progress.model';
+import { FunnelCountsModel, funnelId } from '../src/modules/funnel/funnel.model';
+import { funnelSeams, recordProgress, recordProgressBatch, recordProgressNow, settleFactNow, type Fact, type Progress } from '../src/modules/funnel/funnel.projection';
 import { startAnalytics } from '../src/service';
+import { newId } from './events';
 import { dealStory, pipelineWith, type KindedStage } from './facts-events';
 import { countersOnly, without, type Doc } from './read-models';
 
@@ -18,6 +22,8 @@ import { countersOnly, without, type Doc } from './read-models';
  * recovery path (it reads the claim on the fact and finishes it); another deal's moves on the
  * same counters documents remove the tokens, past the grace period (the clock is moved); then A
  * goes on. The counters, facts and spans must equal those of the same events projected once.
+ * The same for the pipeline funnel's counters (`funnel_counts`, `deal_progress`), one event at a
+ * time and in a batch.
  */
 serviceUnderTest('analytics', startAnalytics);
 
@@ -25,6 +31,7 @@ const realNow = counterClock.now;
 afterEach(() => {
   counterClock.now = realNow;
   delete finishSeams.beforeMoves;
+  delete funnelSeams.beforeMoves;
 });
 /** Moves the clock of stamps and of the grace period by `ms` (further) into the future. */
 function advanceClock(ms: number): void {
@@ -202,5 +209,161 @@ describe('a deal fact writer that stalls after its claim', () => {
     await DealFactModel.collection.updateOne({ _id: h.one.dealId as never }, { $unset: { 'pending.at': '' } });
     await projectAll([h.two.events[1]!, h.one.events[2]!, h.two.events[2]!]);
     expect(await readModels(h)).toEqual(expected);
+  });
+});
+
+/** Three deals of one pipeline, as the funnel sees them: the positions they reach. */
+function funnelDeals(tenantId: string) {
+  const pipelineId = newId();
+  const [one, two, three] = [newId(), newId(), newId()] as [string, string, string];
+  const at = (dealId: string, position: number, created = false): Progress => ({ tenantId, dealId, pipelineId, position, created });
+  return { tenantId, pipelineId, one, two, three, at, created: [at(one, 0, true), at(two, 0, true), at(three, 0, true)] };
+}
+type FunnelDeals = ReturnType<typeof funnelDeals>;
+
+const recordAll = async (steps: readonly Progress[]) => {
+  for (const { tenantId, dealId, pipelineId, position, created } of steps) await recordProgress(tenantId, dealId, pipelineId, position, created);
+};
+
+/** The pipeline's counts and its deals' facts, the deals named by their place (one, two, three). */
+async function funnelModels(d: FunnelDeals): Promise<Doc> {
+  const counters = await FunnelCountsModel.findOne({ _id: funnelId(d.tenantId, d.pipelineId), tenantId: d.tenantId }).lean();
+  const facts = await DealProgressModel.find({ tenantId: d.tenantId, pipelineId: d.pipelineId }).lean();
+  const deals = [d.one, d.two, d.three];
+  return {
+    counts: countersOnly(counters?.counts),
+    facts: facts.sort((a, b) => deals.indexOf(a._id) - deals.indexOf(b._id)).map((fact) => [deals.indexOf(fact._id), fact.maxPosition, fact.counted, fact.pendingTo ?? null, fact.pendingAt ?? null]),
+  };
+}
+
+/** The same steps recorded once, one at a time, in a tenant of their own. */
+async function recordedOnce(steps: (d: FunnelDeals) => Progress[]): Promise<Doc> {
+  const d = funnelDeals(testIdentity().tenantId);
+  await recordAll(steps(d));
+  return funnelModels(d);
+}
+
+/** Everything of the pipeline as stored (its counters document whole: tokens, fence), to tell that a writer changed nothing. */
+async function storedFunnel(d: FunnelDeals): Promise<Doc> {
+  return {
+    counters: await FunnelCountsModel.findOne({ _id: funnelId(d.tenantId, d.pipelineId), tenantId: d.tenantId }).lean(),
+    facts: await DealProgressModel.find({ tenantId: d.tenantId, pipelineId: d.pipelineId }).sort({ _id: 1 }).lean(),
+  };
+}
+
+/** Holds the first counter write of a funnel writer that names `dealId` (writer A) at the seam right before it; `crash` fails it there instead. */
+function holdFunnelWriter(dealId: string, crash = false) {
+  let release!: () => void;
+  let reached!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const atSeam = new Promise<void>((resolve) => (reached = resolve));
+  let held = false;
+  funnelSeams.beforeMoves = async (facts) => {
+    if (held || !facts.some((fact) => fact._id === dealId)) return;
+    held = true;
+    reached();
+    if (crash) throw new Error('funnel writer A died before its counter write');
+    await released;
+  };
+  return { atSeam, release };
+}
+
+const progressOf = (d: FunnelDeals, dealId: string) => DealProgressModel.findOne({ _id: dealId, tenantId: d.tenantId }).lean<Fact>();
+
+/**
+ * Writer A (this process, holding the pipeline's turn) has claimed deal one's move to 1 and stalls
+ * before its counter write; writer B (another process) finishes that claim from the fact and
+ * confirms it; past the grace period, B's move of deal two removes the claim's token from the
+ * pipeline's counters and raises their fence to its stamp. Returns A's claim's stamp.
+ */
+async function finishWhileStalled(d: FunnelDeals, atSeam: Promise<void>): Promise<number> {
+  await atSeam;
+  const claimed = (await progressOf(d, d.one))!;
+  expect(claimed).toMatchObject({ pendingTo: 1, counted: 0 });
+  await settleFactNow(claimed);
+  expect(await progressOf(d, d.one)).toMatchObject({ counted: 1, pendingTo: null });
+  advanceClock(counterGrace() + 1_000);
+  await recordProgressNow(d.at(d.two, 1));
+  // The ground of the double count: the claim's token is gone; the fence covers its stamp.
+  const counters = (await FunnelCountsModel.findOne({ _id: funnelId(d.tenantId, d.pipelineId), tenantId: d.tenantId }).lean())!;
+  expect(counters.applied[`${d.one}>1`]).toBeUndefined();
+  expect(counters.fence).toBeGreaterThanOrEqual(claimed.pendingAt!);
+  expect(counters.counts).toMatchObject({ p0: 1, p1: 2 });
+  return claimed.pendingAt!;
+}
+
+describe('a funnel writer that stalls after its claim', () => {
+  // Deals one and two reach 1, then 2; deal three stays at 0.
+  const oneEventAtATime = (d: FunnelDeals) => [...d.created, d.at(d.one, 1), d.at(d.two, 1), d.at(d.one, 2), d.at(d.two, 2)];
+
+  it.each([
+    ['gives up its counter write once it goes on past the grace period', false],
+    ['is refused by the fence when it stalled after checking its claim (its clock behind)', true],
+  ])('%s: it changes nothing, the deal counts once', async (_name, clockBehind) => {
+    const expected = await recordedOnce(oneEventAtATime);
+    const d = funnelDeals(testIdentity().tenantId);
+    await recordAll(d.created);
+    const { atSeam, release } = holdFunnelWriter(d.one);
+    const a = recordProgress(d.tenantId, d.one, d.pipelineId, 1);
+    const stamp = await finishWhileStalled(d, atSeam);
+    const before = await storedFunnel(d);
+    // Writer A's clock as when it checked its claim, right before its write: the check passes.
+    if (clockBehind) counterClock.now = () => stamp;
+    release();
+    await a;
+    expect(await storedFunnel(d)).toEqual(before);
+    counterClock.now = realNow;
+    await recordAll([d.at(d.one, 2), d.at(d.two, 2)]);
+    expect(await funnelModels(d)).toEqual(expected);
+  });
+
+  // Deals one and three reach 1 in a batch, two reaches 1 alone; then one and two reach 2.
+  const withABatch = (d: FunnelDeals) => [...d.created, d.at(d.one, 1), d.at(d.three, 1), d.at(d.two, 1), d.at(d.one, 2), d.at(d.two, 2)];
+
+  it.each([
+    ['gives up its batch write once it goes on past the grace period', false],
+    ['is refused by the fence when it stalled after checking its claims (its clock behind)', true],
+  ])('in a batch, %s: the deal another writer finished counts once, the other deal of its batch is finished under a new stamp', async (_name, clockBehind) => {
+    const expected = await recordedOnce(withABatch);
+    const d = funnelDeals(testIdentity().tenantId);
+    await recordAll(d.created);
+    const { atSeam, release } = holdFunnelWriter(d.one);
+    // Writer A claims deals one's and three's moves together, and stalls before their one counter write.
+    const a = recordProgressBatch([d.at(d.one, 1), d.at(d.three, 1)]);
+    const stamp = await finishWhileStalled(d, atSeam);
+    expect(await progressOf(d, d.three)).toMatchObject({ counted: 0, pendingTo: 1 });
+    if (clockBehind) counterClock.now = () => stamp;
+    release();
+    await a;
+    counterClock.now = realNow;
+    // Deal one as B left it; deal three's claim (no other writer finished it) applied once, under a stamp above the fence.
+    expect(await progressOf(d, d.one)).toMatchObject({ counted: 1, pendingTo: null });
+    expect(await progressOf(d, d.three)).toMatchObject({ counted: 1, pendingTo: null });
+    const counters = (await FunnelCountsModel.findOne({ _id: funnelId(d.tenantId, d.pipelineId), tenantId: d.tenantId }).lean())!;
+    expect(countersOnly(counters.counts)).toEqual({ p1: 3 });
+    expect(counters.applied[`${d.one}>1`]).toBeUndefined();
+    expect(counters.applied[`${d.three}>1`]).toBe(true);
+    await recordAll([d.at(d.one, 2), d.at(d.two, 2)]);
+    expect(await funnelModels(d)).toEqual(expected);
+  });
+
+  it('left pending by a crash, below the fence of later moves, is finished by the next event under a new stamp', async () => {
+    const expected = await recordedOnce(oneEventAtATime);
+    const d = funnelDeals(testIdentity().tenantId);
+    await recordAll(d.created);
+    const { atSeam } = holdFunnelWriter(d.one, true);
+    await expect(recordProgress(d.tenantId, d.one, d.pipelineId, 1)).rejects.toThrow('funnel writer A died');
+    await atSeam;
+    const left = (await progressOf(d, d.one))!;
+    expect(left).toMatchObject({ counted: 0, pendingTo: 1 });
+    // Deal two moves twice, each past the grace period: its tokens go and raise the fence above the claim left.
+    advanceClock(counterGrace() + 1_000);
+    await recordProgress(d.tenantId, d.two, d.pipelineId, 1);
+    advanceClock(counterGrace() + 1_000);
+    await recordProgress(d.tenantId, d.two, d.pipelineId, 2);
+    const counters = (await FunnelCountsModel.findOne({ _id: funnelId(d.tenantId, d.pipelineId), tenantId: d.tenantId }).lean())!;
+    expect(counters.fence).toBeGreaterThan(left.pendingAt!);
+    await recordProgress(d.tenantId, d.one, d.pipelineId, 2);
+    expect(await funnelModels(d)).toEqual(expected);
   });
 });

@@ -1,7 +1,8 @@
 import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { CompanyFactModel } from '../company-facts/company-fact.model';
 import { fieldKey, loadContributions, movesBetween, storeContributions } from './contributions';
-import { counterClock, counterGrace, forgetToken, moveEach, StaleMoveError } from './counter-writes';
+import { counterClock, needsStamp, newStamp, StaleMoveError } from './counter-fence';
+import { forgetToken, moveEach } from './counter-writes';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
 import { reduceDealEvent, type DealEvent, type EventInfo, type FactState, type Lookups, type Reduced } from './deal-fact.reduce';
 import { contributionsOf } from './fact-contributions';
@@ -24,7 +25,7 @@ import { StageSpanModel } from './stage-span.model';
  *
  * A crash after 1 leaves `pending`: the next event of the deal (or its redelivery) finishes it
  * first. A crash after 2 leaves tokens: re-applying matches nothing. A writer that stalls anywhere
- * in 2 while another finishes the claim is refused once it goes on (counter-writes.ts: the claim's
+ * in 2 while another finishes the claim is refused once it goes on (counter-fence.ts: the claim's
  * age, then the document's fence), reads the fact again and finds it confirmed. The cost per event
  * is a few single-document writes by key, whatever the number of deals. Within a process the
  * changes of one deal run one after another (its events from the deals topic and company refreshes).
@@ -123,13 +124,10 @@ export const finish = (fact: DealFactDoc): Promise<void> => finishAll([fact]).th
 /** Test seams: a hold right before a claim's counter moves (a stalled writer). Only tests set them. */
 export const finishSeams: { beforeMoves?: (facts: readonly DealFactDoc[]) => Promise<void> } = {};
 
-/** A claim to stamp anew before its moves: none yet (written before stamps), old (see counter-writes.ts), or below a fence one of its moves met. */
-const needsStamp = (at: number | undefined, floor: number) => at === undefined || at < floor || counterClock.now() - at > counterGrace() / 4;
-
 /** The claim with a new stamp (above its old one and `floor`), or null when it changed meanwhile (confirmed or stamped by another writer). */
 async function restamp(fact: DealFactDoc, floor: number): Promise<DealFactDoc | null> {
   const { rev, at } = fact.pending!;
-  const stamp = Math.max(counterClock.now(), (at ?? 0) + 1, floor);
+  const stamp = newStamp(at, floor);
   const written = await DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev, 'pending.at': at ?? null }, { $set: { 'pending.at': stamp } });
   return written.matchedCount === 0 ? null : { ...fact, pending: { ...fact.pending!, at: stamp } };
 }

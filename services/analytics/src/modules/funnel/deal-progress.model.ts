@@ -3,7 +3,8 @@ import { model, Schema } from 'mongoose';
 /**
  * How far one deal ever got in its pipeline (the fact), and where the pipeline's counters
  * hold it (`counted`). The counters move only when a fact changes, through `pendingTo`: a
- * claimed move of the counters from `counted` to `pendingTo`, confirmed here once applied.
+ * claimed move of the counters from `counted` to `pendingTo`, stamped `pendingAt`, confirmed
+ * here once applied (see funnel.projection.ts).
  */
 export interface DealProgressDoc {
   /** The deal id from the deals service. */
@@ -16,6 +17,12 @@ export interface DealProgressDoc {
   counted?: number | null;
   /** A counter move (from `counted` to here) claimed and perhaps applied, not yet confirmed; null when none. */
   pendingTo?: number | null;
+  /**
+   * The claim's stamp (ms, deal-facts/counter-fence.ts), written with the claim and raised while it
+   * is pending by a writer that finds it old; null when nothing is pending, absent on claims
+   * written before stamps.
+   */
+  pendingAt?: number | null;
 }
 
 const schema = new Schema<DealProgressDoc>(
@@ -26,6 +33,7 @@ const schema = new Schema<DealProgressDoc>(
     maxPosition: { type: Number, required: true },
     counted: { type: Number, default: null },
     pendingTo: { type: Number, default: null },
+    pendingAt: { type: Number, default: null },
   },
   { versionKey: false, collection: 'deal_progress' },
 );

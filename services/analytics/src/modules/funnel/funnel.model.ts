@@ -15,11 +15,17 @@ export interface FunnelCountsDoc {
   /** `p<position>` -> how many deals have that position as their furthest. */
   counts: Record<string, number>;
   /**
-   * Counter moves applied here (token -> true) whose fact may not be confirmed yet. A process
-   * removes the token of its last confirmed move with its next move of the pipeline, so a
-   * few at most stay.
+   * Counter moves applied here (token -> true) whose fact is not confirmed yet, or confirmed
+   * within the grace period or since: the process that confirmed one removes its token with its
+   * next move of the pipeline past it, so the tokens of about the last `DEAL_COUNTER_GRACE_MS` of
+   * moves stay (funnel.projection.ts).
    */
   applied: Record<string, true>;
+  /**
+   * The latest claim stamp among the tokens removed here: a move of a claim stamped at or before
+   * it is refused (deal-facts/counter-fence.ts). Absent until a token was removed here.
+   */
+  fence?: number;
   updatedAt: Date;
 }
 
@@ -43,6 +49,7 @@ const schema = new Schema<FunnelCountsDoc>(
     pipelineId: { type: String, required: true },
     counts: { type: Schema.Types.Mixed, default: () => ({}) },
     applied: { type: Schema.Types.Mixed, default: () => ({}) },
+    fence: { type: Number },
     updatedAt: { type: Date, required: true },
   },
   // A collection of its own: the former `funnels` held recomputed figures in another shape.
