@@ -1,7 +1,8 @@
 // Leads across processes: the conversion saga killed (SIGKILL) after each of its steps converges
 // after a restart and a second call to one company, one contact and one LeadConverted (one deal
-// id); the SLA escalation, and the routing fallback for leads no rule assigned, fire once per lead
-// with two instances, one of them killed midway.
+// id); the SLA escalation, the routing fallback for leads no rule assigned (taken in while it is
+// set, or before: its backlog), and an escalation falling through to the fallback fire once per
+// lead with two instances, one of them killed midway.
 // The second instance is the service as built (`node dist/main.js`) on the same database and groups.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -247,6 +248,71 @@ describe('escalation across instances', () => {
     for (const lead of await LeadModel.find({ tenantId: admin.tenantId }).lean()) {
       expect(lead).toMatchObject({ status: 'ASSIGNED', slaState: null, teamId });
       expect(lead.assignments.map((assignment) => [assignment.method, assignment.to])).toEqual([['FALLBACK', 'head-1']]);
+    }
+  });
+
+  /** A tenant with a fallback team (lead `head-f`); `setFallback` sets it to wait `afterMinutes`. */
+  async function tenantWithFallbackTeam() {
+    const admin = testIdentity(undefined, ['admin', 'head_of_sales']);
+    const fallback = await TeamModel.create({ tenantId: admin.tenantId, name: uniqueId('fallback'), leadId: 'head-f', memberIds: ['fiona'] });
+    const fallbackTeamId = fallback._id.toString();
+    const setFallback = async (afterMinutes: number) =>
+      dataOf(await subgraphRequest(service.url, admin, `mutation ($input: RoutingFallbackInput!) { setRoutingFallback(input: $input) { teamId } }`, { input: { teamId: fallbackTeamId, afterMinutes } }));
+    return { admin, fallbackTeamId, setFallback };
+  }
+
+  it('brings in the leads left unassigned before the fallback was set and hands each over once, with two instances polling, one of them killed and restarted midway', async () => {
+    const { admin, fallbackTeamId, setFallback } = await tenantWithFallbackTeam();
+    await stopInstance(second);
+    second = await startInstance();
+    // Taken in with no fallback and no rule: unassigned, waiting for nothing.
+    const leads: string[] = [];
+    for (let i = 0; i < 12; i += 1) leads.push((await createLead(second.url, admin, { source: 'EMAIL', name: `Backlog ${i}` })).id);
+    expect(await LeadModel.countDocuments({ tenantId: admin.tenantId, status: 'NEW', slaState: null })).toBe(12);
+    await setFallback(10);
+    // Both instances' workers walk the backlog: every lead waits 10 minutes from the setting.
+    await waitFor(async () => (await LeadModel.countDocuments({ tenantId: admin.tenantId, slaState: 'UNASSIGNED' })) === 12, { timeoutMs: 30_000, what: 'the backlog brought in' });
+    await expireInWaves(leads, 'assignBy');
+
+    await waitFor(async () => (await LeadModel.countDocuments({ tenantId: admin.tenantId, assigneeId: 'head-f' })) === 12, { timeoutMs: 30_000, what: 'every lead handed to the fallback' });
+    await reader.waitFor(() => leadEventsOf(admin.tenantId, 'LeadAssigned').length >= 12, '12 LeadAssigned');
+    await new Promise((done) => setTimeout(done, 1000));
+    const assigned = leadEventsOf(admin.tenantId, 'LeadAssigned');
+    expect(assigned.map((event) => event.aggregateId).sort()).toEqual([...leads].sort());
+    expect(assigned.every((event) => (event.data as { method: string; previousAssigneeId: string | null }).method === 'FALLBACK' && (event.data as { previousAssigneeId: string | null }).previousAssigneeId === null)).toBe(true);
+    expect(leadEventsOf(admin.tenantId, 'LeadEscalated')).toEqual([]);
+    for (const lead of await LeadModel.find({ tenantId: admin.tenantId }).lean()) {
+      expect(lead).toMatchObject({ status: 'ASSIGNED', slaState: null, teamId: fallbackTeamId });
+      expect(lead.assignments.map((assignment) => [assignment.method, assignment.to])).toEqual([['FALLBACK', 'head-f']]);
+    }
+  });
+
+  it('an escalation with nobody left in the team falls through to the fallback once per lead, with LeadEscalated and LeadAssigned, with two instances polling, one of them killed and restarted midway', async () => {
+    const { admin, fallbackTeamId, setFallback } = await tenantWithFallbackTeam();
+    // Anna alone, without a team lead: nobody to escalate her leads to.
+    const solo = await TeamModel.create({ tenantId: admin.tenantId, name: uniqueId('solo'), leadId: null, memberIds: ['anna'] });
+    dataOf(await subgraphRequest(service.url, admin, `mutation ($input: CreateRoutingRuleInput!) { createRoutingRule(input: $input) { id } }`, { input: { name: 'all', teamId: solo._id.toString(), method: 'ROUND_ROBIN', slaMinutes: 1 } }));
+    await setFallback(60);
+    await stopInstance(second);
+    second = await startInstance();
+    const leads: string[] = [];
+    for (let i = 0; i < 12; i += 1) leads.push((await createLead(second.url, admin, { source: 'WEB_CHAT', name: `Unaccepted ${i}` })).id);
+    await expireInWaves(leads, 'acceptBy');
+
+    await waitFor(async () => (await LeadModel.countDocuments({ tenantId: admin.tenantId, assigneeId: 'head-f' })) === 12, { timeoutMs: 30_000, what: 'every lead fallen through to the fallback' });
+    await reader.waitFor(() => leadEventsOf(admin.tenantId, 'LeadEscalated').length >= 12, '12 LeadEscalated');
+    await new Promise((done) => setTimeout(done, 1000));
+    const escalated = leadEventsOf(admin.tenantId, 'LeadEscalated');
+    expect(escalated.map((event) => event.aggregateId).sort()).toEqual([...leads].sort());
+    expect(escalated.every((event) => (event.data as { fromAssigneeId: string; toAssigneeId: string; teamId: string }).toAssigneeId === 'head-f' && (event.data as { fromAssigneeId: string }).fromAssigneeId === 'anna' && (event.data as { teamId: string }).teamId === fallbackTeamId)).toBe(true);
+    const fellThrough = leadEventsOf(admin.tenantId, 'LeadAssigned').filter((event) => (event.data as { method: string }).method === 'FALLBACK');
+    expect(fellThrough.map((event) => event.aggregateId).sort()).toEqual([...leads].sort());
+    for (const lead of await LeadModel.find({ tenantId: admin.tenantId }).lean()) {
+      expect(lead).toMatchObject({ status: 'ASSIGNED', slaState: null, teamId: fallbackTeamId });
+      expect(lead.assignments.map((assignment) => [assignment.method, assignment.from, assignment.to])).toEqual([
+        ['ROUND_ROBIN', null, 'anna'],
+        ['FALLBACK', 'anna', 'head-f'],
+      ]);
     }
   });
 });

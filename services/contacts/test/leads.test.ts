@@ -8,7 +8,7 @@ import { createTestProducer, readTopics, type TopicReader } from '@crm/messaging
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity, uniqueId, waitFor } from '@crm/testing';
 import { LeadModel } from '../src/modules/lead/lead.model';
 import { DealLoadModel } from '../src/modules/routing/deal-load.model';
-import { assignUnroutedLeads, escalateDueLeads } from '../src/modules/routing/escalation.worker';
+import { assignUnroutedLeads, bringInBacklogs, escalateDueLeads } from '../src/modules/routing/escalation.worker';
 import { RoutingTurnModel, turnKey } from '../src/modules/routing/routing-turn.model';
 import { TeamModel } from '../src/modules/team/team.model';
 import { startContacts } from '../src/service';
@@ -712,7 +712,7 @@ describe('routing fallback', () => {
     );
   });
 
-  it('without a fallback (or once it is removed) such a lead stays unassigned, listed by leads(filter: { unassigned: true }); one assigned by hand first is left alone; without a team lead the first member gets it', async () => {
+  it('without a fallback (or once it is removed) such a lead stays unassigned, listed by leads(filter: { unassigned: true }); one taken in before the fallback was set is brought in by it; one assigned by hand first is left alone; without a team lead the first member gets it', async () => {
     const { admin, members, teamId, member } = await tenantWithTeam(2, { leadId: null });
     const [anna, ben] = members as [string, string];
     await createRule(admin, { name: 'web forms', match: { sources: ['WEB_FORM'] }, teamId, method: 'ROUND_ROBIN' });
@@ -721,6 +721,9 @@ describe('routing fallback', () => {
     expect(await LeadModel.findById(before.id).lean()).toMatchObject({ status: 'NEW', slaState: null, assignBy: null });
 
     dataOf(await call(admin, SET_FALLBACK, { input: { teamId, afterMinutes: 1 } }));
+    // The setting brings in the lead taken in before it (its backlog, test/lead-fallback.test.ts): it waits as well.
+    await bringInBacklogs(10);
+    expect(await LeadModel.findById(before.id).lean()).toMatchObject({ status: 'NEW', slaState: 'UNASSIGNED', assignBy: expect.any(Date) });
     const handed = await createLead(admin, { source: 'EMAIL', name: 'Handed over' });
     const byHand = await createLead(admin, { source: 'EMAIL', name: 'Taken by hand' });
     dataOf(await call(member(ben), `{ me { id } }`));
@@ -730,6 +733,7 @@ describe('routing fallback', () => {
     await assignUnroutedLeads(10);
     expect(await waitFor(async () => (await LeadModel.findById(handed.id).lean())?.assigneeId)).toBe(anna);
     expect((await LeadModel.findById(handed.id).lean())!.assignments[0]!.reason).toContain('its first member (the team has no active lead)');
+    expect((await LeadModel.findById(before.id).lean())!.assignments.map((a) => [a.method, a.to])).toEqual([['FALLBACK', anna]]);
     expect((await LeadModel.findById(byHand.id).lean())!.assignments.map((a) => [a.method, a.to])).toEqual([['MANUAL', ben]]);
 
     // Removed before a lead's wait is over: the lead stays unassigned, its wait ended.
@@ -741,11 +745,14 @@ describe('routing fallback', () => {
       const stored = await LeadModel.findById(removed.id).lean();
       return stored?.slaState === null && stored;
     })).toMatchObject({ status: 'NEW', assigneeId: null, assignments: [] });
+    // Taken in without a fallback: waits for nothing.
+    const without = await createLead(admin, { source: 'EMAIL', name: 'Without a fallback' });
+    expect(await LeadModel.findById(without.id).lean()).toMatchObject({ status: 'NEW', slaState: null, assignBy: null });
 
     const ids = async (identity: Identity, filter: object) => dataOf(await call(identity, LIST, { filter })).leads.edges.map((edge: any) => edge.node.id);
-    expect(await ids(admin, { unassigned: true })).toEqual([removed.id, before.id]);
-    expect(await ids(admin, { unassigned: true, status: 'NEW' })).toEqual([removed.id, before.id]);
-    expect((await ids(admin, { unassigned: false })).length).toBe(5);
+    expect(await ids(admin, { unassigned: true })).toEqual([without.id, removed.id]);
+    expect(await ids(admin, { unassigned: true, status: 'NEW' })).toEqual([without.id, removed.id]);
+    expect((await ids(admin, { unassigned: false })).length).toBe(6);
     expect(await ids(member(anna), { unassigned: true })).toEqual([]);
     expect(errorCodes(await call(admin, LIST, { filter: { unassigned: true, assigneeId: anna } }))).toEqual(['BAD_USER_INPUT']);
     expect(routed.assigneeId).toBe(anna);

@@ -1,8 +1,9 @@
-// Pure rules of lead routing: what a rule matches, whom an escalation goes to, the derived ids of a conversion.
+// Pure rules of lead routing: what a rule matches, whom an escalation or the fallback goes to, when a lead goes to the fallback, the derived ids of a conversion.
 import { Types } from 'mongoose';
 import { derivedId } from '../src/modules/lead/lead-ids';
 import { matchReason, type RoutableLead } from '../src/modules/routing/route-lead';
-import { escalationTarget } from '../src/modules/routing/escalation.worker';
+import { escalationTarget, fallbackTarget } from '../src/modules/routing/escalation.worker';
+import { fallbackDeadline } from '../src/modules/routing/routing-fallback.model';
 import type { RoutingRuleDoc } from '../src/modules/routing/routing-rule.model';
 
 const rule = (match: Partial<RoutingRuleDoc['match']>) =>
@@ -39,6 +40,35 @@ describe('escalationTarget', () => {
     expect(escalationTarget('anna', { leadId: null, memberIds: ['anna'] })).toBeNull();
     expect(escalationTarget('anna', { leadId: 'anna', memberIds: [] })).toBeNull();
     expect(escalationTarget('anna', null)).toBeNull();
+  });
+});
+
+describe('fallbackTarget', () => {
+  it("goes to the fallback team's lead, else its first member; never to the assignee an escalation takes the lead from", () => {
+    expect(fallbackTarget({ leadId: 'head', memberIds: ['anna', 'ben'] })).toBe('head');
+    expect(fallbackTarget({ leadId: null, memberIds: ['anna', 'ben'] })).toBe('anna');
+    expect(fallbackTarget({ leadId: 'head', memberIds: ['anna', 'ben'] }, 'head')).toBe('anna');
+    expect(fallbackTarget({ leadId: null, memberIds: ['anna', 'ben'] }, 'anna')).toBe('ben');
+    expect(fallbackTarget({ leadId: 'anna', memberIds: ['anna'] }, 'anna')).toBeNull();
+    expect(fallbackTarget({ leadId: null, memberIds: [] })).toBeNull();
+    expect(fallbackTarget(null)).toBeNull();
+  });
+});
+
+describe('fallbackDeadline', () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 10, 3, 10, minute));
+  const fallback = (since: Date | null, afterMinutes = 30) => ({ teamId: 'team', afterMinutes, since });
+  it('counts the wait from the intake, or from the setting when that is later', () => {
+    expect(fallbackDeadline({ createdAt: at(20), slaState: null }, fallback(at(0)))).toEqual(at(50));
+    expect(fallbackDeadline({ createdAt: at(0), slaState: null }, fallback(at(20)))).toEqual(at(50));
+    expect(fallbackDeadline({ createdAt: at(0), slaState: null }, fallback(null))).toEqual(at(30));
+  });
+  it('moves a waiting lead only to an earlier deadline; nothing without a fallback team', () => {
+    expect(fallbackDeadline({ createdAt: at(0), slaState: 'UNASSIGNED', assignBy: at(59) }, fallback(at(10), 10))).toEqual(at(20));
+    expect(fallbackDeadline({ createdAt: at(0), slaState: 'UNASSIGNED', assignBy: at(15) }, fallback(at(10), 10))).toBeNull();
+    expect(fallbackDeadline({ createdAt: at(0), slaState: 'UNASSIGNED', assignBy: at(20) }, fallback(at(10), 10))).toBeNull();
+    expect(fallbackDeadline({ createdAt: at(0), slaState: null }, { teamId: null, afterMinutes: 30, since: null })).toBeNull();
+    expect(fallbackDeadline({ createdAt: at(0), slaState: null }, null)).toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@ import { insertWithEvents, isDuplicateKey, type EventOf } from '@crm/messaging';
 import { parseInput } from '@crm/service-kit';
 import { Types } from 'mongoose';
 import { routeLead, type RouteDecision } from '../routing/route-lead';
-import { fallbackOf } from '../routing/routing-fallback.model';
+import { fallbackDeadline, fallbackOf, type RoutingFallbackDoc } from '../routing/routing-fallback.model';
 import { leadAssigned, leadCreated } from './lead.events';
 import { leadInput } from './lead.input';
 import { LeadModel, type AssignmentDoc, type LeadDoc } from './lead.model';
@@ -59,10 +59,31 @@ const byKey = (tenantId: string, dedupeKey: string) => LeadModel.findOne({ tenan
  * escalation worker hands it over after the fallback's minutes (routing/escalation.worker.ts).
  * Without a fallback it stays unassigned (NEW), for assignLead.
  */
-async function waitForFallback(tenantId: string, at: Date): Promise<Partial<LeadDoc>> {
-  const fallback = await fallbackOf(tenantId);
-  if (!fallback?.teamId) return {};
-  return { slaState: 'UNASSIGNED', assignBy: new Date(at.getTime() + fallback.afterMinutes * 60_000) };
+function waitForFallback(fallback: RoutingFallbackDoc | null, at: Date): Partial<LeadDoc> {
+  const assignBy = fallbackDeadline({ createdAt: at, slaState: null }, fallback);
+  return assignBy ? { slaState: 'UNASSIGNED', assignBy } : {};
+}
+
+/**
+ * The fallback read before the insert may have been replaced before the insert landed; the walk of
+ * the new setting's backlog (started after it was saved) may then have passed the lead's id
+ * already. So the lead checks once more: under a setting other than the one it was inserted
+ * with, it takes that setting's wait itself (conditional on the lead as inserted, as the walk's
+ * write is: whichever comes first sets it, the other matches nothing or changes nothing).
+ */
+async function recheckFallback(lead: LeadDoc, read: RoutingFallbackDoc | null): Promise<LeadDoc> {
+  const current = await fallbackOf(lead.tenantId);
+  if ((current?.revision ?? null) === (read?.revision ?? null) && (current?.teamId ?? null) === (read?.teamId ?? null)) return lead;
+  const assignBy = fallbackDeadline(lead, current);
+  if (!assignBy) return lead;
+  const updated = await LeadModel.findOneAndUpdate(
+    { _id: lead._id, tenantId: lead.tenantId, status: 'NEW', assigneeId: null, slaState: lead.slaState, assignBy: lead.assignBy ?? null },
+    { $set: { slaState: 'UNASSIGNED', assignBy } },
+    { returnDocument: 'after' },
+  )
+    .lean<LeadDoc>()
+    .exec();
+  return updated ?? lead;
 }
 
 /**
@@ -83,15 +104,18 @@ export async function takeInLead(cause: EventCause, input: unknown, createdBy: s
   const now = new Date();
   const lead = { _id, tenantId: cause.tenantId, ...fields, dedupeKey, status: 'NEW', open: true, assignments: [], createdBy } as unknown as LeadDoc;
   const events: EventOf<LeadDoc>[] = [(doc) => leadCreated(doc, cause)];
+  let fallback: RoutingFallbackDoc | null = null;
   if (decision) {
     const { assignment, set } = assignmentFields(decision, now, null, ROUTING);
     Object.assign(lead, set, { assignments: [assignment] });
     events.push((doc) => leadAssigned(doc, assignment, cause));
   } else {
-    Object.assign(lead, await waitForFallback(cause.tenantId, now));
+    fallback = await fallbackOf(cause.tenantId);
+    Object.assign(lead, waitForFallback(fallback, now));
   }
   try {
-    return { lead: await insertWithEvents(LeadModel, lead, ...events), created: true };
+    const inserted = await insertWithEvents(LeadModel, lead, ...events);
+    return { lead: decision ? inserted : await recheckFallback(inserted, fallback), created: true };
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     const first = await byKey(cause.tenantId, dedupeKey);
