@@ -41,7 +41,19 @@ const pipelineFields = {
   /** Every stage in order, archived ones included (deals may still be in them); deleted ones left out. */
   stages: z.array(stage).min(1).max(60),
   followUps: z.array(followUp).max(50),
+  /**
+   * Optional addition (same version): the pipeline's version after this change, 1 for a new
+   * pipeline, one more per PipelineUpdated. Deal events name the version their move was checked
+   * against (`pipelineVersion`), so a consumer can tell a copy of the pipeline that is behind.
+   */
+  pipelineVersion: z.number().int().positive().optional(),
 };
+
+/**
+ * Optional addition to deal events (same version): the version of the deal's pipeline (as in its
+ * PipelineCreated/PipelineUpdated) that the deal's stage was checked against. Absent in older events.
+ */
+const pipelineVersion = z.number().int().positive().optional();
 
 const exampleStages = [
   {
@@ -112,6 +124,7 @@ export const PipelineCreated = defineEvent({
     stages: exampleStages,
     followUps: [{ title: 'Call the client about the first delivery', role: 'MANAGER', afterDays: 3 }],
     templateKey: 'distribution',
+    pipelineVersion: 1,
   },
 });
 
@@ -136,6 +149,7 @@ export const PipelineUpdated = defineEvent({
     followUps: [],
     changedFields: ['strictness', 'stages'],
     deletedStageIds: ['665f20118b3e4a0012a4b603'],
+    pipelineVersion: 4,
   },
 });
 
@@ -174,6 +188,7 @@ export const DealCreated = defineEvent({
     source: z.string().nullish(),
     expectedCloseDate: z.string().nullish(),
     contacts: z.array(z.object({ contactId: id, role: z.string().nullable() })).max(50).optional(),
+    pipelineVersion,
   }),
   example: {
     ...exampleDeal,
@@ -187,6 +202,7 @@ export const DealCreated = defineEvent({
     source: 'WEB_FORM',
     expectedCloseDate: '2025-07-31',
     contacts: [{ contactId: '665f1c4a8b3e4a0012a4b5c9', role: 'Decision maker' }],
+    pipelineVersion: 4,
   },
 });
 
@@ -207,6 +223,7 @@ export const DealStageChanged = defineEvent({
     durationSeconds: z.number().int().nonnegative().optional(),
     /** Key steps (titles) and "result" left undone when the pipeline's strictness is WARN. */
     skipped: z.array(z.string().min(1)).max(51).optional(),
+    pipelineVersion,
   }),
   example: {
     ...exampleDeal,
@@ -216,6 +233,7 @@ export const DealStageChanged = defineEvent({
     status: 'OPEN',
     durationSeconds: 259200,
     skipped: ['result'],
+    pipelineVersion: 4,
   },
 });
 
@@ -234,7 +252,7 @@ export const DealWon = defineEvent({
   source: 'deals',
   topic: topics.deal,
   aggregateType: 'Deal',
-  data: z.object({ ...closed, wonBy: id }),
+  data: z.object({ ...closed, wonBy: id, pipelineVersion }),
   example: {
     ...exampleDeal,
     companyId: '665f1c2e8b3e4a0012a4b5c6',
@@ -243,6 +261,7 @@ export const DealWon = defineEvent({
     stage: { id: '665f20118b3e4a0012a4b609', name: 'Contract signed', position: 8, kind: 'WON' },
     closedAt: '2025-07-14T09:30:00.000Z',
     wonBy: 'user-anna',
+    pipelineVersion: 4,
   },
 });
 

@@ -10,6 +10,7 @@ import { dealStageTasksConsumer } from './modules/activity/deal-stage.consumer';
 import { mergesConsumer } from './modules/merge/merges.consumer';
 import { lastTouchConsumer } from './modules/last-touch/last-touch.consumer';
 import { pipelinesConsumer } from './modules/automation/pipelines.consumer';
+import { planWaitCleanupWorker } from './modules/automation/plan-waits';
 import { ReminderModel } from './modules/reminder/reminder.model';
 import { createReminderScheduler } from './modules/reminder/reminder.scheduler';
 import timeNormSdl from './modules/time-norm/time-norm.graphql';
@@ -35,7 +36,10 @@ export function startActivities(env: NodeJS.ProcessEnv = process.env, overrides:
     extendContext: createContext,
     outboxModels: [ActivityModel, ReminderModel, TimeNormsModel],
     consumers: [dealStageTasksConsumer, pipelinesConsumer, mergesConsumer, lastTouchConsumer, policyConsumer('activities')],
-    workers: [createReminderScheduler({ logger, pollIntervalMs: config.REMINDER_POLL_MS, batch: config.REMINDER_BATCH })],
+    workers: [
+      createReminderScheduler({ logger, pollIntervalMs: config.REMINDER_POLL_MS, batch: config.REMINDER_BATCH }),
+      planWaitCleanupWorker({ retentionDays: config.PLAN_WAIT_RETENTION_DAYS, intervalMs: config.PLAN_WAIT_CLEANUP_MS, batch: config.PLAN_WAIT_CLEANUP_BATCH }, logger),
+    ],
     ...overrides,
   });
 }

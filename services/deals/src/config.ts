@@ -10,6 +10,14 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) =>
       DEAL_COMPANY_DEADLINE_MS: z.coerce.number().int().positive().default(10 * 60_000),
       /** ...and how often PENDING references are looked over. */
       DEAL_COMPANY_SWEEP_MS: z.coerce.number().int().positive().default(15_000),
+      /**
+       * The stranded-deals sweep (deal/deal.sweep.ts): how often it runs, how long after a deletion
+       * it looks into the deleted stages (longer than any createDeal takes, DEAL_COMPANY_WAIT_MS
+       * included), and the most pipelines and deals it handles per poll.
+       */
+      DEAL_STAGE_SWEEP_MS: z.coerce.number().int().positive().default(60_000),
+      DEAL_STAGE_SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(5 * 60_000),
+      DEAL_STAGE_SWEEP_BATCH: z.coerce.number().int().positive().max(1_000).default(100),
     }),
     env,
   );

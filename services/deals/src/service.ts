@@ -13,6 +13,7 @@ import { concessionResolvers } from './modules/concession/concession.resolvers';
 import dealSdl from './modules/deal/deal.graphql';
 import { DealModel } from './modules/deal/deal.model';
 import { dealResolvers } from './modules/deal/deal.resolvers';
+import { stageSweepWorker } from './modules/deal/deal.sweep';
 import { LostReasonsModel } from './modules/deal/lost-reasons.model';
 import { mergesConsumer } from './modules/merge/merges.consumer';
 import pipelineSdl from './modules/pipeline/pipeline.graphql';
@@ -41,6 +42,9 @@ export async function startDeals(env: NodeJS.ProcessEnv = process.env, overrides
     extendContext: createContext,
     outboxModels: [PipelineModel, DealModel, ConcessionModel, LostReasonsModel],
     consumers: [companyConsumer, purchaseConsumer, mergesConsumer, leadConversionConsumer, policyConsumer('deals')],
+    workers: [
+      stageSweepWorker({ intervalMs: config.DEAL_STAGE_SWEEP_MS, graceMs: config.DEAL_STAGE_SWEEP_GRACE_MS, batch: config.DEAL_STAGE_SWEEP_BATCH }, logger),
+    ],
     ...overrides,
   });
   const stopSweeper = startCompanyReferenceSweeper(logger);

@@ -8,7 +8,14 @@ export const PIPELINES_GROUP = 'activities.pipelines';
 
 type PipelineData = EventData<typeof PipelineCreated> | EventData<typeof PipelineUpdated>;
 
-/** Keeps the pipeline's plan as of its latest event: the write matches only an older plan; a newer one makes the upsert a duplicate key (no change). */
+/**
+ * Keeps the pipeline's plan as of its latest event: the write matches only an older plan; a newer
+ * one makes the upsert a duplicate key (no change). Older: of a lower pipeline version when the
+ * event carries one (a plan without a version is older than any event with one: it came from
+ * before deals sent versions); else by `occurredAt`. By version first, as deal events name the
+ * version they wait for: two updates from deals replicas whose clocks differ must not leave the
+ * plan behind it.
+ */
 async function keepPlan(data: PipelineData, event: Envelope) {
   const eventAt = new Date(event.occurredAt);
   const key = { _id: planId(event.tenantId, data.pipelineId), tenantId: event.tenantId, pipelineId: data.pipelineId };
@@ -16,9 +23,13 @@ async function keepPlan(data: PipelineData, event: Envelope) {
     stages: data.stages.map((stage) => ({ id: stage.id, keySteps: stage.keySteps, expectedDurationDays: stage.expectedDurationDays })),
     followUps: data.followUps,
     eventAt,
+    version: data.pipelineVersion ?? null,
   };
   try {
-    await PipelinePlanModel.updateOne({ ...key, eventAt: { $lt: eventAt } }, { $set: plan }, { upsert: true });
+    const older = data.pipelineVersion
+      ? { $or: [{ version: { $lt: data.pipelineVersion } }, { version: null }, { version: { $exists: false } }] }
+      : { eventAt: { $lt: eventAt } };
+    await PipelinePlanModel.updateOne({ ...key, ...older }, { $set: plan }, { upsert: true });
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
   }

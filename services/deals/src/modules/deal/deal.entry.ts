@@ -1,6 +1,7 @@
 import { updateWithEvents } from '@crm/messaging';
 import type { EventCause } from '@crm/events';
 import { entryStage, findStage, PipelineModel, type PipelineDoc } from '../pipeline/pipeline.model';
+import { pipelineVersionOf } from '../pipeline/pipeline.events';
 import { lockOn, releaseLock } from '../pipeline/stage-lock';
 import { dealStageChanged } from './deal.events';
 import { DealModel, type DealDoc } from './deal.model';
@@ -18,7 +19,8 @@ const SETTLE_ROUNDS = 10;
  *   with CONFLICT when it writes, and the deal stays where it is;
  * - it was deleted since the pipeline was read (the insert landed after the deletion's check):
  *   the deal moves on to the entry stage now, with its DealStageChanged, checked in turn.
- * Answers the deal as stored.
+ * Answers the deal as stored. A replica that dies before this check leaves it to the
+ * stranded-deals sweep (deal.sweep.ts), which runs it for the deal later.
  */
 export async function settleNewDeal(inserted: DealDoc, cause: EventCause & { userId: string }): Promise<DealDoc> {
   let deal = inserted;
@@ -44,7 +46,7 @@ export async function settleNewDeal(inserted: DealDoc, cause: EventCause & { use
         $set: set,
         $push: { stageHistory: { fromStageId: stage._id, toStageId: entry._id, movedBy: cause.userId, movedAt: now, durationSeconds, skipped: [], reopened: false, lostReason: null } },
       },
-      dealStageChanged({ ...deal, ...set } as DealDoc, stage, entry, { durationSeconds, skipped: [] }, cause),
+      dealStageChanged({ ...deal, ...set } as DealDoc, stage, entry, { durationSeconds, skipped: [], pipelineVersion: pipelineVersionOf(pipeline) }, cause),
     );
     // Null: moved by someone else meanwhile (a move checks its own stage): look at it again.
     const current = moved ?? (await DealModel.findOne({ _id: deal._id, tenantId: deal.tenantId }).lean<DealDoc>());

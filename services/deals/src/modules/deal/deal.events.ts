@@ -25,7 +25,14 @@ const dealFields = (deal: DealDoc) => ({
 
 const meta = (deal: DealDoc, cause: EventCause) => eventMeta(cause, deal._id.toString());
 
-export const dealCreated = (deal: DealDoc, stage: StageDoc, cause: EventCause) =>
+/**
+ * The version of the deal's pipeline its stage was checked against (pipeline.events.ts
+ * `pipelineVersionOf`): a consumer holding an older copy of the pipeline knows it is behind.
+ * Left out when the pipeline has none (stored before versions were counted).
+ */
+const versionField = (pipelineVersion: number | undefined) => (pipelineVersion ? { pipelineVersion } : {});
+
+export const dealCreated = (deal: DealDoc, stage: StageDoc, cause: EventCause, pipelineVersion: number | undefined) =>
   createEvent(DealCreated, meta(deal, cause), {
     ...dealFields(deal),
     stage: stageRef(stage),
@@ -38,10 +45,17 @@ export const dealCreated = (deal: DealDoc, stage: StageDoc, cause: EventCause) =
     source: deal.source ?? null,
     expectedCloseDate: deal.expectedCloseDate ?? null,
     contacts: deal.contacts ?? [],
+    ...versionField(pipelineVersion),
   });
 
-/** `movedBy`: the user who moved it (the request's user). `deal`: as it is after the move. */
-export const dealStageChanged = (deal: DealDoc, from: StageDoc, to: StageDoc, move: { durationSeconds: number | null; skipped: string[] }, cause: Actor) =>
+/** `movedBy`: the user who moved it (the request's user). `deal`: as it is after the move; `move.pipelineVersion`: of the pipeline it was checked against. */
+export const dealStageChanged = (
+  deal: DealDoc,
+  from: StageDoc,
+  to: StageDoc,
+  move: { durationSeconds: number | null; skipped: string[]; pipelineVersion: number | undefined },
+  cause: Actor,
+) =>
   createEvent(DealStageChanged, meta(deal, cause), {
     ...dealFields(deal),
     fromStage: stageRef(from),
@@ -50,6 +64,7 @@ export const dealStageChanged = (deal: DealDoc, from: StageDoc, to: StageDoc, mo
     status: deal.status,
     ...(move.durationSeconds !== null && { durationSeconds: move.durationSeconds }),
     skipped: move.skipped,
+    ...versionField(move.pipelineVersion),
   });
 
 const closedFields = (deal: DealDoc, stage: StageDoc, closedAt: Date) => ({
@@ -61,8 +76,8 @@ const closedFields = (deal: DealDoc, stage: StageDoc, closedAt: Date) => ({
   closedAt: closedAt.toISOString(),
 });
 
-export const dealWon = (deal: DealDoc, stage: StageDoc, closedAt: Date, cause: Actor) =>
-  createEvent(DealWon, meta(deal, cause), { ...closedFields(deal, stage, closedAt), wonBy: cause.userId });
+export const dealWon = (deal: DealDoc, stage: StageDoc, closedAt: Date, cause: Actor, pipelineVersion: number | undefined) =>
+  createEvent(DealWon, meta(deal, cause), { ...closedFields(deal, stage, closedAt), wonBy: cause.userId, ...versionField(pipelineVersion) });
 
 export const dealLost = (deal: DealDoc, stage: StageDoc, closedAt: Date, lostReason: string, cause: Actor) =>
   createEvent(DealLost, meta(deal, cause), { ...closedFields(deal, stage, closedAt), lostReason, lostBy: cause.userId });

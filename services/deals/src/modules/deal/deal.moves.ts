@@ -7,6 +7,7 @@ import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
 import type { DealsContext } from '../../context';
 import { findStage, stageKind, strictnessOf, type PipelineDoc, type StageDoc } from '../pipeline/pipeline.model';
+import { pipelineVersionOf } from '../pipeline/pipeline.events';
 import { requireUnmarked, stageRaceSeams, type EntryPath } from '../pipeline/stage-lock';
 import { dealLost, dealReopened, dealStageChanged, dealWon, keyStepCompleted, stageResultRecorded } from './deal.events';
 import { stageResultInput } from './deal.input';
@@ -165,17 +166,17 @@ export async function moveDeal(id: string, stageId: string, lostReason: string |
       reason = reasons.find((known) => known.toLowerCase() === given.toLowerCase()) ?? null;
       if (!reason) throw badInput(`lostReason must be one of the tenant's reasons: ${reasons.join('; ')}`, 'lostReason');
     }
-    return { from, to, outcome, reason, warned: guidedSkips(pipeline, deal, from, to) };
+    return { from, to, outcome, reason, warned: guidedSkips(pipeline, deal, from, to), pipelineVersion: pipelineVersionOf(pipeline) };
   };
-  return moveSafely(id, stageId, ctx, plan, (deal, { from, to, outcome, reason, warned }, token) => {
+  return moveSafely(id, stageId, ctx, plan, (deal, { from, to, outcome, reason, warned, pipelineVersion }, token) => {
     const now = new Date();
     const durationSeconds = secondsBetween(deal.stageEnteredAt ?? deal.stageHistory.at(-1)?.movedAt, now);
     const set: Record<string, unknown> = { stageId: to._id, stageEnteredAt: now, status: outcome.status };
     if (outcome.closes) Object.assign(set, { closedAt: now, lostReason: reason });
     const entry = { fromStageId: from._id, toStageId: to._id, movedBy: ctx.userId, movedAt: now, durationSeconds, skipped: warned, reopened: false, lostReason: reason };
     return writeMove('move', deal, token, set, entry, (after) => [
-      dealStageChanged(after, from, to, { durationSeconds, skipped: warned }, ctx),
-      ...(outcome.wins ? [dealWon(after, to, now, ctx)] : []),
+      dealStageChanged(after, from, to, { durationSeconds, skipped: warned, pipelineVersion }, ctx),
+      ...(outcome.wins ? [dealWon(after, to, now, ctx, pipelineVersion)] : []),
       ...(outcome.loses ? [dealLost(after, to, now, reason!, ctx)] : []),
     ]);
   });

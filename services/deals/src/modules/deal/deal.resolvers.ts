@@ -9,6 +9,7 @@ import { Types } from 'mongoose';
 import { referCompany } from '../company/company-references';
 import type { Resolvers } from '../../generated/graphql';
 import { entryStage } from '../pipeline/pipeline.model';
+import { pipelineVersionOf } from '../pipeline/pipeline.events';
 import { stageRaceSeams } from '../pipeline/stage-lock';
 import { settleNewDeal } from './deal.entry';
 import { dealCreated, dealUpdated } from './deal.events';
@@ -126,7 +127,7 @@ export const dealResolvers: Resolvers = {
         stageHistory: [{ fromStageId: null, toStageId: firstStage._id, movedBy: ctx.userId, movedAt: now }],
       };
       await stageRaceSeams.beforeEntryWrite?.({ path: 'create', dealId: dealId.toString(), stageId: firstStage._id.toString() });
-      const created = await insertWithEvents(DealModel, deal, (inserted) => dealCreated(inserted, firstStage, ctx));
+      const created = await insertWithEvents(DealModel, deal, (inserted) => dealCreated(inserted, firstStage, ctx, pipelineVersionOf(pipeline)));
       // Its stage may be being deleted meanwhile: checked after the insert (deal.entry.ts).
       return settleNewDeal(created, ctx);
     },

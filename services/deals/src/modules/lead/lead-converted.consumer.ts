@@ -9,6 +9,7 @@ import { dealCreated } from '../deal/deal.events';
 import { settleNewDeal } from '../deal/deal.entry';
 import { DealModel, type DealDoc } from '../deal/deal.model';
 import { entryStage, PipelineModel, type PipelineDoc } from '../pipeline/pipeline.model';
+import { pipelineVersionOf } from '../pipeline/pipeline.events';
 import { stageRaceSeams } from '../pipeline/stage-lock';
 
 /**
@@ -68,7 +69,7 @@ export const leadConversionConsumer: ConsumerSpec = {
       await stageRaceSeams.beforeEntryWrite?.({ path: 'conversion', dealId: data.dealId, stageId: firstStage._id.toString() });
       let created: DealDoc;
       try {
-        created = await insertWithEvents(DealModel, deal, (inserted) => dealCreated(inserted, firstStage, event));
+        created = await insertWithEvents(DealModel, deal, (inserted) => dealCreated(inserted, firstStage, event, pipelineVersionOf(pipeline)));
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         return; // a concurrent delivery made it (and checks its stage)

@@ -52,6 +52,16 @@ export interface StageLockDoc {
   until: Date;
 }
 
+/**
+ * A stage deleted by updatePipeline, recorded by that write for the stranded-deals sweep
+ * (deal/deal.sweep.ts): once `deletedAt` is older than any createDeal can take, the sweep moves
+ * on the deals a dying createDeal may have left in it, then removes the record. Bookkeeping: no event.
+ */
+export interface StageSweepDoc {
+  stageId: Types.ObjectId;
+  deletedAt: Date;
+}
+
 export interface PipelineDoc extends HasOutbox {
   _id: Types.ObjectId;
   tenantId: string;
@@ -61,6 +71,10 @@ export interface PipelineDoc extends HasOutbox {
   followUps?: FollowUpDoc[];
   templateKey?: string | null;
   stageLock?: StageLockDoc | null;
+  /** Deleted stages the sweep has still to look into (absent on pipelines stored before it). */
+  stageSweeps?: StageSweepDoc[];
+  /** Whether `stageSweeps` holds any: the sweep finds its pipelines by this indexed equality. */
+  stageSweepPending?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -102,6 +116,14 @@ const stageLockSchema = new Schema<StageLockDoc>(
   { _id: false },
 );
 
+const stageSweepSchema = new Schema<StageSweepDoc>(
+  {
+    stageId: { type: Schema.Types.ObjectId, required: true },
+    deletedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const schema = new Schema<PipelineDoc>(
   {
     tenantId: { type: String, required: true },
@@ -111,11 +133,16 @@ const schema = new Schema<PipelineDoc>(
     followUps: { type: [followUpSchema], default: [] },
     templateKey: { type: String, default: null },
     stageLock: { type: stageLockSchema, default: null },
+    stageSweeps: { type: [stageSweepSchema], default: [] },
+    stageSweepPending: { type: Boolean, default: false },
   },
   { timestamps: true, versionKey: false, collection: 'pipelines' },
 );
 schema.plugin(outboxPlugin);
 schema.index({ tenantId: 1, name: 1 }, { unique: true });
+// The stranded-deals sweep (deal/deal.sweep.ts) serves every tenant: an equality on this flag,
+// like the relay's `outboxPending`, is the filter every store serves from an index.
+schema.index({ stageSweepPending: 1 });
 
 export const PipelineModel = model<PipelineDoc>('Pipeline', schema);
 

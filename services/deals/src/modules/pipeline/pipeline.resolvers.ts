@@ -1,6 +1,7 @@
 import { hasRight } from '@crm/policy';
 import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messaging';
 import { badInput, conflict, forbidden, listSize, notFound, parseInput, requireId, type ListBound } from '@crm/service-kit';
+import { Types } from 'mongoose';
 import type { DealsContext } from '../../context';
 import type { Resolvers } from '../../generated/graphql';
 import { pipelineCreated, pipelineUpdated, type PipelineField } from './pipeline.events';
@@ -84,6 +85,11 @@ export const pipelineResolvers: Resolvers = {
       if (changed.length === 0) return pipeline;
 
       const after = { ...pipeline, name: next.name, strictness: next.strictness, followUps: next.followUps, stages: next.stages };
+      // Stages deleted now are recorded for the stranded-deals sweep (deal/deal.sweep.ts), in the
+      // same write: a createDeal whose replica died between its insert and its check may have
+      // left a deal in one of them.
+      const deletedAt = new Date();
+      const sweeps = next.deletedIds.map((stageId) => ({ stageId: new Types.ObjectId(stageId), deletedAt }));
       // Conditional on the version read: two editors at once cannot both win, and the event
       // always describes what is stored. Deleting or re-kinding stages also needs the mark that
       // kept deals out of them since they were found empty (stage-lock.ts).
@@ -91,8 +97,12 @@ export const pipelineResolvers: Resolvers = {
         updateWithEvents(
           PipelineModel,
           { _id: pipeline._id, tenantId: ctx.tenantId, outboxVersion: pipeline.outboxVersion ?? null, ...(lock && { 'stageLock.token': lock }) },
-          { $set: { name: next.name, strictness: next.strictness, followUps: next.followUps, stages: next.stages }, ...(lock && { $unset: { stageLock: '' } }) },
-          pipelineUpdated(after, changed, next.deletedIds, ctx),
+          {
+            $set: { name: next.name, strictness: next.strictness, followUps: next.followUps, stages: next.stages, ...(sweeps.length > 0 && { stageSweepPending: true }) },
+            ...(sweeps.length > 0 && { $push: { stageSweeps: { $each: sweeps } } }),
+            ...(lock && { $unset: { stageLock: '' } }),
+          },
+          pipelineUpdated(pipeline, after, changed, next.deletedIds, ctx),
         ).catch((error: unknown) => {
           if (isDuplicateKey(error)) throw conflict(`a pipeline named "${next.name}" already exists`);
           throw error;
