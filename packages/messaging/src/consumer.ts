@@ -57,6 +57,10 @@ export interface ConsumerOptions {
    * store read before every event takes effect. The records are written after, as always.
    */
   idempotent?: boolean;
+  /** How long the broker holds an empty fetch (it answers as soon as data arrives); default 1000 ms. */
+  fetchMaxWaitMs?: number;
+  /** How often the consumer heartbeats its group (at most a third of the 10 s session); default 3000 ms. */
+  heartbeatMs?: number;
 }
 
 export interface ConsumerRunner {
@@ -374,9 +378,9 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     // that is behind holds a few hundred decoded messages at a time, not thousands (RSS).
     consumer = kafka.consumer({
       groupId,
-      maxWaitTimeInMs: 250,
+      maxWaitTimeInMs: options.fetchMaxWaitMs ?? 1000,
       sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
+      heartbeatInterval: options.heartbeatMs ?? 3000,
       maxBytesPerPartition: 256 * 1024,
       maxBytes: 2 * 1024 * 1024,
     });

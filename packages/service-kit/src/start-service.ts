@@ -130,6 +130,8 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
       batch: consumer.batch,
       idempotent: consumer.idempotent,
       startFrom: config.KAFKA_CONSUMER_START,
+      fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+      heartbeatMs: config.KAFKA_HEARTBEAT_MS,
       retry: { attempts: config.CONSUMER_RETRY_ATTEMPTS, maxDelayMs: config.CONSUMER_RETRY_MAX_DELAY_MS },
     }),
   );
