@@ -1,7 +1,7 @@
 import type { Identity } from '@crm/auth';
 import { CompanyCompletenessChanged, CompanyCreated, CompanyRiskFlagsChanged, createEvent } from '@crm/events';
 import { createTestProducer } from '@crm/messaging/testing';
-import { dataOf, subgraphRequest, waitFor } from '@crm/testing';
+import { dataOf, subgraphRequest, testIdentity, waitFor } from '@crm/testing';
 import { Types } from 'mongoose';
 import { KnownCompanyModel } from '../src/modules/company/known-company.model';
 
@@ -73,6 +73,25 @@ export interface PipelineView {
   name: string;
   strictness: string;
   stages: { id: string; name: string; position: number; probability: number; kind: string; task: string | null; result: string | null; expectedDurationDays: number | null; archived: boolean; keySteps: { id: string; title: string; role: string }[] }[];
+}
+
+/** A known company and a pipeline of `stages` made by a head of sales, with look-ups by stage name. */
+export interface StagedPipeline {
+  head: Identity;
+  companyId: string;
+  pipeline: PipelineView;
+  stage: (name: string) => PipelineView['stages'][number];
+  /** The pipeline's stages without those named (updatePipeline's input deleting them). */
+  without: (...names: string[]) => { id: string; name: string; probability: number }[];
+}
+
+export async function stagedPipeline(url: string, stages: Record<string, unknown>[]): Promise<StagedPipeline> {
+  const head = testIdentity(undefined, ['head_of_sales']);
+  const [companyId, pipeline] = await Promise.all([publishCompany(head), createPipelineFrom(url, head, { stages })]);
+  const stage = (name: string) => pipeline.stages.find((candidate) => candidate.name === name)!;
+  const without = (...names: string[]) =>
+    pipeline.stages.filter((candidate) => !names.includes(candidate.name)).map(({ id, name, probability }) => ({ id, name, probability }));
+  return { head, companyId, pipeline, stage, without };
 }
 
 /** A pipeline with every kind of stage, and key steps and a result on the first stage. */

@@ -10,7 +10,7 @@ import { DealModel, type DealDoc } from '../src/modules/deal/deal.model';
 import { PipelineModel, type PipelineDoc } from '../src/modules/pipeline/pipeline.model';
 import { stageRaceSeams, type EntryPath } from '../src/modules/pipeline/stage-lock';
 import { startDeals } from '../src/service';
-import { closeFixtures, createPipelineFrom, publishCompany, type PipelineView } from './fixtures';
+import { closeFixtures, stagedPipeline, type StagedPipeline } from './fixtures';
 
 const service = serviceUnderTest('deals', startDeals);
 const producer = createTestProducer();
@@ -69,23 +69,8 @@ const STAGES = [
   { name: 'Lost', probability: 0, kind: 'LOST' },
 ];
 
-interface Setup {
-  head: Identity;
-  companyId: string;
-  pipeline: PipelineView;
-  stage: (name: string) => PipelineView['stages'][number];
-  /** The pipeline's stages without those named (updatePipeline's input deleting them). */
-  without: (...names: string[]) => { id: string; name: string; probability: number }[];
-}
-
-async function setup(): Promise<Setup> {
-  const head = testIdentity(undefined, ['head_of_sales']);
-  const [companyId, pipeline] = await Promise.all([publishCompany(head), createPipelineFrom(service.url, head, { stages: STAGES })]);
-  const stage = (name: string) => pipeline.stages.find((candidate) => candidate.name === name)!;
-  const without = (...names: string[]) =>
-    pipeline.stages.filter((candidate) => !names.includes(candidate.name)).map(({ id, name, probability }) => ({ id, name, probability }));
-  return { head, companyId, pipeline, stage, without };
-}
+type Setup = StagedPipeline;
+const setup = () => stagedPipeline(service.url, STAGES);
 
 const createDeal = (s: Setup, title = 'Cleaning') =>
   call(s.head, CREATE_DEAL, { input: { title, companyId: s.companyId, pipelineId: s.pipeline.id, amount: 1000, currency: 'EUR' } });

@@ -15,7 +15,7 @@ import { sweepDeletedStages } from '../src/modules/deal/deal.sweep';
 import { PipelineModel, type PipelineDoc } from '../src/modules/pipeline/pipeline.model';
 import { stageRaceSeams } from '../src/modules/pipeline/stage-lock';
 import { startDeals } from '../src/service';
-import { closeFixtures, createPipelineFrom, publishCompany, type PipelineView } from './fixtures';
+import { closeFixtures, stagedPipeline, type StagedPipeline } from './fixtures';
 
 const HOUR = 60 * 60_000;
 // The service's own sweep polls often, but only looks into stages deleted an hour ago: the tests
@@ -45,22 +45,8 @@ const STAGES = [
   { name: 'Won', probability: 1, kind: 'WON' },
 ];
 
-interface Setup {
-  head: Identity;
-  companyId: string;
-  pipeline: PipelineView;
-  stage: (name: string) => PipelineView['stages'][number];
-  without: (...names: string[]) => { id: string; name: string; probability: number }[];
-}
-
-async function setup(): Promise<Setup> {
-  const head = testIdentity(undefined, ['head_of_sales']);
-  const [companyId, pipeline] = await Promise.all([publishCompany(head), createPipelineFrom(service.url, head, { stages: STAGES })]);
-  const stage = (name: string) => pipeline.stages.find((candidate) => candidate.name === name)!;
-  const without = (...names: string[]) =>
-    pipeline.stages.filter((candidate) => !names.includes(candidate.name)).map(({ id, name, probability }) => ({ id, name, probability }));
-  return { head, companyId, pipeline, stage, without };
-}
+type Setup = StagedPipeline;
+const setup = () => stagedPipeline(service.url, STAGES);
 
 /** What a createDeal leaves when its replica dies right after the insert: the deal in the entry stage, its DealCreated, no stage check. */
 async function insertWithoutCheck(s: Setup, title: string): Promise<DealDoc> {
