@@ -170,6 +170,14 @@ const exampleDeal = {
 
 const money = { amount: z.number().nonnegative(), currency: z.string().length(3) };
 
+/** A deal's line item as the deals service stores it: the amount is quantity × unitPrice less discountPercent. */
+const lineItem = z.object({
+  product: z.string().min(1).max(200),
+  quantity: z.number().positive(),
+  unitPrice: z.number().nonnegative(),
+  discountPercent: z.number().min(0).max(100).nullish(),
+});
+
 export const DealCreated = defineEvent({
   type: 'DealCreated',
   version: 1,
@@ -189,6 +197,7 @@ export const DealCreated = defineEvent({
     expectedCloseDate: z.string().nullish(),
     contacts: z.array(z.object({ contactId: id, role: z.string().nullable() })).max(50).optional(),
     pipelineVersion,
+    lineItems: z.array(lineItem).max(100).optional(),
   }),
   example: {
     ...exampleDeal,
@@ -203,6 +212,7 @@ export const DealCreated = defineEvent({
     expectedCloseDate: '2025-07-31',
     contacts: [{ contactId: '665f1c4a8b3e4a0012a4b5c9', role: 'Decision maker' }],
     pipelineVersion: 4,
+    lineItems: [{ product: 'Office cleaning', quantity: 12, unitPrice: 1250, discountPercent: 4 }],
   },
 });
 

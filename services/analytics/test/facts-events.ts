@@ -50,6 +50,8 @@ export interface DealSpec {
   amount?: number;
   currency?: string;
   expectedCloseDate?: string | null;
+  /** Line items the deal is created with (DealCreated's lineItems). */
+  lineItems?: { product: string; quantity: number; unitPrice: number; discountPercent?: number }[];
   createdAt: string;
 }
 
@@ -71,6 +73,7 @@ export function dealStory(tenantId: string, pipelineId: string, stages: KindedSt
       territoryId: spec.territoryId ?? null,
       source: spec.source ?? null,
       expectedCloseDate: spec.expectedCloseDate ?? null,
+      ...(spec.lineItems && { lineItems: spec.lineItems }),
     }),
   ];
   const ref = (stage: KindedStage) => ({ id: stage.id, name: stage.name, position: stage.position, kind: stage.kind });

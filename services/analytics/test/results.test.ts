@@ -137,6 +137,39 @@ describe('win rate, lost reasons and revenue', () => {
     expect(byTeam.rows).toEqual([{ key: 'north', deals: 2, revenue: { amount: 1450, unconverted: [] } }]);
   });
 
+  it('takes the products of a deal created with line items from its DealCreated, and a later change of them from DealUpdated', async () => {
+    const carol = testIdentity();
+    const pipeline = pipelineWith(carol.tenantId, [
+      { name: 'Lead', probability: 0.1 },
+      { name: 'Won', kind: 'WON', probability: 1 },
+    ]);
+    const story = (spec: Omit<Parameters<typeof dealStory>[3], 'createdAt'>) => dealStory(carol.tenantId, pipeline.pipelineId, pipeline.stages, { createdAt: '2026-02-02T09:00:00.000Z', ...spec });
+    const deals = [
+      // 3 × 100 less 10% = 270 and 30: the amount 300 shared 270 : 30.
+      story({ amount: 300, lineItems: [{ product: 'Mop', quantity: 3, unitPrice: 100, discountPercent: 10 }, { product: 'Cloth', quantity: 3, unitPrice: 10 }] }).move(1, '2026-02-05T09:00:00.000Z'),
+      // Created with a Mop, changed to a Bucket before it was won: the Bucket only.
+      story({ amount: 70, lineItems: [{ product: 'Mop', quantity: 1, unitPrice: 70 }] })
+        .update('2026-02-03T09:00:00.000Z', [{ field: 'lineItems', from: [{ product: 'Mop', quantity: 1, unitPrice: 70, discountPercent: 0 }], to: [{ product: 'Bucket', quantity: 1, unitPrice: 70, discountPercent: 0 }] }])
+        .move(1, '2026-02-06T09:00:00.000Z'),
+    ];
+    const events = [pipeline.event, ...deals.flatMap((deal) => deal.events)];
+    await producer.send(...events);
+    await waitAnalytics(events, service.env);
+    const byProduct = dataOf(await call(REVENUE, { ...february, groupBy: 'PRODUCT' }, carol)).revenue;
+    expect(byProduct.rows).toEqual([
+      { key: 'Mop', deals: 1, revenue: { amount: 270, unconverted: [] } },
+      { key: 'Bucket', deals: 1, revenue: { amount: 70, unconverted: [] } },
+      { key: 'Cloth', deals: 1, revenue: { amount: 30, unconverted: [] } },
+    ]);
+    expect(byProduct.total).toEqual({ deals: 2, revenue: { amount: 370, currency: 'EUR' } });
+    const winRate = dataOf(await call(WIN_RATE, { ...february, groupBy: 'PRODUCT' }, carol)).winRate;
+    expect(winRate.rows.map((row: { key: string; won: number }) => [row.key, row.won]).sort()).toEqual([
+      ['Bucket', 1],
+      ['Cloth', 1],
+      ['Mop', 1],
+    ]);
+  });
+
   it('gives the lost reasons with their share and money', async () => {
     expect(dataOf(await call(LOST, february)).lostReasonStats).toEqual({
       totalDeals: 3,

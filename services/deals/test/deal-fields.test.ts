@@ -45,7 +45,21 @@ describe('deal fields', () => {
         { product: 'Window cleaning', quantity: 4, unitPrice: 250 },
       ],
     };
+    const reader = await readTopics([topics.deal]);
     const deal = dataOf(await call(identity, CREATE, { input })).createDeal;
+    try {
+      // DealCreated carries the line items as stored, so that analytics knows the products from the start.
+      const message = await reader.waitFor((m) => m.key === deal.id && m.event?.type === 'DealCreated');
+      expect(parseEvent(message.event).data).toMatchObject({
+        amount: 2620,
+        lineItems: [
+          { product: 'SKU-OFFICE-M2', quantity: 1200, unitPrice: 1.5, discountPercent: 10 },
+          { product: 'Window cleaning', quantity: 4, unitPrice: 250, discountPercent: 0 },
+        ],
+      });
+    } finally {
+      await reader.close();
+    }
     expect(deal).toMatchObject({
       amount: 2620,
       teamId: 'team-north',

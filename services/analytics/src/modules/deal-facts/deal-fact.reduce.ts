@@ -47,7 +47,7 @@ const dateOrNull = (value: unknown): Date | null => {
 };
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
-/** Net amounts of line items as the deals service sends them in a DealUpdated change. */
+/** Net amounts of line items as the deals service sends them (DealCreated's lineItems, a DealUpdated change). */
 export function lineItemsOf(value: unknown): LineItemFact[] {
   if (!Array.isArray(value)) return [];
   return value.slice(0, 100).flatMap((item) => {
@@ -100,6 +100,8 @@ function applyChanges(fact: FactState, changes: EventData<typeof DealUpdated>['c
 
 function created(data: EventData<typeof DealCreated>, event: EventInfo, lookups: Lookups): Reduced {
   const at = event.occurredAt;
+  // Absent in DealCreated events from before they carried line items: those come with a DealUpdated.
+  const lineItems = lineItemsOf(data.lineItems);
   return {
     state: {
       _id: data.dealId,
@@ -113,8 +115,8 @@ function created(data: EventData<typeof DealCreated>, event: EventInfo, lookups:
       territoryId: data.territoryId ?? null,
       source: data.source ?? null,
       industry: lookups.industry,
-      products: [],
-      lineItems: [],
+      products: [...new Set(lineItems.map((item) => item.product))],
+      lineItems,
       amount: data.amount,
       currency: data.currency,
       createdAt: at,

@@ -46,6 +46,7 @@ export const dealCreated = (deal: DealDoc, stage: StageDoc, cause: EventCause, p
     expectedCloseDate: deal.expectedCloseDate ?? null,
     contacts: deal.contacts ?? [],
     ...versionField(pipelineVersion),
+    lineItems: (deal.lineItems ?? []).map(({ product, quantity, unitPrice, discountPercent }) => ({ product, quantity, unitPrice, discountPercent: discountPercent ?? 0 })),
   });
 
 /** `movedBy`: the user who moved it (the request's user). `deal`: as it is after the move; `move.pipelineVersion`: of the pipeline it was checked against. */
