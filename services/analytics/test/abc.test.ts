@@ -1,4 +1,4 @@
-import { topics, type Envelope } from '@crm/events';
+import { CompaniesMerged, createEvent, topics, type Envelope } from '@crm/events';
 import { readTopics, type TopicReader } from '@crm/messaging/testing';
 import { defaultPermissions, policyKey, PolicyRoleModel, PolicyTeamModel } from '@crm/policy';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
@@ -280,6 +280,63 @@ describe('ABC rows and rights', () => {
     // `first` counts the rows of the scope.
     const first = dataOf(await request(`query ($from: DateTime!, $to: DateTime!) { abcAnalysis(from: $from, to: $to) { rows(first: 1) { company { id } } } }`, period, head)).abcAnalysis;
     expect(first.rows).toEqual([{ company: { id: ofMia } }]);
+  });
+});
+
+describe('ABC after companies were merged', () => {
+  const bob = testIdentity();
+  const [primo, merged, other, zeta] = [newId(), newId(), newId(), newId()];
+  const merge = (primaryId: string, mergedIds: string[], at: string) =>
+    createEvent(CompaniesMerged, { tenantId: bob.tenantId, aggregateId: primaryId, occurredAt: new Date(at) }, { primaryId, mergedIds });
+  const rowsOf = (result: any) => result.rows.map((row: any) => [row.company.id, row.revenue, row.abcClass]);
+
+  it("counts a merged company's revenue as the primary's, through later merges too, and gives the merged one no class of its own", async () => {
+    const revenue = [
+      ...wonDeal(bob.tenantId, { companyId: merged, amount: 350, wonAt: '2026-02-10T10:00:00.000Z' }),
+      ...wonDeal(bob.tenantId, { companyId: primo, amount: 300, wonAt: '2026-02-11T10:00:00.000Z' }),
+      ...wonDeal(bob.tenantId, { companyId: other, amount: 100, wonAt: '2026-02-12T10:00:00.000Z' }),
+      ...wonDeal(bob.tenantId, { companyId: zeta, amount: 50, wonAt: '2026-02-13T10:00:00.000Z' }),
+    ];
+    const payments = [paymentReceived(bob.tenantId, merged, 'PAY-M', 90, '2026-02-14T12:00:00.000Z'), paymentReceived(bob.tenantId, other, 'PAY-O', 10, '2026-02-15T12:00:00.000Z')];
+    const companies = [companyCreated(bob.tenantId, primo, 'Primo'), companyCreated(bob.tenantId, merged, 'Merged'), companyCreated(bob.tenantId, other, 'Other'), companyCreated(bob.tenantId, zeta, 'Zeta')];
+    await producer.send(...companies, ...revenue, ...payments);
+    await Promise.all([
+      waitProcessedBy('analytics.sales-facts', revenue, service.env),
+      waitProcessedBy('analytics.payment-facts', payments, service.env),
+      waitProcessedBy('analytics.facts', companies, service.env),
+    ]);
+    // Before: Merged 350 (0.44 A), Primo 300 (0.81 B), Other 100 (0.94 B), Zeta 50 (C); stored by a run.
+    expect(rowsOf(await analysis(period, bob))).toEqual([
+      [merged, 350, 'A'],
+      [primo, 300, 'B'],
+      [other, 100, 'B'],
+      [zeta, 50, 'C'],
+    ]);
+    expect(dataOf(await request(RUN, period, bob)).runAbcAnalysis.changedClasses).toBe(4);
+
+    const first = merge(primo, [merged], '2026-03-01T10:00:00.000Z');
+    await producer.send(first);
+    await waitProcessedBy('analytics.facts', [first], service.env);
+    // Primo 650 (0.81 B), Other 100 (0.94 B), Zeta 50 (C): Merged is no row, and a run gives it no C.
+    expect(rowsOf(await analysis(period, bob))).toEqual([
+      [primo, 650, 'B'],
+      [other, 100, 'B'],
+      [zeta, 50, 'C'],
+    ]);
+    expect(dataOf(await request(RUN, period, bob)).runAbcAnalysis.changedClasses).toBe(0);
+    expect(rowsOf(await analysis({ ...period, basis: 'PAYMENTS' }, bob))).toEqual([
+      [primo, 90, 'B'],
+      [other, 10, 'C'],
+    ]);
+
+    // Primo merged into Zeta later (another partition's event may come first: the chain is followed when read).
+    const second = merge(zeta, [primo], '2026-03-02T10:00:00.000Z');
+    await producer.send(second, republished(first));
+    await waitProcessedBy('analytics.facts', [second], service.env);
+    expect(rowsOf(await analysis(period, bob))).toEqual([
+      [zeta, 700, 'B'],
+      [other, 100, 'C'],
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { badInput } from '@crm/service-kit';
 import { CompanyFactModel } from '../company-facts/company-fact.model';
+import { currentCompanies } from '../company-merges/company-merges';
 import { CounterModel } from '../fact-counters/counter.model';
 import { monthsBetween } from '../fact-counters/periods';
 import { convertAll, roundMoney, type Amount } from '../money/money.math';
@@ -61,13 +62,16 @@ export async function computeAbc(tenantId: string, from: Date, to: Date, basis: 
     ratesOf(tenantId),
     thresholdsOf(tenantId),
   ]);
+  // Revenue counted under a company merged since then is the primary's (contacts merged them).
+  const current = await currentCompanies(tenantId, counters.map((counter) => counter.subject));
   const byCompany = new Map<string, Amount[]>();
   for (const counter of counters) {
-    const amounts = byCompany.get(counter.subject) ?? [];
+    const companyId = current.get(counter.subject) ?? counter.subject;
+    const amounts = byCompany.get(companyId) ?? [];
     for (const [field, amount] of Object.entries(counter.values ?? {})) {
       if (field.startsWith(prefix) && typeof amount === 'number') amounts.push({ currency: field.slice(prefix.length), amount });
     }
-    byCompany.set(counter.subject, amounts);
+    byCompany.set(companyId, amounts);
   }
   const unconverted: Amount[] = [];
   const revenues = new Map<string, number>();

@@ -3,6 +3,7 @@ import { insertWithEvents, isDuplicateKey, updateWithEvents } from '@crm/messagi
 import { computeAbc, type AbcBasis, type AbcResult } from './abc.analysis';
 import type { AbcClass } from './abc.math';
 import { abcClassId, AbcAnalysisModel, AbcClassModel, type AbcClassDoc } from './abc.models';
+import { currentCompanies } from '../company-merges/company-merges';
 
 export interface AbcRunResult {
   analysis: AbcResult;
@@ -37,7 +38,11 @@ export async function runAbcAnalysis(cause: EventCause, from: Date, to: Date, ba
   const storedClass = new Map(stored.map((row) => [row.companyId, row.abcClass]));
   const targets: Target[] = analysis.rows.map(({ companyId, abcClass, revenue }) => ({ companyId, abcClass, revenue }));
   const ranked = new Set(targets.map((target) => target.companyId));
-  for (const { companyId, abcClass } of stored) if (!ranked.has(companyId) && abcClass !== 'C') targets.push({ companyId, abcClass: 'C', revenue: 0 });
+  // A company merged into another no longer exists: its revenue is the primary's row, and it gets no class of its own.
+  const current = await currentCompanies(tenantId, stored.map((row) => row.companyId));
+  for (const { companyId, abcClass } of stored) {
+    if (!ranked.has(companyId) && abcClass !== 'C' && current.get(companyId) === companyId) targets.push({ companyId, abcClass: 'C', revenue: 0 });
+  }
 
   let changed = 0;
   for (const target of targets) {

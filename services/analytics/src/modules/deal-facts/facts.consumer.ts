@@ -1,14 +1,15 @@
-import { CompanyAssigned, CompanyCreated, CompanyUpdated, DealCreated, DealLost, DealReopened, DealStageChanged, DealUpdated, DealWon } from '@crm/events';
+import { CompaniesMerged, CompanyAssigned, CompanyCreated, CompanyUpdated, DealCreated, DealLost, DealReopened, DealStageChanged, DealUpdated, DealWon } from '@crm/events';
 import { on, onBatch } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
 import { attributesOfChanges, recordCompany } from '../company-facts/company-fact.projection';
+import { recordMerge } from '../company-merges/company-merges';
 import { projectDealEvents } from './deal-fact.batch';
 import { projectDealEvent } from './deal-fact.projection';
 import type { DealEvent } from './deal-fact.reduce';
 
 const infoOf = (event: { id: string; tenantId: string; occurredAt: string }) => ({ id: event.id, tenantId: event.tenantId, occurredAt: new Date(event.occurredAt) });
 
-/** Deal facts (and the funnel-by-dimension, results and forecast counters they move) and company facts. */
+/** Deal facts (and the funnel-by-dimension, results and forecast counters they move), company facts and company merges. */
 export const factsConsumer: ConsumerSpec = {
   groupId: 'analytics.facts',
   // Its facts and counters are exact under concurrent writers (compare-and-set, tokens): several records at once.
@@ -25,6 +26,7 @@ export const factsConsumer: ConsumerSpec = {
     on(CompanyCreated, (data, event) => recordCompany(event.tenantId, data.companyId, new Date(event.occurredAt), { name: data.name, ownerId: data.ownerId ?? null })),
     on(CompanyUpdated, (data, event) => recordCompany(event.tenantId, data.companyId, new Date(event.occurredAt), attributesOfChanges(data.name, data.changes))),
     on(CompanyAssigned, (data, event) => recordCompany(event.tenantId, data.companyId, new Date(event.occurredAt), { ownerId: data.ownerId })),
+    on(CompaniesMerged, (data, event) => recordMerge(event.tenantId, data.primaryId, data.mergedIds, new Date(event.occurredAt))),
   ],
   // A fetched batch of the deals topic at once: one change per deal, counters moved together.
   batch: onBatch([DealCreated, DealStageChanged, DealWon, DealLost, DealReopened, DealUpdated], (events) =>
