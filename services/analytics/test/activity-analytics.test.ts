@@ -1,4 +1,4 @@
-import type { Envelope } from '@crm/events';
+import { CompaniesMerged, createEvent, type Envelope } from '@crm/events';
 import { policyKey, PolicyTeamModel } from '@crm/policy';
 import { dataOf, errorCodes, serviceUnderTest, subgraphRequest, testIdentity } from '@crm/testing';
 import { CampaignModel, type CampaignDoc } from '../src/modules/campaign/campaign.model';
@@ -246,5 +246,32 @@ describe('campaigns', () => {
     expect(await campaignStats(dave.tenantId, campaign, { sends: MAX_CONTACTED, deals: 3 })).toMatchObject({ deals: 3, truncated: false });
     // One send at most: one company's deals, and said so (the sends themselves are counted in full).
     expect(await campaignStats(dave.tenantId, campaign, { sends: 1, deals: 10 })).toMatchObject({ sends: 2, companiesContacted: 1, truncated: true });
+  });
+
+  it('counts a company merged since as the one it was merged into, with the deals under either id', async () => {
+    const erin = testIdentity();
+    const now = Date.now();
+    const window = { from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 30 * 86_400_000).toISOString() };
+    const { createCampaign } = dataOf(await request(CREATE, { input: { name: 'Merged', offer: 'Offer', segmentId: newId(), ...window } }, erin));
+    const [primary, duplicate, older] = [newId(), newId(), newId()];
+    const send = (companyId: string) => ({ kind: 'EMAIL', assigneeId: 'anna', companyId, campaignId: createCampaign.id });
+    const at = new Date(now).toISOString();
+    // The campaign reached the primary and its duplicate; a deal of each, and one of a company merged into the duplicate before.
+    const sends = [...activityLife(erin.tenantId, send(primary), { completedAt: at }), ...activityLife(erin.tenantId, send(duplicate), { completedAt: at })];
+    const deals = [primary, duplicate, older].flatMap((companyId) => wonDeal(erin.tenantId, { companyId, amount: 100, wonAt: at }));
+    await Promise.all([deliver('analytics.activity-facts', sends), deliver('analytics.sales-facts', deals)]);
+    const campaign = (await CampaignModel.findOne({ _id: createCampaign.id, tenantId: erin.tenantId }).lean<CampaignDoc>())!;
+    expect(await campaignStats(erin.tenantId, campaign)).toMatchObject({ companiesContacted: 2, deals: 2, dealsWon: 2, revenue: money(200) });
+
+    const merges = [
+      createEvent(CompaniesMerged, { tenantId: erin.tenantId, aggregateId: duplicate, occurredAt: new Date(now - 3_600_000) }, { primaryId: duplicate, mergedIds: [older] }),
+      createEvent(CompaniesMerged, { tenantId: erin.tenantId, aggregateId: primary, occurredAt: new Date(now) }, { primaryId: primary, mergedIds: [duplicate] }),
+    ];
+    await deliver('analytics.facts', merges);
+    expect(await campaignStats(erin.tenantId, campaign)).toMatchObject({ companiesContacted: 1, deals: 3, dealsWon: 3, revenue: money(300), truncated: false });
+    // Another tenant's merge of the same ids changes nothing here.
+    const foreign = createEvent(CompaniesMerged, { tenantId: alice.tenantId, aggregateId: newId(), occurredAt: new Date(now) }, { primaryId: newId(), mergedIds: [primary] });
+    await deliver('analytics.facts', [foreign]);
+    expect(await campaignStats(erin.tenantId, campaign)).toMatchObject({ companiesContacted: 1, deals: 3 });
   });
 });

@@ -1,5 +1,6 @@
 import { ActivityFactModel } from '../activity-facts/activity-fact.model';
 import { CAMPAIGN } from '../activity-facts/activity-fact.contributions';
+import { currentCompanies, idsMergedInto } from '../company-merges/company-merges';
 import { CounterModel } from '../fact-counters/counter.model';
 import { amountsOf, convertAll, type MoneyTotal } from '../money/money.math';
 import { ratesOf } from '../money/money.service';
@@ -17,7 +18,7 @@ export interface CampaignStats {
   responses: number;
   /** responses / sends; null without sends. */
   responseRate: number | null;
-  /** Companies the sends went to. */
+  /** Companies the sends went to (a company merged since counts as the one it was merged into). */
   companiesContacted: number;
   /** Deals of the contacted companies created within [from, to]. */
   deals: number;
@@ -41,16 +42,21 @@ export async function campaignStats(tenantId: string, campaign: Pick<CampaignDoc
     ratesOf(tenantId),
   ]);
   const total = (field: string) => counters.reduce((sum, counter) => sum + (counter.values?.[field] ?? 0), 0);
-  const companies = [...new Set(sends.slice(0, limits.sends).filter((send) => send.status !== 'CANCELLED' && send.companyId).map((send) => send.companyId!))];
+  const contacted = [...new Set(sends.slice(0, limits.sends).filter((send) => send.status !== 'CANCELLED' && send.companyId).map((send) => send.companyId!))];
+  // Companies merged since (contacts merged duplicates): a client is counted once, under the
+  // company it now is, and its deals are read under every id they may carry.
+  const current = await currentCompanies(tenantId, contacted);
+  const companies = [...new Set(contacted.map((companyId) => current.get(companyId) ?? companyId))];
+  const dealCompanies = await idsMergedInto(tenantId, companies, 2 * limits.sends);
   let deals = 0;
   let dealsWon = 0;
   let dealsCut = false;
   const won: Record<string, number> = {};
-  for (let i = 0; i < companies.length && !dealsCut; i += CHUNK) {
+  for (let i = 0; i < dealCompanies.length && !dealsCut; i += CHUNK) {
     // One more than the deals left tells whether there were more.
     const left = limits.deals - deals;
     const facts = await SalesFactModel.find(
-      { tenantId, companyId: { $in: companies.slice(i, i + CHUNK) }, createdAt: { $gte: campaign.from, $lte: campaign.to } },
+      { tenantId, companyId: { $in: dealCompanies.slice(i, i + CHUNK) }, createdAt: { $gte: campaign.from, $lte: campaign.to } },
       { status: 1, amount: 1, currency: 1 },
     )
       .limit(left + 1)

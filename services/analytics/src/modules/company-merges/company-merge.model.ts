@@ -24,5 +24,8 @@ const schema = new Schema<CompanyMergeDoc>(
   { versionKey: false, collection: 'company_merges' },
 );
 
+// The companies merged into some (`idsMergedInto`): by the primary.
+schema.index({ tenantId: 1, primaryId: 1 });
+
 export const CompanyMergeModel = model<CompanyMergeDoc>('CompanyMerge', schema);
 export const mergeId = (tenantId: string, mergedId: string) => `${tenantId}:${mergedId}`;

@@ -52,3 +52,22 @@ export async function currentCompanies(tenantId: string, companyIds: readonly st
   }
   return current;
 }
+
+/**
+ * `companyIds` and every id merged into one of them, through chains (B into A, C into B): the ids
+ * under which records of these companies may still be kept. By the primary, hop by hop; at most
+ * `max` ids in all.
+ */
+export async function idsMergedInto(tenantId: string, companyIds: readonly string[], max: number): Promise<string[]> {
+  const all = new Set(companyIds);
+  let asked = [...all];
+  for (let hop = 0; hop < MAX_HOPS && asked.length > 0 && all.size < max; hop += 1) {
+    const found: Pick<CompanyMergeDoc, 'mergedId'>[] = [];
+    for (let i = 0; i < asked.length; i += CHUNK) {
+      found.push(...(await CompanyMergeModel.find({ tenantId, primaryId: { $in: asked.slice(i, i + CHUNK) } }, { mergedId: 1 }).limit(max).lean()));
+    }
+    asked = found.map(({ mergedId }) => mergedId).filter((id) => !all.has(id));
+    for (const id of asked) all.add(id);
+  }
+  return [...all].slice(0, max);
+}
