@@ -12,18 +12,27 @@ const CHUNK = 1000;
  * their primaries, so two merges may sit in two partitions).
  */
 export async function recordMerge(tenantId: string, primaryId: string, mergedIds: readonly string[], at: Date): Promise<void> {
-  await CompanyMergeModel.bulkWrite(
-    mergedIds
-      .filter((mergedId) => mergedId !== primaryId)
-      .map((mergedId) => ({
-        updateOne: {
-          filter: { _id: mergeId(tenantId, mergedId), tenantId },
-          update: { $set: { mergedId, primaryId, mergedAt: at } },
-          upsert: true,
-        },
-      })),
-    { ordered: false },
-  );
+  const writes = mergedIds
+    .filter((mergedId) => mergedId !== primaryId)
+    .map((mergedId) => ({
+      updateOne: {
+        filter: { _id: mergeId(tenantId, mergedId), tenantId },
+        update: { $set: { mergedId, primaryId, mergedAt: at } },
+        upsert: true,
+      },
+    }));
+  // The driver refuses an empty bulk write: a merge naming only its primary records nothing.
+  if (writes.length > 0) await CompanyMergeModel.bulkWrite(writes, { ordered: false });
+}
+
+/** The tenant's merges whose `field` is one of `values`, read by $in in chunks. */
+async function mergesWhere(tenantId: string, field: '_id' | 'primaryId', values: readonly string[], limit?: number) {
+  const found: Pick<CompanyMergeDoc, 'mergedId' | 'primaryId'>[] = [];
+  for (let i = 0; i < values.length; i += CHUNK) {
+    const query = CompanyMergeModel.find({ tenantId, [field]: { $in: values.slice(i, i + CHUNK) } }, { mergedId: 1, primaryId: 1 });
+    found.push(...(await (limit ? query.limit(limit) : query).lean()));
+  }
+  return found;
 }
 
 /**
@@ -35,11 +44,11 @@ export async function currentCompanies(tenantId: string, companyIds: readonly st
   const primaryOf = new Map<string, string>();
   let asked = [...new Set(companyIds)];
   for (let hop = 0; hop < MAX_HOPS && asked.length > 0; hop += 1) {
-    const found: Pick<CompanyMergeDoc, 'mergedId' | 'primaryId'>[] = [];
-    for (let i = 0; i < asked.length; i += CHUNK) {
-      const keys = asked.slice(i, i + CHUNK).map((id) => mergeId(tenantId, id));
-      found.push(...(await CompanyMergeModel.find({ _id: { $in: keys }, tenantId }, { mergedId: 1, primaryId: 1 }).lean()));
-    }
+    const found = await mergesWhere(
+      tenantId,
+      '_id',
+      asked.map((id) => mergeId(tenantId, id)),
+    );
     for (const { mergedId, primaryId } of found) primaryOf.set(mergedId, primaryId);
     asked = [...new Set(found.map(({ primaryId }) => primaryId))].filter((id) => !primaryOf.has(id));
   }
@@ -62,10 +71,7 @@ export async function idsMergedInto(tenantId: string, companyIds: readonly strin
   const all = new Set(companyIds);
   let asked = [...all];
   for (let hop = 0; hop < MAX_HOPS && asked.length > 0 && all.size < max; hop += 1) {
-    const found: Pick<CompanyMergeDoc, 'mergedId'>[] = [];
-    for (let i = 0; i < asked.length; i += CHUNK) {
-      found.push(...(await CompanyMergeModel.find({ tenantId, primaryId: { $in: asked.slice(i, i + CHUNK) } }, { mergedId: 1 }).limit(max).lean()));
-    }
+    const found = await mergesWhere(tenantId, 'primaryId', asked, max);
     asked = found.map(({ mergedId }) => mergedId).filter((id) => !all.has(id));
     for (const id of asked) all.add(id);
   }
