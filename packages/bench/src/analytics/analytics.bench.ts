@@ -85,7 +85,9 @@ async function fill(tenantId: string, pipelineId: string) {
 
 async function startAnalyticsProcess(database: string, groupSuffix: string) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', resolve(root, 'services/analytics/dist/main.js')], {
+  // BENCH_NODE_ARGS: extra node flags (a --cpu-prof, say), as in the slice and the import.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--disable-warning=TimeoutNegativeWarning', resolve(root, 'services/analytics/dist/main.js')], {
     env: { ...process.env, CRM_LOCAL_DEV: '1', PORT: String(port), MONGODB_DB: database, KAFKA_GROUP_SUFFIX: groupSuffix, KAFKA_CONSUMER_START: 'latest', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
