@@ -12,6 +12,36 @@ let reader: TopicReader;
 
 // A unique key, for the duplicate-key check on a real index.
 const Unique = mongoose.model('WritesTestUnique', new Schema({ tenantId: String, code: String }).index({ tenantId: 1, code: 1 }, { unique: true }));
+interface ShapedDoc {
+  tenantId: string;
+  name: string;
+  score?: number;
+  note?: string | null;
+  tags: string[];
+  lines: { sku: string; qty: number }[];
+  ownerId?: mongoose.Types.ObjectId | null;
+  outbox: unknown[];
+  outboxPending: boolean;
+  outboxVersion: number;
+}
+const Shaped = mongoose.model<ShapedDoc>(
+  'WritesTestShaped',
+  new Schema<ShapedDoc>(
+    {
+      tenantId: { type: String, required: true },
+      name: { type: String, required: true },
+      score: Number,
+      note: { type: String, default: 'none' },
+      tags: { type: [String], default: [] },
+      lines: { type: [new Schema({ sku: { type: String, required: true }, qty: { type: Number, default: 1 } }, { _id: false })], default: [] },
+      ownerId: { type: Schema.Types.ObjectId, default: null },
+      outbox: { type: Array, default: [] },
+      outboxPending: { type: Boolean, default: false },
+      outboxVersion: { type: Number, default: 0 },
+    },
+    { timestamps: true, versionKey: false, minimize: false },
+  ),
+);
 
 beforeAll(async () => {
   await connectTestDb();
@@ -81,6 +111,34 @@ describe('the write seam', () => {
     }
     // Anything but a duplicate key is thrown.
     await expect(insertManyWithEvents(AggregateModel, [{ fields: { name: 'no tenant' }, events: [] }])).rejects.toThrow(/tenantId/);
+  });
+
+  it('a bulk insert stores each document as a mongoose document would store it, and refuses what one would refuse', async () => {
+    const tenantId = uniqueId('tenant');
+    const fields = (name: string) => ({
+      tenantId,
+      name,
+      score: '42', // cast to a number
+      note: null, // kept as null
+      lines: [{ sku: 'A-1', qty: '2' }, { sku: 'B-2' }], // cast, and the subdocument's default
+      ownerId: new mongoose.Types.ObjectId().toHexString(), // cast to an ObjectId
+    });
+    const created = (await Shaped.create(fields('created') as never)).toObject();
+    await insertManyWithEvents(Shaped, [{ fields: fields('bulk'), events: [] }]);
+    const bulk = await Shaped.findOne({ tenantId, name: 'bulk' }).lean<Record<string, unknown>>();
+    const stored = await Shaped.findOne({ _id: created._id }).lean<Record<string, unknown>>();
+    const shape = ({ _id, createdAt, updatedAt, outbox, outboxPending, outboxVersion, name, ownerId, ...rest }: Record<string, unknown>) => ({
+      ...rest,
+      ownerId: ownerId instanceof mongoose.Types.ObjectId,
+      times: createdAt instanceof Date && updatedAt instanceof Date,
+    });
+    expect(shape(bulk!)).toEqual(shape(stored!));
+    expect(bulk).toMatchObject({ score: 42, note: null, tags: [], lines: [{ sku: 'A-1', qty: 2 }, { sku: 'B-2', qty: 1 }] });
+    // A value of the wrong type, and a missing required path, refuse the whole call: nothing is written.
+    await expect(insertManyWithEvents(Shaped, [{ fields: { ...fields('bad score'), score: 'many' }, events: [] }])).rejects.toThrow(/score/);
+    await expect(insertManyWithEvents(Shaped, [{ fields: fields('fine'), events: [] }, { fields: { ...fields('no sku'), lines: [{ qty: 1 }] }, events: [] }])).rejects.toThrow(/sku/);
+    await expect(insertManyWithEvents(Shaped, [{ fields: { name: 'no tenant' }, events: [] }])).rejects.toThrow(/tenantId/);
+    expect(await Shaped.countDocuments({ tenantId })).toBe(2);
   });
 
   it('tells a duplicate key from other errors, for one document and for a bulk insert', async () => {
