@@ -117,6 +117,26 @@ describe('analytics batch handlers', () => {
     expect(await readModels(batched)).toEqual(expected);
   });
 
+  it('writes a batch\'s stage spans together, and one by one when a later claim wrote one of them', async () => {
+    const single = histories(testIdentity().tenantId);
+    const batched = histories(testIdentity().tenantId);
+    await oneByOne([single.pipeline, ...single.events]);
+    await oneByOne([batched.pipeline]);
+    // The first deal's second span as a later claim would have left it: the batch's upsert of it
+    // is refused as a duplicate, which fails the bulk write (the local store stops there).
+    const plantedId = `${batched.deals[0]!.dealId}:2`;
+    const planted = { _id: plantedId, tenantId: batched.tenantId, pipelineId: batched.pipelineId, dealId: batched.deals[0]!.dealId, stageId: 'later', enteredAt: new Date(0), leftAt: null, days: null, rev: 1000 };
+    await mongoose.connection.collection('deal_stage_spans').insertOne(planted as never);
+    await inBatches(batched.events, 50);
+    expect(await mongoose.connection.collection('deal_stage_spans').findOne({ _id: plantedId } as never)).toEqual(planted);
+    // Everything else as one event at a time: the deal's other spans and every other deal's.
+    const plantedName = `#${1 + batched.stages.length}:2`;
+    const withoutPlanted = (models: Doc) => ({ ...models, deal_stage_spans: (models.deal_stage_spans as Doc[]).filter((span) => span._id !== plantedName) });
+    const expected = withoutPlanted(await readModels(single));
+    expect((expected.deal_stage_spans as Doc[]).length).toBeGreaterThan(8);
+    expect(withoutPlanted(await readModels(batched))).toEqual(expected);
+  });
+
   it('changes nothing when a batch comes again (a redelivery after a crash)', async () => {
     const h = histories(testIdentity().tenantId);
     await oneByOne([h.pipeline]);

@@ -151,12 +151,13 @@ export async function finishAll(facts: readonly DealFactDoc[], floor = 0): Promi
     return { fact, rev, stamp: at!, to, spans, token: tokenOf(fact._id, rev), moves: movesBetween(fact.tenantId, loadContributions(fact.counted ?? []), loadContributions(to)) };
   });
   const outcomes = moveEach(claimed.flatMap(({ fact, moves, token, stamp }) => moves.map((move) => ({ tenantId: fact.tenantId, move, token, stamp }))));
+  const spansWritten = writeSpansTogether(claimed);
   const failures: unknown[] = [];
   let next = 0;
   const own = claimed.map(({ moves }) => outcomes.slice(next, (next += moves.length)));
   await Promise.all(
-    claimed.map(async ({ fact, rev, stamp, to, spans, token, moves }, index) => {
-      const results = await Promise.allSettled([...own[index]!, writeSpans(fact, rev, spans)]);
+    claimed.map(async ({ fact, rev, stamp, to, token, moves }, index) => {
+      const results = await Promise.allSettled([...own[index]!, spansWritten[index]!]);
       const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
       if (errors.length > 0) {
         if (errors.every((error) => error instanceof StaleMoveError)) stale.set(fact._id, Math.max(...errors.map((error) => (error as StaleMoveError).above)));
@@ -174,22 +175,45 @@ export async function finishAll(facts: readonly DealFactDoc[], floor = 0): Promi
   return stale;
 }
 
-/** A claim's stage spans, each where no later claim wrote it (a stalled writer's late write changes nothing). */
+/** A span's write: where no later claim wrote it (a stalled writer's late write changes nothing). */
+function spanWrite(fact: DealFactDoc, rev: number, span: SpanWrite) {
+  const filter = { _id: span._id, tenantId: fact.tenantId, rev: { $not: { $gt: rev } } };
+  const update = {
+    $set: {
+      pipelineId: fact.pipelineId,
+      dealId: fact._id,
+      stageId: span.stageId,
+      enteredAt: span.enteredAt,
+      leftAt: span.leftAt,
+      days: span.leftAt ? (new Date(span.leftAt).getTime() - new Date(span.enteredAt).getTime()) / 86_400_000 : null,
+      rev,
+    },
+  };
+  return { filter, update };
+}
+
+/**
+ * The stage spans of several claims in one bulk write (one store command instead of one per
+ * span: a stage change closes one span and opens another). One outcome per claim. The writes are
+ * idempotent, so when the bulk fails in any way (a span a later claim wrote refuses its upsert
+ * as a duplicate; the local store then stops at that statement) each claim's spans are written
+ * again one by one, which tells that case apart.
+ */
+function writeSpansTogether(claims: readonly { fact: DealFactDoc; rev: number; spans: SpanWrite[] }[]): Promise<void>[] {
+  const operations = claims.flatMap(({ fact, rev, spans }) => spans.map((span) => ({ updateOne: { ...spanWrite(fact, rev, span), upsert: true } })));
+  if (operations.length < 2) return claims.map(({ fact, rev, spans }) => writeSpans(fact, rev, spans));
+  const bulk = StageSpanModel.bulkWrite(operations, { ordered: false }).then(
+    () => true,
+    () => false,
+  );
+  return claims.map(({ fact, rev, spans }) => bulk.then((written) => (written ? undefined : writeSpans(fact, rev, spans))));
+}
+
+/** A claim's stage spans, one write each (see spanWrite). */
 async function writeSpans(fact: DealFactDoc, rev: number, spans: SpanWrite[]): Promise<void> {
   await Promise.all(
     spans.map(async (span) => {
-      const filter = { _id: span._id, tenantId: fact.tenantId, rev: { $not: { $gt: rev } } };
-      const update = {
-        $set: {
-          pipelineId: fact.pipelineId,
-          dealId: fact._id,
-          stageId: span.stageId,
-          enteredAt: span.enteredAt,
-          leftAt: span.leftAt,
-          days: span.leftAt ? (new Date(span.leftAt).getTime() - new Date(span.enteredAt).getTime()) / 86_400_000 : null,
-          rev,
-        },
-      };
+      const { filter, update } = spanWrite(fact, rev, span);
       try {
         await StageSpanModel.updateOne(filter, update, { upsert: true });
       } catch (error) {
