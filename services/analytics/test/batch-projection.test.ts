@@ -86,7 +86,7 @@ async function readModels(h: ReturnType<typeof histories>): Promise<Doc> {
   const list = (name: string, filter: Doc) => mongoose.connection.collection(name).find({ tenantId, ...filter }).toArray() as Promise<Doc[]>;
   const byDeal = (docs: Doc[]) => docs.sort((a, b) => dealIds.indexOf(String(a.dealId ?? a._id)) - dealIds.indexOf(String(b.dealId ?? b._id)) || String(a._id).localeCompare(String(b._id)));
   const models = {
-    deal_facts: byDeal(await list('deal_facts', { _id: { $in: dealIds } })).map((doc) => without(doc, 'rev')),
+    deal_facts: byDeal(await list('deal_facts', { _id: { $in: dealIds } })).map((doc) => without(doc, 'rev', 'confirmed')),
     // `rev`: the claim that wrote a span last (one per deal and batch here, one per event there).
     deal_stage_spans: byDeal(await list('deal_stage_spans', { pipelineId })).map((doc) => without(doc, 'rev')),
     deal_progress: byDeal(await list('deal_progress', { _id: { $in: dealIds } })),

@@ -22,7 +22,7 @@ async function readModels(dbName: string) {
   const tenantId = alice.tenantId;
   const list = (name: string, filter: Doc) => db.collection(name).find(filter).sort({ _id: 1 }).toArray() as Promise<Doc[]>;
   return {
-    deal_facts: (await list('deal_facts', { tenantId })).map((doc) => without(doc, 'rev')),
+    deal_facts: (await list('deal_facts', { tenantId })).map((doc) => without(doc, 'rev', 'confirmed')),
     deal_counters: (await list('deal_counters', { tenantId, kind: { $in: ['funnel', 'results', 'lost', 'forecast'] } }))
       .map((doc) => ({ ...without(doc, 'applied', 'fence'), c: countersOnly(doc.c) }))
       .filter((doc) => Object.keys(doc.c as Doc).length > 0),

@@ -1,6 +1,7 @@
 import { catalogue, type Envelope } from '@crm/events';
 import { serviceUnderTest, testIdentity } from '@crm/testing';
 import mongoose from 'mongoose';
+import pino from 'pino';
 import { counterClock, counterGrace } from '../src/modules/deal-facts/counter-fence';
 import { DealFactModel, type DealFactDoc } from '../src/modules/deal-facts/deal-fact.model';
 import { finish, finishSeams, projectDealEvent, projectDealEventNow, tokenOf } from '../src/modules/deal-facts/deal-fact.projection';
@@ -31,6 +32,7 @@ const realNow = counterClock.now;
 afterEach(() => {
   counterClock.now = realNow;
   delete finishSeams.beforeMoves;
+  delete finishSeams.beforeConfirm;
   delete funnelSeams.beforeMoves;
 });
 /** Moves the clock of stamps and of the grace period by `ms` (further) into the future. */
@@ -88,7 +90,7 @@ async function readModels(h: Histories): Promise<Doc> {
   const dealIds = [h.one.dealId, h.two.dealId];
   const list = (name: string, filter: Doc) => mongoose.connection.collection(name).find({ tenantId, ...filter }).sort({ _id: 1 }).toArray() as Promise<Doc[]>;
   const models = {
-    deal_facts: (await list('deal_facts', { _id: { $in: dealIds } })).map((doc) => without(doc, 'rev')),
+    deal_facts: (await list('deal_facts', { _id: { $in: dealIds } })).map((doc) => without(doc, 'rev', 'confirmed')),
     deal_stage_spans: (await list('deal_stage_spans', { pipelineId: h.pipelineId })).map((doc) => without(doc, 'rev')),
     deal_counters: (await list('deal_counters', { kind: { $in: ['funnel', 'results', 'lost', 'forecast'] } }))
       .map((doc): Doc => ({ ...without(doc, 'applied', 'fence', '_id'), c: countersOnly(doc.c) }))
@@ -143,6 +145,49 @@ async function stallWhileAnotherFinishes(h: Histories): Promise<{ a: Promise<voi
   for (const doc of touched) expect((doc.applied as Doc)[token]).toBeUndefined();
   return { a, release, stamp: claimed.pending!.at! };
 }
+
+/** A fetched batch of deals events through the facts consumer's batch handler (one writer's claims confirmed together). */
+const projectBatch = (envelopes: Envelope[]) =>
+  factsConsumer.batch!.handle(
+    envelopes.map((envelope) => ({ ...envelope, data: dealEvent(envelope).event.data })),
+    { logger: pino({ level: 'silent' }), consumer: factsConsumer.groupId },
+  );
+
+describe('a deal fact writer whose batch is confirmed together', () => {
+  it('forgets the tokens of the claims it confirmed, not of one another writer stamped anew meanwhile: the deal counts once', async () => {
+    const expected = await projectedOnce();
+    const h = histories(testIdentity().tenantId);
+    await projectAll([h.one.events[0]!, h.two.events[0]!]);
+    // Writer A moves both deals' counters, then holds before confirming the two claims together.
+    let release!: () => void;
+    let reached!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const atSeam = new Promise<void>((resolve) => (reached = resolve));
+    finishSeams.beforeConfirm = async (facts) => {
+      if (facts.length < 2) return;
+      delete finishSeams.beforeConfirm;
+      reached();
+      await released;
+    };
+    const a = projectBatch([h.one.events[1]!, h.two.events[1]!]);
+    await atSeam;
+    // Writer B finds deal one's claim old and stamps it anew (as restamp does) before finishing it.
+    const claimed = (await readFact(h, h.one.dealId))!;
+    await DealFactModel.updateOne({ _id: h.one.dealId, tenantId: h.tenantId, 'pending.rev': claimed.pending!.rev }, { $set: { 'pending.at': claimed.pending!.at! + 1 } });
+    release();
+    await a;
+    // A confirmed deal two only; deal one's claim is still B's to finish.
+    expect((await readFact(h, h.two.dealId))?.pending).toBeNull();
+    expect((await readFact(h, h.one.dealId))?.pending?.at).toBe(claimed.pending!.at! + 1);
+    // Past the grace period, deal two's next move removes the tokens A forgot. Had A forgotten deal
+    // one's under its old stamp, they would go too, and B's moves under the newer stamp would count again.
+    advanceClock(counterGrace() + 1_000);
+    await project(h.two.events[2]!);
+    await finish((await readFact(h, h.one.dealId))!);
+    await project(h.one.events[2]!);
+    expect(await readModels(h)).toEqual(expected);
+  });
+});
 
 describe('a deal fact writer that stalls after its claim', () => {
   it('gives up its counter moves once it goes on past the grace period: the deal counts once', async () => {

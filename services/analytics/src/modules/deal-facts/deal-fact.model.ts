@@ -65,6 +65,8 @@ export interface DealFactDoc {
   counted: StoredContribution[];
   /** `at`: the claim's stamp (ms; raised while pending by a writer that finds it old, see counter-writes.ts), absent on claims written before it existed. */
   pending: { rev: number; at?: number; to: StoredContribution[]; spans: SpanWrite[] } | null;
+  /** The claim whose confirmation wrote `counted` last (its rev and stamp): a bulk of confirmations tells from it which ones it made. */
+  confirmed?: { rev: number; at: number } | null;
 }
 
 const schema = new Schema<DealFactDoc>(
@@ -100,6 +102,7 @@ const schema = new Schema<DealFactDoc>(
     rev: { type: Number, required: true },
     counted: { type: Schema.Types.Mixed, default: () => [] },
     pending: { type: Schema.Types.Mixed, default: null },
+    confirmed: { type: Schema.Types.Mixed, default: null },
   },
   { versionKey: false, collection: 'deal_facts', minimize: false },
 );

@@ -1,6 +1,6 @@
 import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { CompanyFactModel } from '../company-facts/company-fact.model';
-import { fieldKey, loadContributions, movesBetween, storeContributions } from './contributions';
+import { fieldKey, loadContributions, movesBetween, storeContributions, type StoredContribution } from './contributions';
 import { counterClock, needsStamp, newStamp, StaleMoveError } from './counter-fence';
 import { forgetToken, moveEach } from './counter-writes';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
@@ -43,7 +43,7 @@ export function serializedAll<T>(keys: readonly string[], work: () => Promise<T>
   return result;
 }
 
-export const stateOf = ({ rev: _rev, counted: _counted, pending: _pending, ...state }: DealFactDoc): FactState => state;
+export const stateOf = ({ rev: _rev, counted: _counted, pending: _pending, confirmed: _confirmed, ...state }: DealFactDoc): FactState => state;
 
 /** The company's industry, as far as its events were processed (a later change refreshes the fact). */
 async function lookupsFor(tenantId: string, companyId: string | null): Promise<Lookups> {
@@ -121,8 +121,8 @@ export const tokenOf = (dealId: string, rev: number) => fieldKey(`${dealId}#${re
 /** Finishes a claimed move (the recovery path: a claim read on the fact), the way finishAll does. */
 export const finish = (fact: DealFactDoc): Promise<void> => finishAll([fact]).then(() => undefined);
 
-/** Test seams: a hold right before a claim's counter moves (a stalled writer). Only tests set them. */
-export const finishSeams: { beforeMoves?: (facts: readonly DealFactDoc[]) => Promise<void> } = {};
+/** Test seams: a hold right before a claim's counter moves, or before its confirmation (a stalled writer). Only tests set them. */
+export const finishSeams: { beforeMoves?: (facts: readonly DealFactDoc[]) => Promise<void>; beforeConfirm?: (facts: readonly DealFactDoc[]) => Promise<void> } = {};
 
 /** The claim with a new stamp (above its old one and `floor`), or null when it changed meanwhile (confirmed or stamped by another writer). */
 async function restamp(fact: DealFactDoc, floor: number): Promise<DealFactDoc | null> {
@@ -155,24 +155,62 @@ export async function finishAll(facts: readonly DealFactDoc[], floor = 0): Promi
   const failures: unknown[] = [];
   let next = 0;
   const own = claimed.map(({ moves }) => outcomes.slice(next, (next += moves.length)));
-  await Promise.all(
-    claimed.map(async ({ fact, rev, stamp, to, token, moves }, index) => {
+  const landed = await Promise.all(
+    claimed.map(async (claim, index) => {
       const results = await Promise.allSettled([...own[index]!, spansWritten[index]!]);
       const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-      if (errors.length > 0) {
-        if (errors.every((error) => error instanceof StaleMoveError)) stale.set(fact._id, Math.max(...errors.map((error) => (error as StaleMoveError).above)));
-        else failures.push(errors.find((error) => !(error instanceof StaleMoveError)));
-        return; // not confirmed: what is left is finished from the fact
-      }
-      const confirmed = await DealFactModel.updateOne({ _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev, 'pending.at': stamp }, { $set: { counted: to, pending: null } });
-      // Confirmed under the claim's latest stamp: its tokens may go, past the grace period, with a
-      // later move of each counter (one write less each). Not matched: another writer confirmed it
-      // or stamped it anew, and forgets the tokens under its stamp (the fence must cover it).
-      if (confirmed.matchedCount > 0) await forgetToken(fact.tenantId, moves, token, stamp);
+      if (errors.length === 0) return claim;
+      if (errors.every((error) => error instanceof StaleMoveError)) stale.set(claim.fact._id, Math.max(...errors.map((error) => (error as StaleMoveError).above)));
+      else failures.push(errors.find((error) => !(error instanceof StaleMoveError)));
+      return null; // not confirmed: what is left is finished from the fact
     }),
   );
+  const ready = landed.filter((claim): claim is (typeof claimed)[number] => claim !== null);
+  await finishSeams.beforeConfirm?.(ready.map(({ fact }) => fact));
+  const confirmed = await confirmAll(ready);
+  // Confirmed under the claim's latest stamp: its tokens may go, past the grace period, with a
+  // later move of each counter (one write less each). Not matched: another writer confirmed it
+  // or stamped it anew, and forgets the tokens under its stamp (the fence must cover it).
+  await Promise.all(ready.map(({ fact, moves, token, stamp }, index) => (confirmed[index] ? forgetToken(fact.tenantId, moves, token, stamp) : undefined)));
   if (failures.length > 0) throw failures[0];
   return stale;
+}
+
+/**
+ * Confirms claims whose moves all landed (`counted` = the new contributions, `pending` = null)
+ * where each claim still has its stamp, in one bulk write; whether each one matched. When the
+ * bulk matched fewer than all, the facts tell which ones it confirmed: `confirmed` names the
+ * claim (rev and stamp) whose confirmation wrote them. One that a later claim changed meanwhile
+ * counts as not confirmed here, so its tokens are not forgotten by this writer: they stay, which
+ * costs room in the counters documents, never a count.
+ */
+async function confirmAll(claims: readonly { fact: DealFactDoc; rev: number; stamp: number; to: StoredContribution[] }[]): Promise<boolean[]> {
+  const write = ({ fact, rev, stamp, to }: (typeof claims)[number]) => ({
+    filter: { _id: fact._id, tenantId: fact.tenantId, 'pending.rev': rev, 'pending.at': stamp },
+    update: { $set: { counted: to, pending: null, confirmed: { rev, at: stamp } } },
+  });
+  if (claims.length === 0) return [];
+  if (claims.length === 1) return [(await DealFactModel.updateOne(write(claims[0]!).filter, write(claims[0]!).update)).matchedCount > 0];
+  const result = await DealFactModel.bulkWrite(
+    claims.map((claim) => ({ updateOne: write(claim) })),
+    { ordered: false },
+  );
+  if (result.matchedCount === claims.length) return claims.map(() => true);
+  const facts = new Map<string, DealFactDoc>();
+  for (const [tenantId, ids] of groupIds(claims.map(({ fact }) => fact))) {
+    for (const fact of await DealFactModel.find({ tenantId, _id: { $in: ids } }, { confirmed: 1 }).lean<DealFactDoc[]>()) facts.set(fact._id, fact);
+  }
+  return claims.map(({ fact, rev, stamp }) => {
+    const last = facts.get(fact._id)?.confirmed;
+    return last?.rev === rev && last.at === stamp;
+  });
+}
+
+/** Fact ids by tenant. */
+function groupIds(facts: readonly DealFactDoc[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const { tenantId, _id } of facts) groups.set(tenantId, [...(groups.get(tenantId) ?? []), _id]);
+  return groups;
 }
 
 /** A span's write: where no later claim wrote it (a stalled writer's late write changes nothing). */

@@ -8,7 +8,7 @@ import { spanId } from './stage-span.model';
 import type { DealFactDoc, LineItemFact, SpanWrite } from './deal-fact.model';
 
 /** The state of a fact, without the projection's bookkeeping. */
-export type FactState = Omit<DealFactDoc, 'rev' | 'counted' | 'pending'>;
+export type FactState = Omit<DealFactDoc, 'rev' | 'counted' | 'pending' | 'confirmed'>;
 
 export type DealEvent =
   | { type: 'DealCreated'; data: EventData<typeof DealCreated> }
