@@ -20,6 +20,7 @@ import { dataOf, freePort, subgraphRequest, testIdentity, waitFor } from '@crm/t
 import mongoose from 'mongoose';
 import { factsConsumer } from '../../../../services/analytics/src/modules/deal-facts/facts.consumer';
 import { funnelConsumer } from '../../../../services/analytics/src/modules/funnel/funnel.consumer';
+import { benchNodeArgs } from '../node-args';
 import { atMost, percentiles, type Section } from '../report';
 import { dealEvents, newPipelineId, pipelineEvent } from './analytics-data';
 
@@ -85,9 +86,7 @@ async function fill(tenantId: string, pipelineId: string) {
 
 async function startAnalyticsProcess(database: string, groupSuffix: string) {
   const port = await freePort();
-  // BENCH_NODE_ARGS: extra node flags (a --cpu-prof, say), as in the slice and the import.
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--disable-warning=TimeoutNegativeWarning', resolve(root, 'services/analytics/dist/main.js')], {
+  const child = spawn(process.execPath, [...benchNodeArgs(), '--disable-warning=TimeoutNegativeWarning', resolve(root, 'services/analytics/dist/main.js')], {
     env: { ...process.env, CRM_LOCAL_DEV: '1', PORT: String(port), MONGODB_DB: database, KAFKA_GROUP_SUFFIX: groupSuffix, KAFKA_CONSUMER_START: 'latest', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { LOCAL_JWT_SECRET, signUserToken } from '@crm/auth';
 import { dataOf, gatewayClient, startStack, testIdentity, waitFor } from '@crm/testing';
 import { atLeast, type Section } from '../report';
+import { benchNodeArgs } from '../node-args';
 import { watchMemory } from '../slice/memory';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
@@ -20,8 +21,7 @@ function* csvLines(rows: number): Generator<string> {
 }
 
 export async function run(): Promise<Section[]> {
-  // BENCH_NODE_ARGS: extra node flags for every process, as in the slice.
-  const stack = await startStack({ nodeArgs: process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) });
+  const stack = await startStack({ nodeArgs: benchNodeArgs() });
   try {
     const identity = testIdentity(undefined, ['manager']);
     const call = gatewayClient(stack.gatewayUrl, identity);

@@ -12,6 +12,7 @@ import { readTopics, testKafka } from '@crm/messaging/testing';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { dataOf, gatewayClient, startStack, subgraphRequest, testIdentity, waitFor, type Stack } from '@crm/testing';
+import { benchNodeArgs } from '../node-args';
 import { atLeast, atMost, percentiles, type Cell, type Goal, type Section } from '../report';
 import { consumersCaughtUp } from './consumers-caught-up';
 import { cpuSince, localInfraProcesses } from './cpu';
@@ -69,7 +70,7 @@ async function load(count: number, concurrency: number, call: (i: number) => Pro
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export async function run(): Promise<Section[]> {
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const nodeArgs = benchNodeArgs();
   progress('starting the four subgraphs and the gateway');
   const stack = await startStack({ nodeArgs });
   try {

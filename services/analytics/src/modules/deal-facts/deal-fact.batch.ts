@@ -1,5 +1,5 @@
 import { CompanyFactModel } from '../company-facts/company-fact.model';
-import { claim, companyIdOf, finishAll, projectDealEventNow, serializedAll, stateOf } from './deal-fact.projection';
+import { claim, companyIdOf, finishAll, groupBy, projectDealEventNow, serializedAll, stateOf } from './deal-fact.projection';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
 import { reduceDealEvent, type DealEvent, type EventInfo, type FactState } from './deal-fact.reduce';
 
@@ -41,17 +41,6 @@ function byDeal(items: readonly DealItem[]): { deals: DealBatch[]; alone: DealIt
     alone: items.filter((item) => mixed.has(item.event.data.dealId)),
   };
 }
-
-const groupBy = <T>(values: readonly T[], keyOf: (value: T) => string) => {
-  const groups = new Map<string, T[]>();
-  for (const value of values) {
-    const key = keyOf(value);
-    const group = groups.get(key);
-    if (group) group.push(value);
-    else groups.set(key, [value]);
-  }
-  return groups;
-};
 
 /** The facts of the batch's deals, by deal id: one read per tenant. */
 async function readFacts(deals: readonly DealBatch[]): Promise<Map<string, DealFactDoc>> {

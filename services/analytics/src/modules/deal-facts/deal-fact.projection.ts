@@ -43,6 +43,18 @@ export function serializedAll<T>(keys: readonly string[], work: () => Promise<T>
   return result;
 }
 
+/** Values by key, in their order. */
+export const groupBy = <T>(values: readonly T[], keyOf: (value: T) => string) => {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const key = keyOf(value);
+    const group = groups.get(key);
+    if (group) group.push(value);
+    else groups.set(key, [value]);
+  }
+  return groups;
+};
+
 export const stateOf = ({ rev: _rev, counted: _counted, pending: _pending, confirmed: _confirmed, ...state }: DealFactDoc): FactState => state;
 
 /** The company's industry, as far as its events were processed (a later change refreshes the fact). */
@@ -190,27 +202,20 @@ async function confirmAll(claims: readonly { fact: DealFactDoc; rev: number; sta
     update: { $set: { counted: to, pending: null, confirmed: { rev, at: stamp } } },
   });
   if (claims.length === 0) return [];
-  if (claims.length === 1) return [(await DealFactModel.updateOne(write(claims[0]!).filter, write(claims[0]!).update)).matchedCount > 0];
   const result = await DealFactModel.bulkWrite(
     claims.map((claim) => ({ updateOne: write(claim) })),
     { ordered: false },
   );
   if (result.matchedCount === claims.length) return claims.map(() => true);
   const facts = new Map<string, DealFactDoc>();
-  for (const [tenantId, ids] of groupIds(claims.map(({ fact }) => fact))) {
+  for (const [tenantId, group] of groupBy(claims, ({ fact }) => fact.tenantId)) {
+    const ids = group.map(({ fact }) => fact._id);
     for (const fact of await DealFactModel.find({ tenantId, _id: { $in: ids } }, { confirmed: 1 }).lean<DealFactDoc[]>()) facts.set(fact._id, fact);
   }
   return claims.map(({ fact, rev, stamp }) => {
     const last = facts.get(fact._id)?.confirmed;
     return last?.rev === rev && last.at === stamp;
   });
-}
-
-/** Fact ids by tenant. */
-function groupIds(facts: readonly DealFactDoc[]): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const { tenantId, _id } of facts) groups.set(tenantId, [...(groups.get(tenantId) ?? []), _id]);
-  return groups;
 }
 
 /** A span's write: where no later claim wrote it (a stalled writer's late write changes nothing). */
@@ -239,7 +244,7 @@ function spanWrite(fact: DealFactDoc, rev: number, span: SpanWrite) {
  */
 function writeSpansTogether(claims: readonly { fact: DealFactDoc; rev: number; spans: SpanWrite[] }[]): Promise<void>[] {
   const operations = claims.flatMap(({ fact, rev, spans }) => spans.map((span) => ({ updateOne: { ...spanWrite(fact, rev, span), upsert: true } })));
-  if (operations.length < 2) return claims.map(({ fact, rev, spans }) => writeSpans(fact, rev, spans));
+  if (operations.length === 0) return claims.map(() => Promise.resolve());
   const bulk = StageSpanModel.bulkWrite(operations, { ordered: false }).then(
     () => true,
     () => false,
