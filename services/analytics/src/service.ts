@@ -8,6 +8,7 @@ import { migrateFunnelCounters } from './modules/funnel/funnel.projection';
 import funnelSdl from './modules/funnel/funnel.graphql';
 import { funnelResolvers } from './modules/funnel/funnel.resolvers';
 import { setCounterGrace } from './modules/deal-facts/counter-fence';
+import { tokenSweepWorker } from './modules/deal-facts/token-sweep.worker';
 import { factsConsumer } from './modules/deal-facts/facts.consumer';
 import moneySdl from './modules/money/money.graphql';
 import { moneyResolvers } from './modules/money/money.resolvers';
@@ -60,7 +61,7 @@ export async function startAnalytics(env: NodeJS.ProcessEnv = process.env): Prom
     // ABC classes carry the CompanyAbcClassChanged they publish (the contacts service applies them).
     outboxModels: [AbcClassModel],
     consumers: [...analyticsConsumers, policyConsumer('analytics')],
-    workers: [nightlyAbcWorker(config.ABC_NIGHTLY_HOUR_UTC, config.ABC_NIGHTLY_CHECK_MS, logger)],
+    workers: [nightlyAbcWorker(config.ABC_NIGHTLY_HOUR_UTC, config.ABC_NIGHTLY_CHECK_MS, logger), tokenSweepWorker(logger)],
   });
   // Facts written before the counters existed are counted once per database, in the background.
   migrateFunnelCounters().then(

@@ -1,7 +1,7 @@
 import { serviceUnderTest, testIdentity } from '@crm/testing';
 import { counterId, CounterModel, type CounterKey } from '../src/modules/deal-facts/counter.model';
 import { counterClock, counterGrace, StaleMoveError } from '../src/modules/deal-facts/counter-fence';
-import { applyMoves, forgetToken } from '../src/modules/deal-facts/counter-writes';
+import { applyMoves, forgetToken, sweepCounterTokens } from '../src/modules/deal-facts/counter-writes';
 import { startAnalytics } from '../src/service';
 
 // Group commit of deal-fact counter moves against the real store: exact, once per token, fewer writes.
@@ -110,6 +110,33 @@ describe('counter moves written together', () => {
       counterClock.now = realNow;
     }
     expect((await counter(tenantId, 'p9'))?.c).toEqual({ n: { p0: 3 } });
+  });
+
+  it("removes an idle document's confirmed tokens past the grace period by a write of their own (the sweep), after which a stalled writer is refused", async () => {
+    const { tenantId } = testIdentity();
+    const realNow = counterClock.now;
+    const stamp = realNow();
+    const move = moveOf(tenantId, 'p8', { 'n.p0': 1 });
+    const stalled = () => applyMoves([{ tenantId, move, token: 'deal-v#1', stamp }]);
+    try {
+      await stalled();
+      await forgetToken(tenantId, [move], 'deal-v#1', stamp);
+      // Within the grace period the sweep leaves it.
+      await sweepCounterTokens(0, 1_000);
+      expect(Object.keys((await counter(tenantId, 'p8'))?.applied ?? {})).toEqual(['deal-v#1']);
+      // Past it, with no move of the document: the sweep removes it and raises the fence, counts untouched.
+      counterClock.now = () => realNow() + counterGrace() + 1_000;
+      await sweepCounterTokens(0, 1_000);
+      const doc = await counter(tenantId, 'p8');
+      expect(doc?.applied ?? {}).toEqual({});
+      expect(doc?.fence).toBe(stamp);
+      expect(doc?.c).toEqual({ n: { p0: 1 } });
+      counterClock.now = () => stamp;
+      await expect(stalled()).rejects.toBeInstanceOf(StaleMoveError);
+    } finally {
+      counterClock.now = realNow;
+    }
+    expect((await counter(tenantId, 'p8'))?.c).toEqual({ n: { p0: 1 } });
   });
 
   it('keeps tenants apart: the same pipeline id of two tenants is two documents', async () => {

@@ -5,7 +5,7 @@ import mongoose from 'mongoose';
 import { DealProgressModel } from '../src/modules/funnel/deal-progress.model';
 import { counterClock, counterGrace } from '../src/modules/deal-facts/counter-fence';
 import { FunnelCountsModel } from '../src/modules/funnel/funnel.model';
-import { recordProgress, settleUnsettledFacts } from '../src/modules/funnel/funnel.projection';
+import { recordProgress, settleUnsettledFacts, sweepFunnelTokens } from '../src/modules/funnel/funnel.projection';
 import { startAnalytics } from '../src/service';
 import { connectProducer, dealCreated, dealJourney, dealReopened, kindedStages, newId, pipelineCreated, pipelineCreatedV2, pipelineUpdated, republished, stageChanged, stagesOf, waitProcessed } from './events';
 
@@ -262,6 +262,13 @@ describe('incremental counters', () => {
       expect(Object.keys(after?.applied ?? {})).toEqual([`${last}>0`]);
       expect(after?.fence).toBeGreaterThan(0);
       expect(after?.counts).toMatchObject({ p3: 6 });
+      // That last move's token, once confirmed and past the grace period, goes without a move: the pipeline's counters shrink back when it is quiet.
+      counterClock.now = () => realNow() + 2 * (counterGrace() + 1_000);
+      await sweepFunnelTokens(0, 1_000);
+      const quiet = await FunnelCountsModel.findOne({ _id: `${tenantId}:${pipelineId}`, tenantId }).lean();
+      expect(quiet?.applied ?? {}).toEqual({});
+      expect(quiet?.fence).toBeGreaterThan(after?.fence ?? 0);
+      expect(quiet?.counts).toEqual(after?.counts);
     } finally {
       counterClock.now = realNow;
     }

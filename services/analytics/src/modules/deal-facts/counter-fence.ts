@@ -7,8 +7,9 @@
  * while another writer finished it, would find the token gone and apply the move again. So:
  * - a claim carries its stamp (ms of `counterClock`), written with the claim itself;
  * - a confirmed move's token stays until its stamp is older than the grace period G
- *   (`DEAL_COUNTER_GRACE_MS`), then goes with the document's next write, which raises the
- *   document's `fence` to the stamp ($max): ConfirmedTokens;
+ *   (`DEAL_COUNTER_GRACE_MS`), then goes with the document's next write (or, when it stays idle,
+ *   the sweep's write of the removal alone), which raises the document's `fence` to the stamp
+ *   ($max): ConfirmedTokens;
  * - every counter write requires in its filter its tokens absent and the fence below its stamps
  *   (fenceBelow); right before it, a move whose stamp is older than G/2 is given up, without a write
  *   (tooOld). A move given up, or refused (neither its token there nor room above the fence:
@@ -84,28 +85,33 @@ export const removalOf = (confirmed: readonly Confirmed[]): Removal => ({
   $max: { fence: Math.max(...confirmed.map(({ stamp }) => stamp)) },
 });
 
+/** The removal-only write of one document's tokens (the sweep's): its id, tenant and the update's part. */
+export type RemovalWrite = (documentId: string, tenantId: string, removal: Removal) => Promise<unknown>;
+
 /**
  * Tokens of confirmed moves, per counters document, in the order confirmed, that this process's
  * writes of that document remove (beside their $inc) once their stamp is older than G: no write of
- * their own. One a restart leaves behind is harmless: token ids never repeat. Past `maxDocuments`
- * documents `remember` refuses, and the caller removes the token at once (a write of its own, with
- * removalOf: safe, but a move of an older claim still on its way there is then refused and goes
- * again under a new stamp).
+ * their own. A document that stays idle has them removed by `sweep`, one removal-only write, so
+ * it does not carry them (read and rewritten whole) until its next move, nor hand that move the
+ * whole backlog. One a restart leaves behind is harmless: token ids never repeat. Past
+ * `maxDocuments` documents `remember` refuses, and the caller removes the token at once (a write of
+ * its own, with removalOf: safe, but a move of an older claim still on its way there is then
+ * refused and goes again under a new stamp).
  */
 export class ConfirmedTokens {
-  private readonly byDocument = new Map<string, Confirmed[]>();
+  private readonly byDocument = new Map<string, { tenantId: string; tokens: Confirmed[]; wroteAt: number }>();
 
   constructor(
     private readonly maxDocuments = 20_000,
-    /** At most this many tokens removed by one write (the rest by the next). */
-    private readonly maxPerWrite = 1_000,
+    /** At most this many tokens removed by one write (the rest by the next): a write's cost stays bounded after a burst. */
+    private readonly maxPerWrite = 100,
   ) {}
 
   /** Remembers a confirmed move's token for the document's writes; false: remove it now. */
-  remember(documentId: string, confirmed: Confirmed): boolean {
-    const tokens = this.byDocument.get(documentId);
-    if (tokens) tokens.push(confirmed);
-    else if (this.byDocument.size < this.maxDocuments) this.byDocument.set(documentId, [confirmed]);
+  remember(documentId: string, tenantId: string, confirmed: Confirmed): boolean {
+    const entry = this.byDocument.get(documentId);
+    if (entry) entry.tokens.push(confirmed);
+    else if (this.byDocument.size < this.maxDocuments) this.byDocument.set(documentId, { tenantId, tokens: [confirmed], wroteAt: counterClock.now() });
     else return false;
     return true;
   }
@@ -116,20 +122,44 @@ export class ConfirmedTokens {
    * null when none. Unless it returns true, the tokens stay for the next write.
    */
   async writeWith(documentId: string, own: ReadonlySet<string>, write: (removal: Removal | null) => Promise<boolean>): Promise<boolean> {
+    const entry = this.byDocument.get(documentId);
+    if (entry) entry.wroteAt = counterClock.now();
     const taken = this.take(documentId, own);
     let wrote = false;
     try {
       wrote = await write(taken && removalOf(taken));
       return wrote;
     } finally {
-      if (!wrote && taken) this.byDocument.set(documentId, [...taken, ...(this.byDocument.get(documentId) ?? [])]);
+      if (!wrote && taken) this.putBack(documentId, entry!.tenantId, taken);
     }
+  }
+
+  /**
+   * Removes the tokens past the grace period of up to `limit` documents that no write of this
+   * process touched for `idleMs`, each with `removeNow` (a document still written to has them
+   * removed by its writes). Returns how many documents it wrote.
+   */
+  async sweep(idleMs: number, limit: number, removeNow: RemovalWrite): Promise<number> {
+    const quietSince = counterClock.now() - idleMs;
+    let written = 0;
+    for (const [documentId, { tenantId, wroteAt }] of [...this.byDocument]) {
+      if (written >= limit) break;
+      if (wroteAt > quietSince) continue;
+      const wrote = await this.writeWith(documentId, new Set(), async (removal) => {
+        if (!removal) return false;
+        await removeNow(documentId, tenantId, removal);
+        return true;
+      });
+      if (wrote) written += 1;
+    }
+    return written;
   }
 
   /** The document's confirmed tokens past the grace period, oldest first, up to the first that is not (and but those `own` sets). */
   private take(documentId: string, own: ReadonlySet<string>): Confirmed[] | null {
-    const tokens = this.byDocument.get(documentId);
-    if (!tokens) return null;
+    const entry = this.byDocument.get(documentId);
+    if (!entry) return null;
+    const { tokens } = entry;
     const before = counterClock.now() - graceMs;
     const taken: Confirmed[] = [];
     const kept: Confirmed[] = [];
@@ -137,8 +167,15 @@ export class ConfirmedTokens {
     for (; at < tokens.length && taken.length < this.maxPerWrite && tokens[at]!.stamp < before; at += 1) (own.has(tokens[at]!.token) ? kept : taken).push(tokens[at]!);
     if (taken.length === 0) return null;
     const rest = [...kept, ...tokens.slice(at)];
-    if (rest.length > 0) this.byDocument.set(documentId, rest);
+    if (rest.length > 0) entry.tokens = rest;
     else this.byDocument.delete(documentId);
     return taken;
+  }
+
+  /** Tokens a write did not remove after all, first again. */
+  private putBack(documentId: string, tenantId: string, tokens: Confirmed[]): void {
+    const entry = this.byDocument.get(documentId);
+    if (entry) entry.tokens = [...tokens, ...entry.tokens];
+    else this.byDocument.set(documentId, { tenantId, tokens, wroteAt: counterClock.now() });
   }
 }

@@ -1,6 +1,6 @@
 import { isDuplicateKey } from '@crm/messaging';
 import type { CounterMove } from './contributions';
-import { ConfirmedTokens, fenceBelow, refusalOf, removalOf, StaleMoveError, tooOld } from './counter-fence';
+import { ConfirmedTokens, fenceBelow, refusalOf, removalOf, StaleMoveError, tooOld, type RemovalWrite } from './counter-fence';
 import { CounterModel } from './counter.model';
 
 /*
@@ -169,12 +169,16 @@ function writeCounter(moves: readonly Waiting[], upsert: boolean): Promise<boole
 
 /** Tokens of confirmed moves per counters document, removed by this process's later writes of it (counter-fence.ts). */
 const confirmedTokens = new ConfirmedTokens();
+const removeTokens: RemovalWrite = (_id, tenantId, removal) => CounterModel.updateOne({ _id, tenantId }, removal);
+
+/** The confirmed tokens past the grace period of counters without a move for `idleMs`, removed (counter-fence.ts, sweep). */
+export const sweepCounterTokens = (idleMs: number, limit: number) => confirmedTokens.sweep(idleMs, limit, removeTokens);
 
 /**
  * A confirmed fact's token on the documents its move touched, confirmed under `stamp` (its claim's
  * latest: the caller's confirmation matched it): removed past the grace period, or now.
  */
 export async function forgetToken(tenantId: string, moves: readonly CounterMove[], token: string, stamp: number): Promise<void> {
-  const now = moves.filter((move) => !confirmedTokens.remember(move.id, { token, stamp }));
-  await Promise.all(now.map((move) => CounterModel.updateOne({ _id: move.id, tenantId }, removalOf([{ token, stamp }]))));
+  const now = moves.filter((move) => !confirmedTokens.remember(move.id, tenantId, { token, stamp }));
+  await Promise.all(now.map((move) => removeTokens(move.id, tenantId, removalOf([{ token, stamp }]))));
 }

@@ -17,8 +17,8 @@ export interface FunnelCountsDoc {
   /**
    * Counter moves applied here (token -> true) whose fact is not confirmed yet, or confirmed
    * within the grace period or since: the process that confirmed one removes its token with its
-   * next move of the pipeline past it, so the tokens of about the last `DEAL_COUNTER_GRACE_MS` of
-   * moves stay (funnel.projection.ts).
+   * next move of the pipeline past it, or with a write of its own once the pipeline is quiet, so
+   * the tokens of about the last `DEAL_COUNTER_GRACE_MS` of moves stay (funnel.projection.ts).
    */
   applied: Record<string, true>;
   /**

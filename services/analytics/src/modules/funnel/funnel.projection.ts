@@ -1,5 +1,5 @@
 import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
-import { ConfirmedTokens, counterClock, fenceBelow, needsStamp, newStamp, refusalOf, removalOf, StaleMoveError, tooOld } from '../deal-facts/counter-fence';
+import { ConfirmedTokens, counterClock, fenceBelow, needsStamp, newStamp, refusalOf, removalOf, StaleMoveError, tooOld, type RemovalWrite } from '../deal-facts/counter-fence';
 import { DealProgressModel, type DealProgressDoc } from './deal-progress.model';
 import { incrementsOf, moveToken, nextStep, type CountMove } from './funnel.counts';
 import type { StageInput } from './funnel.math';
@@ -265,7 +265,7 @@ async function confirm({ fact, move, token, stamp }: Claimed): Promise<Fact | nu
   ).lean<Fact>();
   if (!confirmed) return reloadFact(fact);
   const counters = funnelId(fact.tenantId, fact.pipelineId);
-  if (!confirmedTokens.remember(counters, { token, stamp })) await FunnelCountsModel.updateOne({ _id: counters, tenantId: fact.tenantId }, removalOf([{ token, stamp }]));
+  if (!confirmedTokens.remember(counters, fact.tenantId, { token, stamp })) await removeTokens(counters, fact.tenantId, removalOf([{ token, stamp }]));
   return confirmed;
 }
 
@@ -273,6 +273,10 @@ const reloadFact = (fact: Fact) => DealProgressModel.findOne({ _id: fact._id, te
 
 /** Per counters document: tokens of this process's confirmed moves, removed by its moves there once past the grace period. */
 const confirmedTokens = new ConfirmedTokens();
+const removeTokens: RemovalWrite = (_id, tenantId, removal) => FunnelCountsModel.updateOne({ _id, tenantId }, removal);
+
+/** The confirmed tokens past the grace period of pipelines without a move for `idleMs`, removed (counter-fence.ts, sweep). */
+export const sweepFunnelTokens = (idleMs: number, limit: number) => confirmedTokens.sweep(idleMs, limit, removeTokens);
 
 /** Moves in one update of the counters, at most (its filter names each token). */
 const MAX_MOVES_PER_WRITE = 64;
