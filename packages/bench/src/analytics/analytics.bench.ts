@@ -114,6 +114,7 @@ async function stream(tenantId: string, groupSuffix: string) {
   const queue: Envelope[] = [pipelineEvent(tenantId, pipelineId)];
   for (let i = 0; queue.length < STREAM_EVENTS; i += 1) queue.push(...dealEvents(tenantId, pipelineId, i));
   queue.length = STREAM_EVENTS;
+  console.log(`[bench] analytics lag: streaming ${STREAM_EVENTS} events at ${RATE}/s`);
   const started = performance.now();
   for (let at = 0; at < queue.length; at += perTick) {
     const wait = started + (at / RATE) * 1000 - performance.now();
