@@ -58,6 +58,18 @@ describe('confirmed tokens', () => {
     expect(swept).toEqual([['busy', 't2', ['c>1'], 1_000_000]]);
   });
 
+  it('does not count a sweep that found nothing due as a write of the document', async () => {
+    const tokens = new ConfirmedTokens();
+    const start = now;
+    tokens.remember('doc', 't1', { token: 'a>1', stamp: start });
+    const swept: string[] = [];
+    now = start + counterGrace() - 500; // idle, but nothing past the grace period yet
+    expect(await tokens.sweep(2_000, 10, async (id) => swept.push(id))).toBe(0);
+    now = start + counterGrace() + 1; // within 2 s of that sweep: still idle since the token came
+    expect(await tokens.sweep(2_000, 10, async (id) => swept.push(id))).toBe(1);
+    expect(swept).toEqual(['doc']);
+  });
+
   it('stops a sweep at its limit of writes, and keeps the tokens of a sweep write that failed', async () => {
     const tokens = new ConfirmedTokens();
     for (const id of ['d1', 'd2', 'd3']) tokens.remember(id, 't1', { token: `${id}>1`, stamp: now });

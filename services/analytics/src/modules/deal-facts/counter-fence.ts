@@ -145,12 +145,16 @@ export class ConfirmedTokens {
     for (const [documentId, { tenantId, wroteAt }] of [...this.byDocument]) {
       if (written >= limit) break;
       if (wroteAt > quietSince) continue;
-      const wrote = await this.writeWith(documentId, new Set(), async (removal) => {
-        if (!removal) return false;
-        await removeNow(documentId, tenantId, removal);
-        return true;
-      });
-      if (wrote) written += 1;
+      // Not a write of the document when nothing is due: it stays as idle as it was.
+      const taken = this.take(documentId, new Set());
+      if (!taken) continue;
+      try {
+        await removeNow(documentId, tenantId, removalOf(taken));
+      } catch (error) {
+        this.putBack(documentId, tenantId, taken);
+        throw error;
+      }
+      written += 1;
     }
     return written;
   }
