@@ -1,5 +1,5 @@
 import { CompanyFactModel } from '../company-facts/company-fact.model';
-import { claim, companyIdOf, finishAll, groupBy, projectDealEventNow, serializedAll, stateOf } from './deal-fact.projection';
+import { claim, companyIdOf, finishAll, projectDealEventNow, serializedAll, stateOf } from './deal-fact.projection';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
 import { reduceDealEvent, type DealEvent, type EventInfo, type FactState } from './deal-fact.reduce';
 
@@ -45,7 +45,7 @@ function byDeal(items: readonly DealItem[]): { deals: DealBatch[]; alone: DealIt
 /** The facts of the batch's deals, by deal id: one read per tenant. */
 async function readFacts(deals: readonly DealBatch[]): Promise<Map<string, DealFactDoc>> {
   const facts = new Map<string, DealFactDoc>();
-  for (const [tenantId, group] of groupBy(deals, (deal) => deal.tenantId)) {
+  for (const [tenantId, group] of Map.groupBy(deals, (deal) => deal.tenantId)) {
     const found = await DealFactModel.find({ tenantId, _id: { $in: group.map((deal) => deal.dealId) } }).lean<DealFactDoc[]>();
     for (const fact of found) facts.set(fact._id, fact);
   }
@@ -55,7 +55,7 @@ async function readFacts(deals: readonly DealBatch[]): Promise<Map<string, DealF
 /** The industries of the companies the batch may look up, by `<tenant>:<company>`: one read per tenant. */
 async function readIndustries(deals: readonly DealBatch[], facts: ReadonlyMap<string, DealFactDoc>): Promise<Map<string, string | null>> {
   const industries = new Map<string, string | null>();
-  for (const [tenantId, group] of groupBy(deals, (deal) => deal.tenantId)) {
+  for (const [tenantId, group] of Map.groupBy(deals, (deal) => deal.tenantId)) {
     const ids = new Set<string>();
     for (const deal of group) {
       const companyId = facts.get(deal.dealId)?.companyId;

@@ -43,18 +43,6 @@ export function serializedAll<T>(keys: readonly string[], work: () => Promise<T>
   return result;
 }
 
-/** Values by key, in their order. */
-export const groupBy = <T>(values: readonly T[], keyOf: (value: T) => string) => {
-  const groups = new Map<string, T[]>();
-  for (const value of values) {
-    const key = keyOf(value);
-    const group = groups.get(key);
-    if (group) group.push(value);
-    else groups.set(key, [value]);
-  }
-  return groups;
-};
-
 export const stateOf = ({ rev: _rev, counted: _counted, pending: _pending, confirmed: _confirmed, ...state }: DealFactDoc): FactState => state;
 
 /** The company's industry, as far as its events were processed (a later change refreshes the fact). */
@@ -208,7 +196,7 @@ async function confirmAll(claims: readonly { fact: DealFactDoc; rev: number; sta
   );
   if (result.matchedCount === claims.length) return claims.map(() => true);
   const facts = new Map<string, DealFactDoc>();
-  for (const [tenantId, group] of groupBy(claims, ({ fact }) => fact.tenantId)) {
+  for (const [tenantId, group] of Map.groupBy(claims, ({ fact }) => fact.tenantId)) {
     const ids = group.map(({ fact }) => fact._id);
     for (const fact of await DealFactModel.find({ tenantId, _id: { $in: ids } }, { confirmed: 1 }).lean<DealFactDoc[]>()) facts.set(fact._id, fact);
   }
