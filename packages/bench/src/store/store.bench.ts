@@ -11,6 +11,8 @@ const MAX_OPS = Number(process.env.BENCH_STORE_OPS ?? 300);
 const MAX_MS = Number(process.env.BENCH_STORE_MS ?? 3000);
 const DEALS_PER_COMPANY = 20;
 const TENANTS = ['tenant-a', 'tenant-b'];
+/** Fields of the wide document: a hot counters document holds about this many move tokens. */
+const WIDE_FIELDS = Number(process.env.BENCH_STORE_WIDE_FIELDS ?? 1000);
 
 interface Figure {
   store: string;
@@ -83,10 +85,28 @@ async function measureStore(store: StoreUnderTest): Promise<Figure[]> {
         }),
       );
     }
+    figures.push(await wideUpdates(store.name, client.db('bench').collection('counters')));
   } finally {
     await client.close();
   }
   return figures;
+}
+
+/**
+ * A counters document's move (deal-facts/counter-fence.ts): $inc its counts, $set the move's
+ * token and $unset the oldest, on a document whose token map holds WIDE_FIELDS fields.
+ */
+async function wideUpdates(store: string, counters: mongoose.mongo.Collection<mongoose.mongo.Document>): Promise<Figure> {
+  const token = (i: number) => `${i.toString(36)}-${'x'.repeat(20)}`;
+  const applied = Object.fromEntries(Array.from({ length: WIDE_FIELDS }, (_, i) => [token(i), true]));
+  await counters.insertOne({ _id: 'wide' as never, tenantId: TENANTS[0], c: { n: { p1: 0 } }, applied });
+  return timed(store, 1, `update of one ${WIDE_FIELDS}-field document ($inc, $set, $unset)`, async (i) => {
+    const result = await counters.updateOne(
+      { _id: 'wide' as never, tenantId: TENANTS[0] },
+      { $inc: { 'c.n.p1': 1 }, $set: { [`applied.${token(WIDE_FIELDS + i)}`]: true }, $unset: { [`applied.${token(i)}`]: '' } },
+    );
+    if (result.modifiedCount !== 1) throw new Error('the wide document was not updated');
+  });
 }
 
 export async function run(): Promise<Section[]> {
@@ -117,13 +137,20 @@ export async function run(): Promise<Section[]> {
     if (op !== 'update') goals.push(atLeast(`${op} at ${largest} docs: ours vs stock (p50)`, stock.p50 / ours.p50, 20));
     goals.push(atMost(`${op}, ours: p50 at ${largest} / p50 at ${smallest} docs`, ours.p50 / small.p50, 2, '×'));
   }
+  const wideOurs = find('ours', 1, 'update of one');
+  const wideStock = find('stock', 1, 'update of one');
   return [
     {
       title: 'Store: one client, ops/s and latency (ms) by collection size',
       columns: ['store', 'documents', 'operation', 'ops', 'ops/s', 'p50 ms', 'p95 ms'],
       rows: figures.map((f) => ({ store: f.store, documents: f.size, operation: f.op, ops: f.ops, 'ops/s': f.perSecond, 'p50 ms': f.p50, 'p95 ms': f.p95 })),
       goals,
-      notes: [`Each operation runs ${MAX_OPS} times or ${MAX_MS} ms, whichever ends first; probes spread over the collection; ${DEALS_PER_COMPANY} deals per company.`],
+      notes: [
+        `Each operation runs ${MAX_OPS} times or ${MAX_MS} ms, whichever ends first; probes spread over the collection; ${DEALS_PER_COMPANY} deals per company.`,
+        ...(wideOurs && wideStock
+          ? [`The ${WIDE_FIELDS}-field document: a hot counters document's tokens. Stock p50 / ours: ${(wideStock.p50 / wideOurs.p50).toFixed(1)}× (stock FerretDB reads and writes such a document in time that grows with the square of its fields).`]
+          : []),
+      ],
     },
   ];
 }
