@@ -81,9 +81,7 @@ for (const service of services) {
     cwd: join(root, service.dir),
     // CRM_LOCAL_DEV: a local run, so the services take the local development secrets and broker
     // login (packages/auth/src/local-dev.ts); nothing outside deploy/local and the tests sets it.
-    // NODE_COMPILE_CACHE: V8's code for the bundle and its dependencies is kept between starts
-    // (a start then costs about a quarter less CPU; Node ignores the cache where it cannot write it).
-    env: { LOG_LEVEL: 'warn', NODE_COMPILE_CACHE: join(root, '.local/node-compile-cache'), ...process.env, CRM_LOCAL_DEV: '1' },
+    env: { LOG_LEVEL: 'warn', ...process.env, CRM_LOCAL_DEV: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `${service.name.padEnd(10)} | `;

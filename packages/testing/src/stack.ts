@@ -12,8 +12,6 @@ const root = resolve(__dirname, '../../..');
  * 100 MB of RSS per process, measured): each process idles well under 150 MB.
  */
 const NODE_FLAGS = ['--max-semi-space-size=2'];
-/** V8's code for the bundles and dependencies, kept between starts: a start then costs about a quarter less CPU (as npm start). */
-const COMPILE_CACHE = resolve(root, '.local/node-compile-cache');
 export const stackServices = ['contacts', 'deals', 'activities', 'analytics'] as const;
 export type StackService = (typeof stackServices)[number];
 
@@ -92,7 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=TimeoutNegativeWarning', ...(options.nodeArgs ?? []), 'dist/main.js'], {
       cwd: resolve(root, member.dir),
       // CRM_LOCAL_DEV: a local run, with the local development secrets and broker login.
-      env: { NODE_COMPILE_CACHE: COMPILE_CACHE, ...process.env, CRM_LOCAL_DEV: '1', NODE_ENV: 'test', LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...options.env, ...member.env },
+      env: { ...process.env, CRM_LOCAL_DEV: '1', NODE_ENV: 'test', LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...options.env, ...member.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => output.push(`${name}: ${chunk.toString('utf8')}`));
