@@ -81,4 +81,29 @@ describe('confirmed tokens', () => {
     expect(await tokens.sweep(0, 2, async (id) => ids.push(id))).toBe(1);
     expect(ids).toEqual(['d1', 'd2', 'd3']);
   });
+
+  it("drains an idle document's backlog in one sweep, 100 tokens a write, until a move of it comes", async () => {
+    const tokens = new ConfirmedTokens();
+    for (let i = 0; i < 250; i += 1) tokens.remember('burst', 't1', { token: `b${i}>1`, stamp: now + i });
+    for (let i = 0; i < 250; i += 1) tokens.remember('busy', 't1', { token: `c${i}>1`, stamp: now + i });
+    now += counterGrace() + 1_000;
+    const writes: [string, number][] = [];
+    const written = await tokens.sweep(2_000, 10, async (id, _tenantId, removal) => {
+      writes.push([id, removedBy(removal).length]);
+      // A move of 'busy' while its first sweep write runs: the rest is left to its writes.
+      if (id === 'busy') await tokens.writeWith('busy', new Set(), async () => true);
+    });
+    expect(writes).toEqual([
+      ['burst', 100],
+      ['burst', 100],
+      ['burst', 50],
+      ['busy', 100],
+    ]);
+    expect(written).toBe(4);
+    // 'burst' holds nothing any more; 'busy' had 100 more removed by its move, 50 wait for its next write.
+    const handed: string[][] = [];
+    await tokens.writeWith('burst', new Set(), async (removal) => (handed.push(removedBy(removal)), true));
+    await tokens.writeWith('busy', new Set(), async (removal) => (handed.push(removedBy(removal)), true));
+    expect(handed.map((batch) => batch.length)).toEqual([0, 50]);
+  });
 });

@@ -135,26 +135,27 @@ export class ConfirmedTokens {
   }
 
   /**
-   * Removes the tokens past the grace period of up to `limit` documents that no write of this
-   * process touched for `idleMs`, each with `removeNow` (a document still written to has them
-   * removed by its writes). Returns how many documents it wrote.
+   * Removes the tokens past the grace period of the documents that no write of this process
+   * touched for `idleMs`, with `removeNow` (a document still written to has them removed by its
+   * writes). An idle document is drained, one write of at most `maxPerWrite` after another, so a
+   * burst's backlog is gone in one round instead of one write a round; a move of the document
+   * meanwhile ends its drain. At most `limit` writes; returns how many it made.
    */
   async sweep(idleMs: number, limit: number, removeNow: RemovalWrite): Promise<number> {
     const quietSince = counterClock.now() - idleMs;
+    const idle = (documentId: string) => (this.byDocument.get(documentId)?.wroteAt ?? Infinity) <= quietSince;
     let written = 0;
-    for (const [documentId, { tenantId, wroteAt }] of [...this.byDocument]) {
-      if (written >= limit) break;
-      if (wroteAt > quietSince) continue;
+    for (const [documentId, { tenantId }] of [...this.byDocument]) {
       // Not a write of the document when nothing is due: it stays as idle as it was.
-      const taken = this.take(documentId, new Set());
-      if (!taken) continue;
-      try {
-        await removeNow(documentId, tenantId, removalOf(taken));
-      } catch (error) {
-        this.putBack(documentId, tenantId, taken);
-        throw error;
+      for (let taken: Confirmed[] | null; written < limit && idle(documentId) && (taken = this.take(documentId, new Set())); written += 1) {
+        try {
+          await removeNow(documentId, tenantId, removalOf(taken));
+        } catch (error) {
+          this.putBack(documentId, tenantId, taken);
+          throw error;
+        }
       }
-      written += 1;
+      if (written >= limit) break;
     }
     return written;
   }

@@ -3,14 +3,14 @@ import { sweepFunnelTokens } from '../funnel/funnel.projection';
 import { counterGrace } from './counter-fence';
 import { sweepCounterTokens } from './counter-writes';
 
-/** Documents written per round and kind of counters, at most (a full round goes on at once). */
+/** Sweep writes per round and kind of counters, at most (a full round goes on at once). */
 const SWEEP_LIMIT = 200;
 
 /**
  * Every G/4, the confirmed tokens past the grace period of counters documents that no move of this
- * process touched for as long are removed by a write of their own (counter-fence.ts). So a
- * pipeline's funnel counters, read by every funnel query, shrink back once it is quiet, and the
- * first move after a burst does not carry the burst's tokens away.
+ * process touched for as long are removed by writes of their own, each document drained in one
+ * round (counter-fence.ts). So a pipeline's funnel counters, read by every funnel query, shrink
+ * back once it is quiet, and the first moves after a burst do not carry the burst's tokens away.
  */
 export function tokenSweepWorker(logger: Logger): BackgroundWorker {
   const idleMs = counterGrace() / 4;
