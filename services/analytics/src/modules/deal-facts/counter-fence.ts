@@ -146,14 +146,17 @@ export class ConfirmedTokens {
     const idle = (documentId: string) => (this.byDocument.get(documentId)?.wroteAt ?? Infinity) <= quietSince;
     let written = 0;
     for (const [documentId, { tenantId }] of [...this.byDocument]) {
-      // Not a write of the document when nothing is due: it stays as idle as it was.
-      for (let taken: Confirmed[] | null; written < limit && idle(documentId) && (taken = this.take(documentId, new Set())); written += 1) {
+      while (written < limit && idle(documentId)) {
+        // Not a write of the document when nothing is due: it stays as idle as it was.
+        const taken = this.take(documentId, new Set());
+        if (!taken) break;
         try {
           await removeNow(documentId, tenantId, removalOf(taken));
         } catch (error) {
           this.putBack(documentId, tenantId, taken);
           throw error;
         }
+        written += 1;
       }
       if (written >= limit) break;
     }
