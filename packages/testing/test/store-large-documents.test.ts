@@ -2,9 +2,9 @@ import mongoose from 'mongoose';
 import { uniqueId } from '../src/tenants';
 
 // A document of many fields (a counters document's map of recent move tokens can hold a
-// thousand): the local store keeps MongoDB's semantics on it: field order, a $set of an
-// existing field in place, a new field last, an $unset gone, and queries on present and
-// missing fields.
+// thousand): the local store reads and writes it field by field in one pass, and must still
+// keep MongoDB's semantics: field order, a $set of an existing field in place, a new field
+// last, an $unset gone, and queries on present and missing fields.
 const FIELDS = 1500;
 const token = (i: number) => `${i.toString(36)}-${'x'.repeat(20)}`;
 

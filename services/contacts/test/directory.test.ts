@@ -107,10 +107,16 @@ describe('users', () => {
     expect(errorCodes(await call(admin, UPDATE_USER, { id: 'nobody', input: { name: 'X' } }))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await call(admin, UPDATE_USER, { id: 'u-mia', input: { roles: [] } }))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await call(admin, UPDATE_USER, { id: 'u-mia', input: { name: 'x'.repeat(201) } }))).toEqual(['BAD_USER_INPUT']);
+    // Not themselves: a deactivated admin would be locked out. Nothing is written.
+    const self = await call(admin, UPDATE_USER, { id: 'admin-1', input: { name: 'Ada', active: false } });
+    expect(errorCodes(self)).toEqual(['BAD_USER_INPUT']);
+    expect(self.errors?.[0]?.extensions?.field).toBe('input.active');
+    expect(await UserModel.findOne({ tenantId: tenant, userId: 'admin-1' }).lean()).toMatchObject({ active: true, revision: 0 });
+    expect(dataOf(await call(admin, UPDATE_USER, { id: 'admin-1', input: { name: 'Ada', active: true } })).updateUser).toMatchObject({ name: 'Ada', active: true });
     const updated = dataOf(await call(admin, UPDATE_USER, { id: 'u-mia', input: { name: 'Mia Moss', roles: ['manager', 'head_of_sales'] } })).updateUser;
     expect(updated).toMatchObject({ id: 'u-mia', name: 'Mia Moss', roles: ['manager', 'head_of_sales'], active: true });
     dataOf(await call(admin, UPDATE_USER, { id: 'u-mia', input: { active: false } }));
-    const events = (await eventsOf(tenant, 'UserChanged', 4)).filter((event) => event.aggregateId === 'u-mia');
+    const events = (await eventsOf(tenant, 'UserChanged', 5)).filter((event) => event.aggregateId === 'u-mia');
     expect(events.map((event) => [event.data.change, event.data.revision, event.data.name, event.data.active])).toEqual([
       ['ADDED', 0, 'Mia', true],
       ['UPDATED', 1, 'Mia Moss', true],

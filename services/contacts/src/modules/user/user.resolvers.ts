@@ -1,6 +1,6 @@
 import { hasRole } from '@crm/auth';
 import { updateWithEvents } from '@crm/messaging';
-import { conflict, forbidden, listSize, notFound, parseInput, requireUserId, type ListBound } from '@crm/service-kit';
+import { badInput, conflict, forbidden, listSize, notFound, parseInput, requireUserId, type ListBound } from '@crm/service-kit';
 import type { Resolvers } from '../../generated/graphql';
 import type { ContactsContext } from '../../context';
 import { listPage } from '../list-filter/list-page';
@@ -51,6 +51,9 @@ async function updateUser(id: string, input: unknown, ctx: ContactsContext): Pro
   if (!hasRole(ctx.identity, 'admin')) throw forbidden('only admins may edit the directory');
   const userId = requireUserId(id.trim(), 'id');
   const fields = parseInput(updateUserSchema, input);
+  // A deactivated user may do nothing, at once in every service: an admin who deactivated
+  // themselves would be locked out, and this very answer's other subgraphs would refuse it.
+  if (fields.active === false && userId === ctx.userId) throw badInput('you cannot deactivate your own account; another admin can', 'input.active');
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const before = await UserModel.findOne({ tenantId: ctx.tenantId, userId }).lean<UserDoc>().exec();
     if (!before) throw notFound('User', userId);
