@@ -2,6 +2,7 @@ import { isDuplicateKey } from '@crm/messaging';
 import type { CounterMove } from './contributions';
 import { ConfirmedTokens, fenceBelow, refusalOf, removalOf, StaleMoveError, tooOld, type RemovalWrite } from './counter-fence';
 import { CounterModel } from './counter.model';
+import { groupedUpserts } from './grouped-upserts';
 
 /*
  * Counter moves, each applied once (its token), written together when they meet: while one write
@@ -162,10 +163,17 @@ function writeCounter(moves: readonly Waiting[], upsert: boolean): Promise<boole
       $setOnInsert: { ...move.key },
       ...removal,
     };
-    const written = await CounterModel.updateOne(filter, update, { upsert });
-    return written.matchedCount + written.upsertedCount > 0;
+    if (upsert) {
+      await upsertCounter(filter, update);
+      return true; // matched or inserted: an excluding filter fails as a duplicate key
+    }
+    const written = await CounterModel.updateOne(filter, update);
+    return written.matchedCount > 0;
   });
 }
+
+/** The upserts of counters that start together go as one command (grouped-upserts.ts). */
+const upsertCounter = groupedUpserts(() => CounterModel.collection);
 
 /** Tokens of confirmed moves per counters document, removed by this process's later writes of it (counter-fence.ts). */
 const confirmedTokens = new ConfirmedTokens();
