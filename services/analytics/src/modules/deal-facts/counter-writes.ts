@@ -173,7 +173,7 @@ function writeCounter(moves: readonly Waiting[], upsert: boolean): Promise<boole
 }
 
 /** The upserts of counters that start together go as one command (grouped-upserts.ts). */
-const upsertCounter = groupedUpserts(() => CounterModel.collection);
+const upsertCounter = groupedUpserts(CounterModel.collection);
 
 /** Tokens of confirmed moves per counters document, removed by this process's later writes of it (counter-fence.ts). */
 const confirmedTokens = new ConfirmedTokens();

@@ -23,26 +23,19 @@ interface Pending {
 /** At most this many upserts in one command; more go in the next. */
 const MAX_PER_COMMAND = 500;
 
-/** The write error of a command of one upsert, as an error with its code (a bulk error otherwise). */
-function firstWriteError(error: unknown): unknown {
-  const listed = (error as { writeErrors?: { code?: number; errmsg?: string } | { code?: number; errmsg?: string }[] }).writeErrors;
-  const first = Array.isArray(listed) ? listed[0] : listed;
-  return first ? Object.assign(new Error(first.errmsg ?? `write error ${first.code}`), { code: first.code }) : error;
-}
-
-/** A collection's bulk write (a mongoose model's `collection`, read when the command goes). */
+/** A collection's bulk write (a mongoose model's `collection`). */
 export interface BulkWriter {
   bulkWrite(operations: AnyBulkWriteOperation<Document>[], options: BulkWriteOptions): Promise<unknown>;
 }
 
-export function groupedUpserts(collection: () => BulkWriter) {
+export function groupedUpserts(collection: BulkWriter) {
   const pending: Pending[] = [];
 
   async function flush(): Promise<void> {
     while (pending.length > 0) {
       const group = pending.splice(0, MAX_PER_COMMAND);
       try {
-        await collection().bulkWrite(
+        await collection.bulkWrite(
           group.map(({ operation }) => operation),
           { ordered: true },
         );
@@ -50,7 +43,8 @@ export function groupedUpserts(collection: () => BulkWriter) {
       } catch (error) {
         // Without write errors (the store unreachable, say) every upsert of the command failed.
         if (!(error as { writeErrors?: unknown }).writeErrors) for (const entry of group) entry.reject(error);
-        else for (const entry of group) await collection().bulkWrite([entry.operation], { ordered: true }).then(() => entry.resolve(), (alone: unknown) => entry.reject(firstWriteError(alone)));
+        // Its own error (isDuplicateKey reads a bulk's write errors too).
+        else for (const entry of group) await collection.bulkWrite([entry.operation], { ordered: true }).then(entry.resolve, entry.reject);
       }
     }
   }
