@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runWorkspaceTests } from './workspace-tests.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 process.env.TURBO_TELEMETRY_DISABLED ??= '1';
@@ -34,8 +35,7 @@ step('checking that gateway/supergraph.graphql matches a fresh composition');
 const composed = run('npm', ['run', '-s', 'compose:check', '-w', '@crm/gateway']);
 
 rmSync(resultsDir, { recursive: true, force: true });
-step('codegen, one typecheck of every workspace, build, then jest in every workspace');
-const tested = run('npx', ['turbo', 'run', 'test', '--concurrency=3', '--continue', '--output-logs=new-only'], {
+const testEnv = {
   ...process.env,
   // A local run: the local development secrets and broker login (packages/auth/src/local-dev.ts).
   CRM_LOCAL_DEV: '1',
@@ -43,20 +43,29 @@ const tested = run('npx', ['turbo', 'run', 'test', '--concurrency=3', '--continu
   // kafkajs 2.2.4 trips a harmless TimeoutNegativeWarning on Node 22+.
   NODE_OPTIONS: [process.env.NODE_OPTIONS, '--disable-warning=TimeoutNegativeWarning'].filter(Boolean).join(' '),
   KAFKAJS_NO_PARTITIONER_WARNING: '1',
-});
+};
+step('codegen, one typecheck of every workspace, build');
+const built = run('npx', ['turbo', 'run', 'check-types', 'build', '--continue', '--output-logs=new-only'], testEnv);
 
-// A workspace whose jest never ran (a typecheck or build error stopped it) counts as a failure.
+// Every workspace with tests; one whose jest never ran (a typecheck or build error) counts as a failure.
 const workspaces = ['packages', 'services']
   .flatMap((dir) => readdirSync(join(root, dir)).map((name) => join(dir, name)))
   .concat('gateway')
-  .map((dir) => JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')))
-  .filter((pkg) => pkg.scripts?.test)
-  .map((pkg) => pkg.name.replace(/^@crm\//, ''));
+  .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) }))
+  .filter(({ pkg }) => pkg.scripts?.test)
+  .map(({ dir, pkg }) => ({ dir, name: pkg.name.replace(/^@crm\//, '') }));
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 3);
+let tested = 1;
+if (built === 0) {
+  step(`jest in every workspace, ${concurrency} at a time, the longest first`);
+  tested = (await runWorkspaceTests(root, workspaces, { concurrency, env: testEnv })).length === 0 ? 0 : 1;
+}
+
 mkdirSync(resultsDir, { recursive: true });
 const failures = [];
 let passed = 0;
 let failed = composed === 0 ? 0 : 1; // a stale supergraph counts as a failed check
-for (const name of workspaces) {
+for (const { name } of workspaces) {
   const file = join(resultsDir, `${name}.json`);
   if (!existsSync(file)) {
     console.error(`[test] ${name}: no jest results (its tests did not run)`);
@@ -71,6 +80,18 @@ for (const name of workspaces) {
   }
   failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
   failures.push(...(result.failures ?? []).map((failure) => `${name} ${failure}`));
+}
+// When each workspace's jest ran, in seconds from the first one's start: what overlapped, what ran last.
+const spans = workspaces
+  .map(({ name }) => join(resultsDir, `${name}.json`))
+  .filter((file) => existsSync(file))
+  .map((file) => JSON.parse(readFileSync(file, 'utf8')))
+  .filter((result) => result.startedAt && result.endedAt)
+  .map((result) => ({ name: result.name, start: Date.parse(result.startedAt), end: Date.parse(result.endedAt) }));
+if (spans.length > 0) {
+  const first = Math.min(...spans.map((span) => span.start));
+  const at = (ms) => Math.round((ms - first) / 1000);
+  step(`timeline (s from the first jest start): ${spans.sort((a, b) => a.start - b.start).map((span) => `${span.name} ${at(span.start)}-${at(span.end)}`).join(', ')}`);
 }
 // Named again at the end, where a CI log's tail shows them.
 for (const failure of failures) console.error(`[test] failed: ${failure}`);

@@ -22,10 +22,18 @@ class ResultsReporter {
       failures: failuresOf(results),
       // Where CI's time goes: the workspace's wall time and its slowest files.
       seconds: Math.round((Date.now() - results.startTime) / 1000),
+      startedAt: new Date(results.startTime).toISOString(),
+      endedAt: new Date().toISOString(),
       slowest: results.testResults
         .map((suite) => ({ file: path.relative(process.cwd(), suite.testFilePath), seconds: Math.round((suite.perfStats.end - suite.perfStats.start) / 100) / 10 }))
         .sort((a, b) => b.seconds - a.seconds)
         .slice(0, 3),
+      // Every file's start and end, for a timeline of the run (which files overlap, what runs last).
+      files: results.testResults.map((suite) => ({
+        file: path.relative(process.cwd(), suite.testFilePath),
+        startedAt: new Date(suite.perfStats.start).toISOString(),
+        endedAt: new Date(suite.perfStats.end).toISOString(),
+      })),
     };
     fs.writeFileSync(path.join(dir, `${this.name}.json`), JSON.stringify(summary, null, 2));
   }
