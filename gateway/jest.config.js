@@ -1,1 +1,1 @@
-module.exports = require('@crm/jest-config')(__dirname, { broker: true });
+module.exports = require('@crm/jest-config')(__dirname, { broker: true, sharedStack: true });

@@ -4,9 +4,9 @@
 import { LOCAL_JWT_SECRET, signUserToken } from '@crm/auth';
 import { createEvent, TeamChanged } from '@crm/events';
 import { createTestProducer, uniqueId } from '@crm/messaging/testing';
-import { dataOf, errorCodes, gatewayClient, startStack, testIdentity, waitFor, type GraphQLResponse, type Stack } from '@crm/testing';
+import { dataOf, errorCodes, gatewayClient, testIdentity, useStack, waitFor, type GraphQLResponse } from '@crm/testing';
 
-let stack: Stack;
+const stack = useStack();
 const producer = createTestProducer();
 
 const tenantId = uniqueId('rights');
@@ -45,7 +45,6 @@ function team(teamId: string, leadId: string, memberIds: string[], revision: num
 const expectForbidden = (response: GraphQLResponse) => expect(errorCodes(response)).toContain('FORBIDDEN');
 
 beforeAll(async () => {
-  stack = await startStack();
   // The directory's teams (an older revision after a newer one changes nothing).
   await producer.send(team('north', who.head.userId, [who.m1.userId, who.m2.userId], 2), team('north', who.head.userId, [], 1), team('south', uniqueId('head2'), [who.m3.userId], 1));
   // Every service learnt the teams once the head reads m2's records everywhere (probed per service below).
@@ -73,7 +72,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await producer.close();
-  await stack?.stop();
 });
 
 const READ = {

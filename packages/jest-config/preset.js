@@ -4,7 +4,8 @@ const path = require('node:path');
 
 /**
  * @param {string} dir the workspace directory (pass __dirname)
- * @param {{ broker?: boolean }} [options] broker: the tests use Kafka, so make sure every topic exists first
+ * @param {{ broker?: boolean, sharedStack?: boolean }} [options] broker: the tests use Kafka, so make sure every topic exists first;
+ *   sharedStack: that too, then start one stack for the run's files that call `useStack()` (@crm/testing)
  */
 module.exports = function preset(dir, options = {}) {
   const name = require(path.join(dir, 'package.json')).name.replace(/^@crm\//, '');
@@ -21,5 +22,10 @@ module.exports = function preset(dir, options = {}) {
     testTimeout: 120_000,
     reporters: ['default', [require.resolve('./results-reporter.js'), { name }]],
     ...(options.broker && { globalSetup: require.resolve('@crm/messaging/src/testing/global-setup.ts') }),
+    // One stack (four subgraphs and the gateway) for every file that asks for the plain one.
+    ...(options.sharedStack && {
+      globalSetup: require.resolve('@crm/testing/src/jest/shared-stack-setup.ts'),
+      globalTeardown: require.resolve('@crm/testing/src/jest/shared-stack-teardown.ts'),
+    }),
   };
 };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import mongoose from 'mongoose';
 import { freePort, freePorts } from './free-port';
+import { sharedStack } from './shared-stack';
 import { uniqueId } from './tenants';
 import { waitFor } from '@crm/messaging/testing';
 
@@ -202,8 +203,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 /**
  * The stack of a test file: started before its first test (two minutes at most) and stopped after
  * its last. What it returns stands for the running stack inside tests (`stack.gatewayUrl`, ...).
+ * Without options, the run's shared stack when its global setup started one (shared-stack.ts).
  */
 export function useStack(options: StackOptions = {}): Stack {
+  const shared = Object.keys(options).length === 0 ? sharedStack() : undefined;
+  if (shared) return shared;
   let running: Stack | undefined;
   beforeAll(async () => {
     running = await startStack(options);
