@@ -30,7 +30,8 @@ export function filterValues(filter: FunnelFilterInput): Partial<Record<FunnelDi
  * The counters a filtered funnel reads, all by an index and bounded by the months of the
  * period: with no dimension, the pipeline's per-month totals; with one, that value's per-month
  * counters; with several, the per-month counters of every combination of the pipeline that
- * matches them (as many as the combinations active in those months).
+ * matches them (as many as the combinations active in those months; of the owner's only, when
+ * the owner is one of them).
  */
 export async function filteredFunnelCounters(tenantId: string, pipelineId: string, filter: FunnelFilterInput) {
   const months = periodMonths(filter.from, filter.to, { from: 'filter.from', to: 'filter.to' });
@@ -42,13 +43,23 @@ export async function filteredFunnelCounters(tenantId: string, pipelineId: strin
     const [dim] = dims;
     docs = await CounterModel.find({ ...base, dim: dim ?? '*', value: dim ? values[dim]! : '*' }, { c: 1 }).lean<CounterDoc[]>();
   } else {
-    const combos = await CounterModel.find({ ...base, dim: 'combo' }, { c: 1, value: 1 }).lean<CounterDoc[]>();
+    const combos = await CounterModel.find({ ...base, dim: 'combo', ...(values.owner !== undefined && { value: ownerRange(values.owner) }) }, { c: 1, value: 1 }).lean<CounterDoc[]>();
     docs = combos.filter((doc) => matchesCombo(doc.value, values));
   }
   const counts = new Map<number, number>();
   const money: MoneyByPosition = new Map();
   for (const doc of docs) addFunnelCounters(counts, money, doc.c);
   return { counts: histogram(counts), money };
+}
+
+/**
+ * The combinations of one owner, as a range of the index on `value`: the owner comes first in a
+ * combination (comboValue), so they all begin with `["<owner>",` and end before `["<owner>"-`.
+ * A manager's own funnel then reads their combinations, not the pipeline's.
+ */
+function ownerRange(owner: string): { $gte: string; $lt: string } {
+  const prefix = `[${JSON.stringify(owner)},`;
+  return { $gte: prefix, $lt: `${prefix.slice(0, -1)}-` };
 }
 
 function matchesCombo(value: string, wanted: Partial<Record<FunnelDim, string>>): boolean {
