@@ -13,6 +13,13 @@ const resultsDir = join(root, '.local/test-results');
 const step = (message) => console.log(`[test] ${message}`);
 const run = (command, args, env = process.env) => spawnSync(command, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
 
+// Workspaces whose jest runs at once (deploy/local/workspace-tests.mjs).
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 3);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`[test] TEST_CONCURRENCY must be a whole number of 1 or more, not ${process.env.TEST_CONCURRENCY}`);
+  process.exit(1);
+}
+
 // What this command starts, it stops at the end; what already ran keeps running, and we say so.
 const localInfra = !process.env.MONGODB_URL || !process.env.KAFKA_BROKERS;
 let startedInfra = false;
@@ -54,7 +61,6 @@ const workspaces = ['packages', 'services']
   .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) }))
   .filter(({ pkg }) => pkg.scripts?.test)
   .map(({ dir, pkg }) => ({ dir, name: pkg.name.replace(/^@crm\//, '') }));
-const concurrency = Number(process.env.TEST_CONCURRENCY ?? 3);
 let tested = 1;
 if (built === 0) {
   step(`jest in every workspace, ${concurrency} at a time, the longest first`);
