@@ -69,6 +69,8 @@ if (built === 0) {
 
 mkdirSync(resultsDir, { recursive: true });
 const failures = [];
+/** When each workspace's jest ran, for the timeline below. */
+const spans = [];
 let passed = 0;
 let failed = composed === 0 ? 0 : 1; // a stale supergraph counts as a failed check
 for (const { name } of workspaces) {
@@ -86,14 +88,9 @@ for (const { name } of workspaces) {
   }
   failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
   failures.push(...(result.failures ?? []).map((failure) => `${name} ${failure}`));
+  if (result.startedAt && result.endedAt) spans.push({ name, start: Date.parse(result.startedAt), end: Date.parse(result.endedAt) });
 }
-// When each workspace's jest ran, in seconds from the first one's start: what overlapped, what ran last.
-const spans = workspaces
-  .map(({ name }) => join(resultsDir, `${name}.json`))
-  .filter((file) => existsSync(file))
-  .map((file) => JSON.parse(readFileSync(file, 'utf8')))
-  .filter((result) => result.startedAt && result.endedAt)
-  .map((result) => ({ name: result.name, start: Date.parse(result.startedAt), end: Date.parse(result.endedAt) }));
+// In seconds from the first jest start: what overlapped, what ran last.
 if (spans.length > 0) {
   const first = Math.min(...spans.map((span) => span.start));
   const at = (ms) => Math.round((ms - first) / 1000);
