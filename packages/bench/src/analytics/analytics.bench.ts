@@ -1,7 +1,7 @@
 // The analytics read models at scale, through the projection code and the built service
 // (`node services/analytics/dist/main.js`):
 // 1. fill: BENCH_ANALYTICS_DEALS deals (1,000,000) with their whole histories, handled by the
-//    service's own batch handlers (facts, counters, funnel) as the consumers take a fetched
+//    service's own batch handlers (facts, counters, funnel, sales facts) as the consumers take a fetched
 //    batch (100 events a call), into a bench database;
 //    stops at BENCH_ANALYTICS_FILL_MINUTES (60) and prints what was reached;
 // 2. queries through the subgraph: p50/p95 of funnel (unfiltered and filtered), forecast, win
@@ -20,6 +20,7 @@ import { dataOf, freePort, subgraphRequest, testIdentity, waitFor } from '@crm/t
 import mongoose from 'mongoose';
 import { factsConsumer } from '../../../../services/analytics/src/modules/deal-facts/facts.consumer';
 import { funnelConsumer } from '../../../../services/analytics/src/modules/funnel/funnel.consumer';
+import { salesFactsConsumer } from '../../../../services/analytics/src/modules/won-deals/sales-facts.consumer';
 import { benchNodeArgs } from '../node-args';
 import { atMost, percentiles, type Section } from '../report';
 import { dealEvents, newPipelineId, pipelineEvent } from './analytics-data';
@@ -37,7 +38,8 @@ const EVENTS_PER_CALL = 100;
 const root = resolve(__dirname, '../../../..');
 const silent = pino({ level: 'silent' });
 
-const consumers = [funnelConsumer, factsConsumer];
+/** Every analytics consumer of the deals topic. */
+const consumers = [funnelConsumer, factsConsumer, salesFactsConsumer];
 const handlers = new Map<string, { group: string; subscription: Subscription }[]>();
 for (const consumer of consumers) for (const subscription of consumer.handlers) handlers.set(subscription.definition.type, [...(handlers.get(subscription.definition.type) ?? []), { group: consumer.groupId, subscription }]);
 

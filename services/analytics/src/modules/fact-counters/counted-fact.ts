@@ -1,5 +1,6 @@
 import { isDuplicateKey, PermanentEventError } from '@crm/messaging';
 import { Schema, type Model } from 'mongoose';
+import { groupedUpserts } from '../deal-facts/grouped-upserts';
 import { CounterModel, counterId, type CounterRef } from './counter.model';
 
 /*
@@ -68,7 +69,11 @@ export function movesBetween(from: readonly Contribution[], to: readonly Contrib
 /** Field names may not hold `.` or `$`: escaped, so any id can name its entry in `applied`. */
 const escapeKey = (key: string) => key.replace(/[.$%]/g, (char) => `%${char.charCodeAt(0).toString(16)}`);
 
-type Fact<S> = S & CountedFields & { _id: string; tenantId: string };
+/** A fact's entry in the `applied` of the counters it moves. */
+export const factKeyOf = (model: Model<any>, factId: string) => escapeKey(`${model.collection.collectionName}:${factId}`);
+
+/** A fact as stored: its state and the bookkeeping. */
+export type Fact<S> = S & CountedFields & { _id: string; tenantId: string };
 
 /**
  * Rounds before giving up (the consumer then retries the event). Each round fails only because
@@ -131,7 +136,7 @@ export async function writeFact<S extends object>(
   throw new Error(`${model.modelName} ${factId}: too many concurrent changes`); // retried by the consumer
 }
 
-const sameContributions = (a: readonly Contribution[], b: readonly Contribution[]) => movesBetween(a, b).size === 0;
+export const sameContributions = (a: readonly Contribution[], b: readonly Contribution[]) => movesBetween(a, b).size === 0;
 
 /** Brings the counters in line with the fact: applies a claimed move, claims the next, until settled. */
 export async function settle<S>(model: Model<any>, start: Fact<S>): Promise<void> {
@@ -140,7 +145,7 @@ export async function settle<S>(model: Model<any>, start: Fact<S>): Promise<void
   for (let round = 0; fact && round < MAX_ROUNDS; round += 1) {
     if (fact.pending) {
       const { version, contributions }: NonNullable<CountedFields['pending']> = fact.pending;
-      const factKey = escapeKey(`${model.collection.collectionName}:${fact._id}`);
+      const factKey = factKeyOf(model, fact._id);
       const moves = movesBetween(fact.counted ?? [], contributions);
       await Promise.all([...moves.values()].map((move) => applyMove(fact!.tenantId, move, factKey, version)));
       fact =
@@ -162,8 +167,11 @@ export async function settle<S>(model: Model<any>, start: Fact<S>): Promise<void
   if (fact) throw new Error(`${model.modelName} ${fact._id}: its counters did not settle`); // retried by the consumer
 }
 
+/** The upserts of counters that start together go as one command (grouped-upserts.ts): a batch's facts, or concurrent events. */
+const upsertCounter = groupedUpserts(CounterModel.collection);
+
 /** One counter's share of a move, applied once per (fact, version). */
-async function applyMove(tenantId: string, move: CounterMove, factKey: string, version: number): Promise<void> {
+export async function applyMove(tenantId: string, move: CounterMove, factKey: string, version: number): Promise<void> {
   const _id = counterId(tenantId, move.ref);
   // Missing or below: never applied at this version.
   const filter = { _id, tenantId, [`applied.${factKey}`]: { $not: { $gte: version } } };
@@ -173,7 +181,7 @@ async function applyMove(tenantId: string, move: CounterMove, factKey: string, v
     $setOnInsert: { kind: move.ref.kind, subject: move.ref.subject, group: move.ref.group ?? '', period: move.ref.period },
   };
   try {
-    await CounterModel.updateOne(filter, update, { upsert: true });
+    await upsertCounter(filter, update);
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     // Either applied before (the filter excluded the document, so the upsert tried to insert
