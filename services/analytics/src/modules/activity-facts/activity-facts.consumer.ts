@@ -1,7 +1,8 @@
-import { ActivityCancelled, ActivityCompleted, ActivityCreated, TaskOverdue, type Envelope } from '@crm/events';
-import { on } from '@crm/messaging';
+import { ActivityCancelled, ActivityCompleted, ActivityCreated, TaskOverdue, type Envelope, type EventData } from '@crm/events';
+import { on, onBatch } from '@crm/messaging';
 import type { ConsumerSpec } from '@crm/service-kit';
 import { writeFact } from '../fact-counters/counted-fact';
+import { writeFactsTogether } from '../fact-counters/counted-facts.batch';
 import { activityContributions } from './activity-fact.contributions';
 import { ActivityFactModel, type ActivityFactDoc, type ActivityFactState } from './activity-fact.model';
 
@@ -14,25 +15,62 @@ const stateOf = (doc: ActivityFactDoc): ActivityFactState => Object.fromEntries(
 const known = (change: Change) => Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined && value !== null)) as Partial<ActivityFactState>;
 
 /**
- * Applies one activity event to its fact. One activity's events arrive in order (one key); an
- * older one arriving late (a replay) changes nothing, a repeat sets what it set before.
+ * An activity event's change as a step of its fact. One activity's events arrive in order (one
+ * key); an older one arriving late (a replay) changes nothing, a repeat sets what it set before.
  */
-function applyActivityEvent(event: Envelope, activityId: string, change: Change, likelyNew = false) {
+function stepOf(event: Envelope, change: Change) {
   const at = new Date(event.occurredAt);
-  return writeFact<ActivityFactState>(
-    ActivityFactModel,
-    event.tenantId,
-    activityId,
-    (current) => {
-      if (current && new Date(current.lastEventAt) > at) return null;
-      const base: ActivityFactState = current
-        ? stateOf(current)
-        : { kind: change.kind, assigneeId: change.assigneeId, teamId: null, companyId: null, campaignId: null, status: 'PLANNED', createdAt: null, completedAt: null, overdueAt: null, response: false, lastEventAt: at };
-      return { ...base, ...known(change), lastEventAt: at };
-    },
-    activityContributions,
-    { likelyNew },
-  );
+  return (current: ActivityFactDoc | null): ActivityFactState | null => {
+    if (current && new Date(current.lastEventAt) > at) return null;
+    const base: ActivityFactState = current
+      ? stateOf(current)
+      : { kind: change.kind, assigneeId: change.assigneeId, teamId: null, companyId: null, campaignId: null, status: 'PLANNED', createdAt: null, completedAt: null, overdueAt: null, response: false, lastEventAt: at };
+    return { ...base, ...known(change), lastEventAt: at };
+  };
+}
+
+/** Applies one activity event to its fact. */
+const applyActivityEvent = (event: Envelope, activityId: string, change: Change, likelyNew = false) =>
+  writeFact<ActivityFactState>(ActivityFactModel, event.tenantId, activityId, stepOf(event, change), activityContributions, { likelyNew });
+
+const created = (data: EventData<typeof ActivityCreated>, event: Envelope): Change => ({
+  kind: data.kind,
+  assigneeId: data.assigneeId,
+  teamId: data.teamId,
+  companyId: data.companyId,
+  campaignId: data.campaignId,
+  status: data.status,
+  createdAt: new Date(event.occurredAt),
+  // Recorded as done (a call logged afterwards): done when recorded.
+  ...(data.status === 'DONE' && { completedAt: new Date(data.endAt ?? data.startAt ?? event.occurredAt) }),
+});
+const completed = (data: EventData<typeof ActivityCompleted>, event: Envelope): Change => ({
+  kind: data.kind,
+  assigneeId: data.assigneeId,
+  teamId: data.teamId,
+  companyId: data.companyId,
+  campaignId: data.campaignId,
+  status: 'DONE',
+  completedAt: new Date(data.completedAt ?? event.occurredAt),
+  response: data.response === true,
+});
+const cancelled = (data: EventData<typeof ActivityCancelled>): Change => ({ kind: data.kind, assigneeId: data.assigneeId, companyId: data.companyId, campaignId: data.campaignId, status: 'CANCELLED' });
+const overdue = (data: EventData<typeof TaskOverdue>): Change => ({ kind: data.kind, assigneeId: data.assigneeId, teamId: data.teamId, companyId: data.companyId, overdueAt: new Date(data.dueAt) });
+
+/** A batch's event (read at its handler's version) as its change. */
+function changeOf(event: Envelope<any>): Change {
+  switch (event.type) {
+    case ActivityCreated.type:
+      return created(event.data, event);
+    case ActivityCompleted.type:
+      return completed(event.data, event);
+    case ActivityCancelled.type:
+      return cancelled(event.data);
+    case TaskOverdue.type:
+      return overdue(event.data);
+    default:
+      throw new Error(`the activity facts take no ${event.type}`);
+  }
 }
 
 export const activityFactsConsumer: ConsumerSpec = {
@@ -42,36 +80,17 @@ export const activityFactsConsumer: ConsumerSpec = {
   // The same claims and tokens make an event that comes again change nothing: no look-up of processed records first.
   idempotent: true,
   handlers: [
-    on(ActivityCreated, (data, event) =>
-      applyActivityEvent(event, data.activityId, {
-        kind: data.kind,
-        assigneeId: data.assigneeId,
-        teamId: data.teamId,
-        companyId: data.companyId,
-        campaignId: data.campaignId,
-        status: data.status,
-        createdAt: new Date(event.occurredAt),
-        // Recorded as done (a call logged afterwards): done when recorded.
-        ...(data.status === 'DONE' && { completedAt: new Date(data.endAt ?? data.startAt ?? event.occurredAt) }),
-      }, true),
-    ),
-    on(ActivityCompleted, (data, event) =>
-      applyActivityEvent(event, data.activityId, {
-        kind: data.kind,
-        assigneeId: data.assigneeId,
-        teamId: data.teamId,
-        companyId: data.companyId,
-        campaignId: data.campaignId,
-        status: 'DONE',
-        completedAt: new Date(data.completedAt ?? event.occurredAt),
-        response: data.response === true,
-      }),
-    ),
-    on(ActivityCancelled, (data, event) =>
-      applyActivityEvent(event, data.activityId, { kind: data.kind, assigneeId: data.assigneeId, companyId: data.companyId, campaignId: data.campaignId, status: 'CANCELLED' }),
-    ),
-    on(TaskOverdue, (data, event) =>
-      applyActivityEvent(event, data.activityId, { kind: data.kind, assigneeId: data.assigneeId, teamId: data.teamId, companyId: data.companyId, overdueAt: new Date(data.dueAt) }),
-    ),
+    on(ActivityCreated, (data, event) => applyActivityEvent(event, data.activityId, created(data, event), true)),
+    on(ActivityCompleted, (data, event) => applyActivityEvent(event, data.activityId, completed(data, event))),
+    on(ActivityCancelled, (data, event) => applyActivityEvent(event, data.activityId, cancelled(data))),
+    on(TaskOverdue, (data, event) => applyActivityEvent(event, data.activityId, overdue(data))),
   ],
+  // A fetched batch at once: each activity's events folded, a few store commands for all (counted-facts.batch.ts).
+  batch: onBatch([ActivityCreated, ActivityCompleted, ActivityCancelled, TaskOverdue], (events) =>
+    writeFactsTogether<ActivityFactState>(
+      ActivityFactModel,
+      events.map((event) => ({ tenantId: event.tenantId, factId: (event.data as { activityId: string }).activityId, steps: [stepOf(event, changeOf(event))] })),
+      activityContributions,
+    ),
+  ),
 };

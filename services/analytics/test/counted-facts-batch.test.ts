@@ -1,7 +1,11 @@
 import { catalogue, createEvent, DealUpdated, type Envelope } from '@crm/events';
 import type { Subscription } from '@crm/messaging';
+import type { ConsumerSpec } from '@crm/service-kit';
 import { serviceUnderTest, testIdentity } from '@crm/testing';
+import type { Model } from 'mongoose';
 import pino from 'pino';
+import { activityFactsConsumer } from '../src/modules/activity-facts/activity-facts.consumer';
+import { ActivityFactModel } from '../src/modules/activity-facts/activity-fact.model';
 import { CounterModel, counterId } from '../src/modules/fact-counters/counter.model';
 import { factKeyOf } from '../src/modules/fact-counters/counted-fact';
 import { salesContributions } from '../src/modules/won-deals/sales-fact';
@@ -9,31 +13,33 @@ import { SalesFactModel, type SalesFactDoc } from '../src/modules/won-deals/sale
 import { salesFactsConsumer } from '../src/modules/won-deals/sales-facts.consumer';
 import { startAnalytics } from '../src/service';
 import { dealStory, pipelineWith, type KindedStage } from './facts-events';
+import { activityLife } from './revenue-events';
 
 /*
- * The sales facts' batch handler against their per-event handlers: the same histories (won,
- * lost, reopened, updated, first seen without their creation, redelivered, an old event late),
- * projected one event at a time in one tenant and in batches in another, leave the same facts
- * and counters; a claim a crash left is finished once; a batch takes a few store commands.
+ * The batch handlers of the counted facts (sales facts, activity facts) against their per-event
+ * handlers: the same histories (won, lost, reopened, updated, first seen without their creation;
+ * done, cancelled, overdue; redelivered, an old event late), projected one event at a time in one
+ * tenant and in batches in another, leave the same facts and counters; a claim a crash left is
+ * finished once; a batch takes a few store commands.
  */
 serviceUnderTest('analytics', startAnalytics);
 
-const ctx = { logger: pino({ level: 'silent' }), consumer: salesFactsConsumer.groupId };
-const subscriptionOf = (event: Envelope) => salesFactsConsumer.handlers.find((handler) => handler.definition.type === event.type) as Subscription | undefined;
-/** The event read at its handler's version, as the consumer runner passes it; null for a type the sales facts do not take. */
-function readForSales(event: Envelope): Envelope | null {
-  const subscription = subscriptionOf(event);
+const logger = pino({ level: 'silent' });
+const subscriptionOf = (consumer: ConsumerSpec, event: Envelope) => consumer.handlers.find((handler) => handler.definition.type === event.type) as Subscription | undefined;
+/** The event read at its handler's version, as the consumer runner passes it; null for a type the consumer does not take. */
+function readFor(consumer: ConsumerSpec, event: Envelope): Envelope | null {
+  const subscription = subscriptionOf(consumer, event);
   return subscription ? { ...event, data: catalogue.read(subscription.definition, event) as Record<string, unknown> } : null;
 }
 
-async function oneByOne(events: Envelope[]): Promise<void> {
-  for (const event of events.map(readForSales)) if (event) await subscriptionOf(event)!.handle(event.data, event, ctx);
+async function oneByOne(events: Envelope[], consumer: ConsumerSpec = salesFactsConsumer): Promise<void> {
+  for (const event of events.map((one) => readFor(consumer, one))) if (event) await subscriptionOf(consumer, event)!.handle(event.data, event, { logger, consumer: consumer.groupId });
 }
 
-async function inBatches(events: Envelope[], size: number): Promise<void> {
+async function inBatches(events: Envelope[], size: number, consumer: ConsumerSpec = salesFactsConsumer): Promise<void> {
   for (let at = 0; at < events.length; at += size) {
-    const own = events.slice(at, at + size).flatMap((event) => readForSales(event) ?? []);
-    if (own.length > 0) await salesFactsConsumer.batch!.handle(own, ctx);
+    const own = events.slice(at, at + size).flatMap((event) => readFor(consumer, event) ?? []);
+    if (own.length > 0) await consumer.batch!.handle(own, { logger, consumer: consumer.groupId });
   }
 }
 
@@ -70,8 +76,8 @@ function histories(tenantId: string, tag: string) {
  * differs by path: versions, and zeros (a win taken back within one batch never reaches a
  * counter; one at a time, it leaves a 0 there, which reads the same).
  */
-async function readModels(tenantId: string, tag: string) {
-  const facts = await SalesFactModel.find({ tenantId }).lean<SalesFactDoc[]>();
+async function readModels(tenantId: string, tag: string, model: Model<any> = SalesFactModel) {
+  const facts = await model.find({ tenantId }).lean<SalesFactDoc[]>();
   const counters = await CounterModel.find({ tenantId }).lean();
   return {
     facts: Object.fromEntries(facts.map(({ _id, tenantId: _tenant, version: _version, ...fact }) => [_id.slice(tag.length), fact])),
@@ -84,8 +90,44 @@ async function readModels(tenantId: string, tag: string) {
   };
 }
 
-describe('sales facts, a batch at a time', () => {
-  it('leave the same facts and counters as one event at a time', async () => {
+/** One tenant's activities; ids start with `tag`, everything else is alike across tenants. */
+function activities(tenantId: string, tag: string) {
+  // Each event at a fixed time, in order within its activity (they would differ by tenant otherwise).
+  const life = (n: number, spec: Omit<Parameters<typeof activityLife>[1], 'activityId'>, ...steps: Parameters<typeof activityLife>[2][]) =>
+    activityLife(tenantId, { ...spec, activityId: `${tag}-activity-${n}` }, ...steps).map((event, k) => ({ ...event, occurredAt: `2026-05-01T0${k}:0${n}:00.000Z` }));
+  const lines = [
+    life(1, { kind: 'CALL', assigneeId: 'user-anna', teamId: 'team-north' }, { completedAt: '2026-05-04T10:00:00Z' }),
+    life(2, { kind: 'MEETING', assigneeId: 'user-ben', campaignId: 'campaign-1', companyId: 'company-a' }, { completedAt: '2026-05-05T10:00:00Z', response: true }),
+    life(3, { kind: 'TASK', assigneeId: 'user-anna', teamId: 'team-north' }, { overdueAt: '2026-05-06T09:00:00Z' }, { completedAt: '2026-05-08T10:00:00Z' }),
+    life(4, { kind: 'TASK', assigneeId: 'user-carl', campaignId: 'campaign-1' }, { overdueAt: '2026-05-06T09:00:00Z' }, 'cancelled'),
+    life(5, { kind: 'EMAIL', assigneeId: 'user-ben', campaignId: 'campaign-1' }).slice(0, 1),
+  ];
+  const events = Array.from({ length: 3 }, (_, n) => lines.flatMap((line) => (line[n] ? [line[n]!] : []))).flat();
+  events.splice(4, 0, events[1]!);
+  events.push(events[6]!, lines[2]![0]!);
+  return events;
+}
+
+describe('counted facts, a batch at a time', () => {
+  it('leave the same activity facts and counters as one event at a time', async () => {
+    const [one, batched, all] = [testIdentity(), testIdentity(), testIdentity()];
+    await oneByOne(activities(one.tenantId, 'one'), activityFactsConsumer);
+    await inBatches(activities(batched.tenantId, 'three'), 3, activityFactsConsumer);
+    await inBatches(activities(all.tenantId, 'all'), 100, activityFactsConsumer);
+    const expected = await readModels(one.tenantId, 'one', ActivityFactModel);
+    expect(await readModels(batched.tenantId, 'three', ActivityFactModel)).toEqual(expected);
+    expect(await readModels(all.tenantId, 'all', ActivityFactModel)).toEqual(expected);
+    expect(Object.keys(expected.facts)).toHaveLength(5);
+    const user = (assigneeId: string, day: string, team = '') => expected.counters[counterId('', { kind: 'user-activity', subject: assigneeId, group: team, period: day })];
+    expect(user('user-anna', '2026-05-04', 'team-north')).toEqual({ calls: 1 });
+    expect(user('user-anna', '2026-05-08', 'team-north')).toEqual({ tasksDone: 1 });
+    expect(user('user-anna', '2026-05-06', 'team-north')).toEqual({ tasksOverdue: 1 });
+    expect(user('user-carl', '2026-05-06')).toBeUndefined(); // overdue, then cancelled
+    const campaign = Object.entries(expected.counters).filter(([id]) => id.includes('|campaign|'));
+    expect(campaign.map(([, values]) => values)).toEqual([{ sends: 2, responses: 1 }]);
+  });
+
+  it('leave the same sales facts and counters as one event at a time', async () => {
     const one = testIdentity();
     const batched = testIdentity();
     const twice = testIdentity();
@@ -105,7 +147,7 @@ describe('sales facts, a batch at a time', () => {
     for (const fact of Object.values(expected.facts)) expect(fact.pending).toBeNull();
   });
 
-  it('finishes a move a crash left half applied, once', async () => {
+  it('finish the move a crash left half applied on a sales fact, once', async () => {
     const { tenantId } = testIdentity();
     const [created, won] = dealStory(tenantId, 'pipeline-1', stages as KindedStage[], { createdAt: '2026-02-02T09:00:00Z', companyId: 'company-a', ownerId: 'user-anna' }).move(2, '2026-02-09T09:00:00Z').events.filter((event) => event.type !== 'DealStageChanged');
     await inBatches([created!, won!], 10);
@@ -130,7 +172,7 @@ describe('sales facts, a batch at a time', () => {
     expect((await SalesFactModel.findOne({ _id: dealId, tenantId }).lean<SalesFactDoc>())?.pending).toBeNull();
   });
 
-  it('writes a batch of new won deals with one read, one insert, one counters write and one confirmation', async () => {
+  it('write a batch of new won deals with one read, one insert, one counters write and one confirmation', async () => {
     const { tenantId } = testIdentity();
     const events = Array.from({ length: 20 }, (_, n) =>
       dealStory(tenantId, 'pipeline-1', stages as KindedStage[], { createdAt: '2026-04-01T09:00:00Z', companyId: `company-${n % 4}`, ownerId: 'user-anna', amount: 100 })
