@@ -179,18 +179,22 @@ describe('counted facts, a batch at a time', () => {
         .move(2, '2026-04-20T09:00:00Z')
         .events.filter((event) => event.type !== 'DealStageChanged'),
     ).flat();
+    // The service under test runs its consumers in this process, and other test files publish
+    // deals events meanwhile: only the calls that name this test's tenant count.
+    const tenantOf = (value: unknown): unknown => (value as { tenantId?: unknown } | undefined)?.tenantId;
+    const ours = (ops: unknown) => Array.isArray(ops) && ops.some((op) => tenantOf(op) === tenantId || tenantOf((op as { updateOne?: { filter?: unknown } }).updateOne?.filter) === tenantId);
     const calls = {
-      find: jest.spyOn(SalesFactModel, 'find'),
-      findOne: jest.spyOn(SalesFactModel, 'findOne'),
-      findOneAndUpdate: jest.spyOn(SalesFactModel, 'findOneAndUpdate'),
-      insert: jest.spyOn(SalesFactModel.collection, 'insertMany'),
-      factsBulk: jest.spyOn(SalesFactModel, 'bulkWrite'),
-      countersBulk: jest.spyOn(CounterModel.collection, 'bulkWrite'),
-      counterUpdate: jest.spyOn(CounterModel, 'updateOne'),
+      find: { spy: jest.spyOn(SalesFactModel, 'find'), named: (args: unknown[]) => tenantOf(args[0]) === tenantId },
+      findOne: { spy: jest.spyOn(SalesFactModel, 'findOne'), named: (args: unknown[]) => tenantOf(args[0]) === tenantId },
+      findOneAndUpdate: { spy: jest.spyOn(SalesFactModel, 'findOneAndUpdate'), named: (args: unknown[]) => tenantOf(args[0]) === tenantId },
+      insert: { spy: jest.spyOn(SalesFactModel.collection, 'insertMany'), named: (args: unknown[]) => ours(args[0]) },
+      factsBulk: { spy: jest.spyOn(SalesFactModel, 'bulkWrite'), named: (args: unknown[]) => ours(args[0]) },
+      countersBulk: { spy: jest.spyOn(CounterModel.collection, 'bulkWrite'), named: (args: unknown[]) => ours(args[0]) },
+      counterUpdate: { spy: jest.spyOn(CounterModel, 'updateOne'), named: (args: unknown[]) => tenantOf(args[0]) === tenantId },
     };
     try {
       await inBatches(events, 100);
-      expect(Object.fromEntries(Object.entries(calls).map(([name, spy]) => [name, spy.mock.calls.length]))).toEqual({
+      expect(Object.fromEntries(Object.entries(calls).map(([name, { spy, named }]) => [name, spy.mock.calls.filter((args) => named(args)).length]))).toEqual({
         find: 1,
         findOne: 0,
         findOneAndUpdate: 0,
@@ -200,7 +204,7 @@ describe('counted facts, a batch at a time', () => {
         counterUpdate: 0,
       });
     } finally {
-      Object.values(calls).forEach((spy) => spy.mockRestore());
+      Object.values(calls).forEach(({ spy }) => spy.mockRestore());
     }
     const counters = await CounterModel.find({ tenantId, kind: 'company-revenue' }).lean();
     expect(counters.map((counter) => [counter.subject, counter.values]).sort()).toEqual([0, 1, 2, 3].map((n) => [`company-${n}`, { won_EUR: 500 }]));
