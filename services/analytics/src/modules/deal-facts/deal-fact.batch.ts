@@ -1,4 +1,5 @@
 import { CompanyFactModel } from '../company-facts/company-fact.model';
+import { byRecord, type RecordItems } from '../fact-counters/by-record';
 import { claim, companyIdOf, finishAll, projectDealEventNow, serializedAll, stateOf } from './deal-fact.projection';
 import { DealFactModel, type DealFactDoc, type SpanWrite } from './deal-fact.model';
 import { reduceDealEvent, type DealEvent, type EventInfo, type FactState } from './deal-fact.reduce';
@@ -19,34 +20,14 @@ export interface DealItem {
   info: EventInfo;
 }
 
-interface DealBatch {
-  tenantId: string;
-  dealId: string;
-  items: DealItem[];
-}
-
-/** The batch's deals, each with its events in order; a deal named by two tenants goes one event at a time (one of them is refused there). */
-function byDeal(items: readonly DealItem[]): { deals: DealBatch[]; alone: DealItem[] } {
-  const deals = new Map<string, DealBatch>();
-  const mixed = new Set<string>();
-  for (const item of items) {
-    const { dealId } = item.event.data;
-    const deal = deals.get(dealId);
-    if (!deal) deals.set(dealId, { tenantId: item.info.tenantId, dealId, items: [item] });
-    else if (deal.tenantId !== item.info.tenantId) mixed.add(dealId);
-    else deal.items.push(item);
-  }
-  return {
-    deals: [...deals.values()].filter((deal) => !mixed.has(deal.dealId)),
-    alone: items.filter((item) => mixed.has(item.event.data.dealId)),
-  };
-}
+/** A deal's events in the batch (`id`: the deal's). */
+type DealBatch = RecordItems<DealItem>;
 
 /** The facts of the batch's deals, by deal id: one read per tenant. */
 async function readFacts(deals: readonly DealBatch[]): Promise<Map<string, DealFactDoc>> {
   const facts = new Map<string, DealFactDoc>();
   for (const [tenantId, group] of Map.groupBy(deals, (deal) => deal.tenantId)) {
-    const found = await DealFactModel.find({ tenantId, _id: { $in: group.map((deal) => deal.dealId) } }).lean<DealFactDoc[]>();
+    const found = await DealFactModel.find({ tenantId, _id: { $in: group.map((deal) => deal.id) } }).lean<DealFactDoc[]>();
     for (const fact of found) facts.set(fact._id, fact);
   }
   return facts;
@@ -58,7 +39,7 @@ async function readIndustries(deals: readonly DealBatch[], facts: ReadonlyMap<st
   for (const [tenantId, group] of Map.groupBy(deals, (deal) => deal.tenantId)) {
     const ids = new Set<string>();
     for (const deal of group) {
-      const companyId = facts.get(deal.dealId)?.companyId;
+      const companyId = facts.get(deal.id)?.companyId;
       if (companyId) ids.add(companyId);
       for (const item of deal.items) {
         const named = companyIdOf(item.event);
@@ -101,7 +82,8 @@ async function fold(fact: FactState | null, deal: DealBatch, industryOf: (compan
 
 /** Projects a batch of deals events (see the top of this file). */
 export function projectDealEvents(items: readonly DealItem[]): Promise<void> {
-  const { deals, alone } = byDeal(items);
+  // A deal named by two tenants goes one event at a time (one of them is refused there).
+  const { records: deals, alone } = byRecord(items, (item) => ({ tenantId: item.info.tenantId, id: item.event.data.dealId }));
   return serializedAll([...new Set(items.map((item) => item.event.data.dealId))], async () => {
     let facts = await readFacts(deals);
     // A move a crash left claimed is finished first, as the single-event path does.
@@ -115,10 +97,10 @@ export function projectDealEvents(items: readonly DealItem[]): Promise<void> {
     const claimed: DealFactDoc[] = [];
     await Promise.all(
       deals.map(async (deal) => {
-        const fact = facts.get(deal.dealId) ?? null;
+        const fact = facts.get(deal.id) ?? null;
         const folded = await fold(fact && stateOf(fact), deal, (companyId) => industryOf(industries, deal.tenantId, companyId));
         if (!folded) return;
-        const next = await claim(deal.tenantId, deal.dealId, fact, folded);
+        const next = await claim(deal.tenantId, deal.id, fact, folded);
         if (next) claimed.push(next);
         else retry.push(deal); // another writer came first: its events one at a time, against what it wrote
       }),
@@ -126,7 +108,7 @@ export function projectDealEvents(items: readonly DealItem[]): Promise<void> {
     // Every claimed deal's counter moves at once: the counters they share take one write.
     const stale = await finishAll(claimed);
     // A deal whose moves were refused as stale (this writer stalled): one event at a time, which finishes its claim from the fact.
-    retry.push(...deals.filter((deal) => stale.has(deal.dealId)));
+    retry.push(...deals.filter((deal) => stale.has(deal.id)));
     for (const item of [...retry.flatMap((deal) => deal.items), ...alone]) await projectDealEventNow(item.event, item.info);
   });
 }

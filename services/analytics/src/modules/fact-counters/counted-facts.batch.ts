@@ -1,5 +1,6 @@
 import { isDuplicateKey } from '@crm/messaging';
 import type { Model } from 'mongoose';
+import { byRecord } from './by-record';
 import { applyMove, factKeyOf, movesBetween, sameContributions, settle, writeFact, type Contribution, type CountedFields, type Fact } from './counted-fact';
 
 /*
@@ -36,7 +37,9 @@ interface Claim {
 
 /** Writes the changes of several facts (see the top of this file). */
 export async function writeFactsTogether<S extends object>(model: Model<any>, changes: readonly FactChanges<S>[], contributionsOf: (state: S) => Contribution[]): Promise<void> {
-  const { together, alone } = byFact(changes);
+  // A fact id named by two tenants goes writeFact's way (one of them is refused there).
+  const { records, alone } = byRecord(changes, (change) => ({ tenantId: change.tenantId, id: change.factId }));
+  const together = records.map(({ tenantId, id, items }) => ({ tenantId, factId: id, steps: items.flatMap((change) => change.steps) }));
   const stored = await readFacts<S>(model, together);
   const slow: FactChanges<S>[] = [...alone];
   const unsettled: Fact<S>[] = [];
@@ -85,22 +88,6 @@ export async function writeFactsTogether<S extends object>(model: Model<any>, ch
   await confirmAll(model, claims);
   await Promise.all(unsettled.map((fact) => settle(model, fact)));
   for (const fact of slow) for (const step of fact.steps) await writeFact<S>(model, fact.tenantId, fact.factId, step, contributionsOf);
-}
-
-/** The changes by fact, in order; a fact id named by two tenants goes writeFact's way (one of them is refused there). */
-function byFact<S>(changes: readonly FactChanges<S>[]): { together: FactChanges<S>[]; alone: FactChanges<S>[] } {
-  const facts = new Map<string, FactChanges<S>>();
-  const mixed = new Set<string>();
-  for (const change of changes) {
-    const fact = facts.get(change.factId);
-    if (!fact) facts.set(change.factId, { ...change, steps: [...change.steps] });
-    else if (fact.tenantId !== change.tenantId) mixed.add(change.factId);
-    else fact.steps.push(...change.steps);
-  }
-  return {
-    together: [...facts.values()].filter((fact) => !mixed.has(fact.factId)),
-    alone: changes.filter((change) => mixed.has(change.factId)),
-  };
 }
 
 async function readFacts<S>(model: Model<any>, facts: readonly FactChanges<S>[]): Promise<Map<string, Fact<S>>> {
