@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { dayOf } from './day-bucket';
 import { BROKER_RETRY_MAX_MS } from './kafka';
 import { startNewGroupAtLatest } from './group-offsets';
+import { offsetCommits } from './offset-commits';
 import { ProcessedEventModel, type ProcessedEvent } from './processed-event.model';
 import { isStoreUnavailable } from './store-availability';
 import { isDuplicateKey } from './store-errors';
@@ -61,6 +62,11 @@ export interface ConsumerOptions {
   fetchMaxWaitMs?: number;
   /** How often the consumer heartbeats its group (at most a third of the 10 s session); default 3000 ms. */
   heartbeatMs?: number;
+  /**
+   * Handled offsets are committed at most this often (default 1000 ms; 0: after every fetched
+   * batch, as kafkajs does). See offset-commits.ts.
+   */
+  commitIntervalMs?: number;
 }
 
 export interface ConsumerRunner {
@@ -78,6 +84,10 @@ class Parked {
     readonly attempts = 0,
   ) {}
 }
+
+/** Offsets grouped by topic, as a batch's commitOffsetsIfNecessary takes them. */
+const byTopic = (offsets: { topic: string; partition: number; offset: string }[]) =>
+  [...Map.groupBy(offsets, ({ topic }) => topic)].map(([topic, partitions]) => ({ topic, partitions: partitions.map(({ partition, offset }) => ({ partition, offset })) }));
 
 export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
   const { kafka, groupId, logger, catalogue = defaultCatalogue, deadLetterTopic = crmTopics.deadLetter } = options;
@@ -130,6 +140,8 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
   let joined = false;
   let stopped = false;
   let restarting = false;
+  const commitIntervalMs = Math.max(0, options.commitIntervalMs ?? 1000);
+  const commits = offsetCommits(commitIntervalMs, log);
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, parked: Parked): Promise<void> {
     log.warn({ topic, partition, offset: message.offset, reason: parked.reason, attempts: parked.attempts }, 'parking a message in the dead-letter topic');
@@ -324,9 +336,27 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
    * key, up to `parallelKeys` keys at once), then one insert of the new records. Offsets are
    * resolved up to the last message before which every message is handled or parked (effects are
    * idempotent: a crash before the records are written only means they run again), and the
-   * records are written before the batch returns and kafkajs commits.
+   * records are written before the batch returns. Resolved offsets are committed later, at most
+   * every `commitIntervalMs` (offset-commits.ts).
    */
   async function handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { topic, partition } = payload.batch;
+    let resolved: string | undefined;
+    const resolveOffset = (offset: string) => {
+      payload.resolveOffset(offset);
+      resolved = offset;
+    };
+    try {
+      await handleFetched({ ...payload, resolveOffset });
+    } finally {
+      // Committable once the batch's processed records are written (handleFetched's last step).
+      if (resolved !== undefined) commits.handled(topic, partition, resolved);
+      // Stopping: kafkajs leaves the group once this batch returns, so what is handled is committed now.
+      if (commitIntervalMs === 0 || !payload.isRunning()) await commits.flush((offsets) => payload.commitOffsetsIfNecessary({ topics: byTopic(offsets) }));
+    }
+  }
+
+  async function handleFetched(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const done = await processedAmong(batch.messages);
     if (options.batch && (await handledAsBatch(payload, done))) return;
@@ -402,7 +432,9 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-    await consumer.run({ eachBatchAutoResolve: false, eachBatch: handleBatch, partitionsConsumedConcurrently: parallelKeys });
+    commits.reset();
+    await consumer.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch: handleBatch, partitionsConsumedConcurrently: parallelKeys });
+    if (commitIntervalMs > 0) commits.start(consumer);
     await joinedNow;
   }
 
@@ -437,6 +469,10 @@ export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {
     async stop() {
       stopped = true;
       joined = false;
+      // While still a member: a batch in flight commits its own offsets as it ends (handleBatch).
+      const current = consumer;
+      if (current) await commits.flush((offsets) => current.commitOffsets(offsets));
+      commits.reset();
       await consumer?.disconnect();
       await producer?.disconnect();
     },

@@ -56,6 +56,8 @@ export function serviceEnvSchema(defaults: { port: number; database: string }, e
      */
     KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(10).max(10_000).default(1000),
     KAFKA_HEARTBEAT_MS: z.coerce.number().int().min(100).max(3_000).default(3000),
+    /** A consumer commits its handled offsets at most this often; 0: after every fetched batch (messaging's offset-commits.ts). */
+    KAFKA_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
     /** Where a consumer group without committed offsets starts; `latest` is for tests. */
     KAFKA_CONSUMER_START: z.enum(['earliest', 'latest']).default('earliest'),
     INTERNAL_SECRET: secretSetting('INTERNAL_SECRET', LOCAL_INTERNAL_SECRET, env),

@@ -132,6 +132,7 @@ export async function startService<TContext extends BaseContext>(spec: ServiceSp
       startFrom: config.KAFKA_CONSUMER_START,
       fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
       heartbeatMs: config.KAFKA_HEARTBEAT_MS,
+      commitIntervalMs: config.KAFKA_COMMIT_INTERVAL_MS,
       retry: { attempts: config.CONSUMER_RETRY_ATTEMPTS, maxDelayMs: config.CONSUMER_RETRY_MAX_DELAY_MS },
     }),
   );
