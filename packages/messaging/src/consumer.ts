@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { dayOf } from './day-bucket';
 import { BROKER_RETRY_MAX_MS } from './kafka';
 import { startNewGroupAtLatest } from './group-offsets';
-import { offsetCommits } from './offset-commits';
+import { offsetCommits, type Offsets } from './offset-commits';
 import { ProcessedEventModel, type ProcessedEvent } from './processed-event.model';
 import { isStoreUnavailable } from './store-availability';
 import { isDuplicateKey } from './store-errors';
@@ -86,7 +86,7 @@ class Parked {
 }
 
 /** Offsets grouped by topic, as a batch's commitOffsetsIfNecessary takes them. */
-const byTopic = (offsets: { topic: string; partition: number; offset: string }[]) =>
+const byTopic = (offsets: Offsets) =>
   [...Map.groupBy(offsets, ({ topic }) => topic)].map(([topic, partitions]) => ({ topic, partitions: partitions.map(({ partition, offset }) => ({ partition, offset })) }));
 
 export function createConsumerRunner(options: ConsumerOptions): ConsumerRunner {

@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
 
-type Offsets = { topic: string; partition: number; offset: string }[];
+export type Offsets = { topic: string; partition: number; offset: string }[];
 
 /**
  * A consumer's handled offsets, committed at most every `intervalMs` instead of after every
@@ -22,21 +22,28 @@ export interface OffsetCommits {
   reset(): void;
 }
 
+const keyOf = ({ topic, partition }: { topic: string; partition: number }) => `${topic}:${partition}`;
+
 export function offsetCommits(intervalMs: number, log: Logger): OffsetCommits {
-  const pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  const pending = new Map<string, Offsets[number]>();
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
+  /** Raised by reset(): a commit that fails after it belongs to a former member. */
+  let resets = 0;
 
   async function flush(commit: (offsets: Offsets) => Promise<void>): Promise<void> {
     // One commit at a time: a later flush waits, then commits what came meanwhile.
     while (flushing) await flushing;
     if (pending.size === 0) return;
     const offsets = [...pending.values()];
+    const resetsBefore = resets;
     pending.clear();
     flushing = commit(offsets)
       .catch((error: unknown) => {
-        // A rebalance refuses a former generation's commit: the partitions' new owners resume from the last one.
-        log.debug({ err: error, partitions: offsets.length }, 'offset commit refused; the next owner resumes from the last commit');
+        // Tried again with the next flush unless a later offset came meanwhile. A rebalance refuses a
+        // former generation's commit; a later one at most delivers those events again (at least once).
+        if (resets === resetsBefore) for (const entry of offsets) if (!pending.has(keyOf(entry))) pending.set(keyOf(entry), entry);
+        log.debug({ err: error, partitions: offsets.length }, 'offset commit failed; kept for the next flush');
       })
       .finally(() => {
         flushing = undefined;
@@ -46,7 +53,7 @@ export function offsetCommits(intervalMs: number, log: Logger): OffsetCommits {
 
   return {
     handled(topic, partition, offset) {
-      pending.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() });
+      pending.set(keyOf({ topic, partition }), { topic, partition, offset: (BigInt(offset) + 1n).toString() });
     },
     flush,
     start(consumer) {
@@ -55,6 +62,7 @@ export function offsetCommits(intervalMs: number, log: Logger): OffsetCommits {
       timer.unref();
     },
     reset() {
+      resets += 1;
       clearInterval(timer);
       timer = undefined;
       pending.clear();

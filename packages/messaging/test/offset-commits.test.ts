@@ -1,6 +1,7 @@
 import { CompanyCreated, createEvent, topics } from '@crm/events';
 import pino from 'pino';
 import { createConsumerRunner, on, type ConsumerRunner } from '../src';
+import { offsetCommits, type Offsets } from '../src/offset-commits';
 import { createTestProducer, readTopics, testKafka, uniqueId, waitFor, type ReadMessage, type TopicReader } from '../src/testing';
 import { connectTestDb, dropTestDb } from './setup';
 
@@ -65,13 +66,19 @@ async function committedPast(groupId: string, message: ReadMessage): Promise<boo
   return BigInt(committed) > BigInt(message.offset);
 }
 
+/** A new runner of `groupId` that has handled one new event of this file (published once it runs). */
+async function handledOne(groupId: string, commitIntervalMs: number, name: string, options: { idempotent?: boolean; companyId?: string } = {}) {
+  const handled = new Set<string>();
+  const runner = await startRunner(groupId, commitIntervalMs, handled, options.idempotent);
+  const message = await publish(name, options.companyId);
+  await waitFor(() => handled.has(message.id), { what: `${name} handled` });
+  return { runner, message, handled };
+}
+
 describe('offset commits', () => {
   it('are held back within the interval after a batch is handled, and stop() commits what was handled', async () => {
     const groupId = uniqueId('commits-held');
-    const handled = new Set<string>();
-    const runner = await startRunner(groupId, 60_000, handled);
-    const message = await publish('Held back');
-    await waitFor(() => handled.has(message.id), { what: 'the event handled' });
+    const { runner, message } = await handledOne(groupId, 60_000, 'Held back');
     // kafkajs's own way committed as the batch returned; give that ample time to show.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await committedPast(groupId, message)).toBe(false);
@@ -82,34 +89,68 @@ describe('offset commits', () => {
 
   it('a quiet consumer commits what it handled within its interval, without another batch', async () => {
     const groupId = uniqueId('commits-quiet');
-    const handled = new Set<string>();
-    await startRunner(groupId, 300, handled);
-    const message = await publish('Quiet after');
-    await waitFor(() => handled.has(message.id), { what: 'the event handled' });
+    const { message } = await handledOne(groupId, 300, 'Quiet after');
     await waitFor(() => committedPast(groupId, message), { what: 'the offset committed by the timer', timeoutMs: 10_000 });
   });
 
   it('a group restarted after stop() resumes after what it handled: nothing comes again', async () => {
     const groupId = uniqueId('commits-resume');
-    const first = new Set<string>();
-    const runner = await startRunner(groupId, 60_000, first, true);
-    const handledBefore = await publish('Before the restart');
-    await waitFor(() => first.has(handledBefore.id), { what: 'the first event handled' });
-    await runner.stop();
-    const second = new Set<string>();
-    await startRunner(groupId, 60_000, second, true);
+    const first = await handledOne(groupId, 60_000, 'Before the restart', { idempotent: true });
+    await first.runner.stop();
     // The same company: on the partition of the first event, after it.
-    const after = await publish('After the restart', handledBefore.key!);
-    await waitFor(() => second.has(after.id), { what: 'the second event handled by the new runner' });
-    expect(second.has(handledBefore.id)).toBe(false);
+    const second = await handledOne(groupId, 60_000, 'After the restart', { idempotent: true, companyId: first.message.key! });
+    expect(second.handled.has(first.message.id)).toBe(false);
   });
 
   it('with an interval of 0 commits after every batch, as kafkajs does', async () => {
     const groupId = uniqueId('commits-each');
-    const handled = new Set<string>();
-    await startRunner(groupId, 0, handled);
-    const message = await publish('Each batch');
-    await waitFor(() => handled.has(message.id), { what: 'the event handled' });
+    const { message } = await handledOne(groupId, 0, 'Each batch');
     await waitFor(() => committedPast(groupId, message), { what: 'the offset committed with its batch', timeoutMs: 5_000 });
+  });
+});
+
+describe('offset commits, the pending offsets alone', () => {
+  const silent = pino({ level: 'silent' });
+
+  it('keeps a failed commit for the next flush, unless a later offset of its partition came meanwhile', async () => {
+    const commits = offsetCommits(60_000, silent);
+    const sent: Offsets[] = [];
+    let fail = true;
+    const commit = async (offsets: Offsets) => {
+      sent.push(offsets);
+      if (!fail) return;
+      commits.handled('t', 1, '25'); // handled while the commit was under way
+      throw new Error('the coordinator is loading');
+    };
+    commits.handled('t', 0, '10');
+    commits.handled('t', 1, '20');
+    await commits.flush(commit);
+    fail = false;
+    await commits.flush(commit);
+    expect(sent).toEqual([
+      [
+        { topic: 't', partition: 0, offset: '11' },
+        { topic: 't', partition: 1, offset: '21' },
+      ],
+      [
+        { topic: 't', partition: 1, offset: '26' },
+        { topic: 't', partition: 0, offset: '11' },
+      ],
+    ]);
+    await commits.flush(commit);
+    expect(sent).toHaveLength(2); // nothing left
+  });
+
+  it('forgets what a former member failed to commit once reset', async () => {
+    const commits = offsetCommits(60_000, silent);
+    const sent: Offsets[] = [];
+    commits.handled('t', 0, '10');
+    await commits.flush(async (offsets) => {
+      sent.push(offsets);
+      commits.reset(); // the consumer restarted while the commit was under way
+      throw new Error('unknown member');
+    });
+    await commits.flush(async (offsets) => void sent.push(offsets));
+    expect(sent).toEqual([[{ topic: 't', partition: 0, offset: '11' }]]);
   });
 });
