@@ -101,8 +101,9 @@ export async function takeInLead(cause: EventCause, input: unknown, createdBy: s
     if (existing) return { lead: existing, created: false };
   }
   const { decision } = await routeLead(cause.tenantId, fields);
+  // Its deadlines (acceptBy, assignBy) count from the creation time it is stored with.
   const now = new Date();
-  const lead = { _id, tenantId: cause.tenantId, ...fields, dedupeKey, status: 'NEW', open: true, assignments: [], createdBy } as unknown as LeadDoc;
+  const lead = { _id, tenantId: cause.tenantId, ...fields, dedupeKey, status: 'NEW', open: true, assignments: [], createdBy, createdAt: now, updatedAt: now } as unknown as LeadDoc;
   const events: EventOf<LeadDoc>[] = [(doc) => leadCreated(doc, cause)];
   let fallback: RoutingFallbackDoc | null = null;
   if (decision) {
