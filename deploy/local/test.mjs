@@ -96,6 +96,15 @@ if (spans.length > 0) {
   const at = (ms) => Math.round((ms - first) / 1000);
   step(`timeline (s from the first jest start): ${spans.sort((a, b) => a.start - b.start).map((span) => `${span.name} ${at(span.start)}-${at(span.end)}`).join(', ')}`);
 }
+// The longest single tests of the run (the jest preset's limit is 120 s, a few tests set their own).
+const slowestTests = workspaces
+  .flatMap(({ name }) => {
+    const file = join(resultsDir, `${name}.json`);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).slowestTests ?? []).map((test) => ({ ...test, name })) : [];
+  })
+  .sort((a, b) => b.seconds - a.seconds)
+  .slice(0, 5);
+if (slowestTests.length > 0) step(`slowest tests: ${slowestTests.map(({ name, test, seconds }) => `${name} ${test} ${seconds} s`).join('; ')}`);
 // Named again at the end, where a CI log's tail shows them.
 for (const failure of failures) console.error(`[test] failed: ${failure}`);
 leaveInfra();

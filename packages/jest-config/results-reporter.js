@@ -28,6 +28,11 @@ class ResultsReporter {
         .map((suite) => ({ file: path.relative(process.cwd(), suite.testFilePath), seconds: Math.round((suite.perfStats.end - suite.perfStats.start) / 100) / 10 }))
         .sort((a, b) => b.seconds - a.seconds)
         .slice(0, 3),
+      // The longest single tests: how close a slow machine brings them to their timeout.
+      slowestTests: results.testResults
+        .flatMap((suite) => suite.testResults.map((test) => ({ test: `${path.relative(process.cwd(), suite.testFilePath)} › ${test.fullName}`.slice(0, 160), seconds: Math.round((test.duration ?? 0) / 100) / 10 })))
+        .sort((a, b) => b.seconds - a.seconds)
+        .slice(0, 5),
       // Every file's start and end, for a timeline of the run (which files overlap, what runs last).
       files: results.testResults.map((suite) => ({
         file: path.relative(process.cwd(), suite.testFilePath),
