@@ -71,6 +71,8 @@ mkdirSync(resultsDir, { recursive: true });
 const failures = [];
 /** When each workspace's jest ran, for the timeline below. */
 const spans = [];
+/** Each workspace's longest single tests. */
+const slowestTests = [];
 let passed = 0;
 let failed = composed === 0 ? 0 : 1; // a stale supergraph counts as a failed check
 for (const { name } of workspaces) {
@@ -88,6 +90,7 @@ for (const { name } of workspaces) {
   }
   failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
   failures.push(...(result.failures ?? []).map((failure) => `${name} ${failure}`));
+  slowestTests.push(...(result.slowestTests ?? []).map((test) => ({ ...test, name })));
   if (result.startedAt && result.endedAt) spans.push({ name, start: Date.parse(result.startedAt), end: Date.parse(result.endedAt) });
 }
 // In seconds from the first jest start: what overlapped, what ran last.
@@ -97,13 +100,7 @@ if (spans.length > 0) {
   step(`timeline (s from the first jest start): ${spans.sort((a, b) => a.start - b.start).map((span) => `${span.name} ${at(span.start)}-${at(span.end)}`).join(', ')}`);
 }
 // The longest single tests of the run (the jest preset's limit is 120 s, a few tests set their own).
-const slowestTests = workspaces
-  .flatMap(({ name }) => {
-    const file = join(resultsDir, `${name}.json`);
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).slowestTests ?? []).map((test) => ({ ...test, name })) : [];
-  })
-  .sort((a, b) => b.seconds - a.seconds)
-  .slice(0, 5);
+slowestTests.sort((a, b) => b.seconds - a.seconds).splice(5);
 if (slowestTests.length > 0) step(`slowest tests: ${slowestTests.map(({ name, test, seconds }) => `${name} ${test} ${seconds} s`).join('; ')}`);
 // Named again at the end, where a CI log's tail shows them.
 for (const failure of failures) console.error(`[test] failed: ${failure}`);

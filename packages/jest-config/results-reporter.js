@@ -24,15 +24,17 @@ class ResultsReporter {
       seconds: Math.round((Date.now() - results.startTime) / 1000),
       startedAt: new Date(results.startTime).toISOString(),
       endedAt: new Date().toISOString(),
-      slowest: results.testResults
-        .map((suite) => ({ file: path.relative(process.cwd(), suite.testFilePath), seconds: Math.round((suite.perfStats.end - suite.perfStats.start) / 100) / 10 }))
-        .sort((a, b) => b.seconds - a.seconds)
-        .slice(0, 3),
+      slowest: longest(
+        results.testResults.map((suite) => ({ file: path.relative(process.cwd(), suite.testFilePath), seconds: tenths(suite.perfStats.end - suite.perfStats.start) })),
+        3,
+      ),
       // The longest single tests: how close a slow machine brings them to their timeout.
-      slowestTests: results.testResults
-        .flatMap((suite) => suite.testResults.map((test) => ({ test: `${path.relative(process.cwd(), suite.testFilePath)} › ${test.fullName}`.slice(0, 160), seconds: Math.round((test.duration ?? 0) / 100) / 10 })))
-        .sort((a, b) => b.seconds - a.seconds)
-        .slice(0, 5),
+      slowestTests: longest(
+        results.testResults.flatMap((suite) =>
+          suite.testResults.map((test) => ({ test: `${path.relative(process.cwd(), suite.testFilePath)} › ${test.fullName}`.slice(0, 160), seconds: tenths(test.duration ?? 0) })),
+        ),
+        5,
+      ),
       // Every file's start and end, for a timeline of the run (which files overlap, what runs last).
       files: results.testResults.map((suite) => ({
         file: path.relative(process.cwd(), suite.testFilePath),
@@ -43,6 +45,10 @@ class ResultsReporter {
     fs.writeFileSync(path.join(dir, `${this.name}.json`), JSON.stringify(summary, null, 2));
   }
 }
+/** Milliseconds as seconds with one decimal. */
+const tenths = (ms) => Math.round(ms / 100) / 10;
+/** The `count` items with the most seconds, most first. */
+const longest = (items, count) => items.sort((a, b) => b.seconds - a.seconds).slice(0, count);
 /** One line per failed test (or suite that did not run): file, name and the error's first line. */
 function failuresOf(results) {
   return results.testResults.flatMap((suite) => {
