@@ -70,7 +70,7 @@ kafka_java() { # kafka_java <main class> <args...>: a JVM on the cached jars, WA
 kafka_client_properties() { # kafka_client_properties <file> [sasl|plaintext]
   mkdir -p "$RUN"
   {
-    printf 'request.timeout.ms=3000\ndefault.api.timeout.ms=5000\n'
+    printf 'request.timeout.ms=20000\ndefault.api.timeout.ms=40000\n'
     if [[ ${2:-sasl} == sasl ]]; then
       printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n'
       printf 'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";\n' \
@@ -81,12 +81,26 @@ kafka_client_properties() { # kafka_client_properties <file> [sasl|plaintext]
 
 # The broker really serves metadata: list topics through the admin client, logged in
 # (or, with "plaintext", without SASL: how an older local broker answers).
-kafka_metadata() { # kafka_metadata [port] [sasl|plaintext]
+# Each look is a JVM (3.8 s of CPU here). With 12 busy loops on the 2 cores it needed 22 s, so
+# a look gets up to 90 s and the client 40 s: with 20 s and 5 s no look succeeded, and a healthy
+# broker seemed down (docs/local-infra.md).
+kafka_metadata() { # kafka_metadata [port] [sasl|plaintext] [seconds]
   local props=$RUN/kafka-admin${2:+-$2}.properties
   kafka_client_properties "$props" "${2:-sasl}"
-  timeout 20 java -Xmx128m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" \
+  # A class-data archive of the tool's classes, written by the first look that succeeds,
+  # halves the CPU of every later one. It is per JVM: another java makes its own.
+  local archive cds
+  archive=$KAFKA_HOME/tools-$(readlink -f "$(command -v java)" | cksum | cut -d' ' -f1).jsa
+  if [[ -s $archive ]]; then cds=-XX:SharedArchiveFile=$archive; else cds=-XX:ArchiveClassesAtExit=$archive.$$; fi
+  if timeout "${3:-90}" java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "$cds" \
+    -Dlog4j2.configurationFile="file:$HERE/kafka/log4j2.xml" \
     -cp "$KAFKA_HOME/libs/*" org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "127.0.0.1:${1:-$KAFKA_PORT}" --command-config "$props" --list >/dev/null 2>"$RUN/kafka-metadata.err"
+    --bootstrap-server "127.0.0.1:${1:-$KAFKA_PORT}" --command-config "$props" --list >/dev/null 2>"$RUN/kafka-metadata.err"; then
+    [[ -s $archive.$$ ]] && mv -f "$archive.$$" "$archive"
+    return 0
+  fi
+  rm -f "$archive.$$"
+  return 1
 }
 
 pid_alive() { # pid_alive <name>: the pid file names a live process that is ours
@@ -365,7 +379,9 @@ cmd_wait() { # cmd_wait [ferretdb|kafka]: the one named, or both
   [[ ${1:-kafka} == kafka ]] || return 0
   say "waiting for Kafka (metadata from 127.0.0.1:$KAFKA_PORT)..."
   : >"$RUN/kafka-metadata.err"
-  until tcp_open "$KAFKA_PORT" && kafka_metadata "$KAFKA_PORT"; do
+  local look
+  until look=$((deadline - SECONDS)) && ((look = look < 10 ? 10 : look > 90 ? 90 : look)) &&
+    tcp_open "$KAFKA_PORT" && kafka_metadata "$KAFKA_PORT" sasl "$look"; do
     [[ -f $RUN/kafka.pid ]] && ! pid_alive kafka && fail_with_log kafka "Kafka exited"
     if ((SECONDS >= deadline)); then
       # Why the last look failed (a refused connection, a timeout, a login error) before the broker's log.

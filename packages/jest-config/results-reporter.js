@@ -64,6 +64,6 @@ const firstLine = (text = '') =>
     .split('\n')
     .map((line) => line.trim())
     .find((line) => line && !line.startsWith('●'))
-    ?.slice(0, 300) ?? '';
+    ?.slice(0, 600) ?? '';
 
 module.exports = ResultsReporter;

@@ -74,8 +74,11 @@ export function infra(args: string[], timeoutMs: number, ports: InfraPorts = pri
   };
   return new Promise((done, fail) => {
     execFile('bash', [script, ...args], { env, timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`infra.sh ${args.join(' ')} failed (${error.message}):\n${stdout}${stderr}`));
-      else done(stdout + stderr);
+      if (!error) return done(stdout + stderr);
+      // infra.sh's own reason first: the one line a test summary keeps.
+      const reasons = `${stdout}${stderr}`.split('\n').filter((line) => /^\[infra\] (ERROR|the last)/.test(line));
+      const ended = error.killed ? `killed after ${timeoutMs / 1000} s` : `exit ${error.code}`;
+      fail(new Error(`infra.sh ${args.join(' ')} failed (${ended}): ${reasons.join(' ') || 'no reason given'}\n${stdout}${stderr}`));
     });
   });
 }
