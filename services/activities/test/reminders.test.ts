@@ -92,7 +92,11 @@ describe('reminder scheduler', () => {
     // Written past the input checks (as data from before them could be): a meeting in year 0,
     // reminded an hour before, so its reminder falls in year -1, which no event date can say.
     const ancient = { kind: 'MEETING', place: 'OFFICE', subject: 'Ancient', startAt: new Date('0000-01-01T00:00:00Z'), endAt: new Date('0000-01-01T01:00:00Z'), reminders: [60] };
-    const [stored] = await ActivityModel.insertMany([{ ...ancient, tenantId: anna.tenantId, assigneeId: anna.userId, status: 'PLANNED', ...calendarFields({ ...ancient, assigneeId: anna.userId, userIds: [] }) }]);
+    // Unmarked (claimsPending false): its claims are written just below, as its sync would. Marked,
+    // the scheduler's sweep may write them first, and the insert below would hit their ids.
+    const [stored] = await ActivityModel.insertMany([
+      { ...ancient, tenantId: anna.tenantId, assigneeId: anna.userId, status: 'PLANNED', claimsPending: false, ...calendarFields({ ...ancient, assigneeId: anna.userId, userIds: [] }) },
+    ]);
     const claims = wantedClaims(stored!.toObject());
     await ReminderModel.insertMany(claims.map((claim) => ({ ...claim, tenantId: anna.tenantId, activityId: String(stored!._id), status: 'PENDING' })));
     // Every poll takes the earliest claims first: the bad one came first in each of them.
