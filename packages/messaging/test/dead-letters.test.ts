@@ -50,7 +50,7 @@ afterAll(async () => {
   await dropTestDb();
 });
 
-const options = { topic: deadLetterTopic, timeoutMs: 15_000 };
+const options = { topic: deadLetterTopic, timeoutMs: 30_000 };
 const send = (...events: ReturnType<typeof companyCreated>[]) => producer.sendRaw(sourceTopic, ...events.map((event) => toMessage(event) as { key: string; value: string }));
 const timesHandled = (id: string) => handled.filter((handledId) => handledId === id).length;
 

@@ -90,7 +90,7 @@ describe('offset commits', () => {
   it('a quiet consumer commits what it handled within its interval, without another batch', async () => {
     const groupId = uniqueId('commits-quiet');
     const { message } = await handledOne(groupId, 300, 'Quiet after');
-    await waitFor(() => committedPast(groupId, message), { what: 'the offset committed by the timer', timeoutMs: 10_000 });
+    await waitFor(() => committedPast(groupId, message), { what: 'the offset committed by the timer', timeoutMs: 30_000 });
   });
 
   it('a group restarted after stop() resumes after what it handled: nothing comes again', async () => {
@@ -105,7 +105,7 @@ describe('offset commits', () => {
   it('with an interval of 0 commits after every batch, as kafkajs does', async () => {
     const groupId = uniqueId('commits-each');
     const { message } = await handledOne(groupId, 0, 'Each batch');
-    await waitFor(() => committedPast(groupId, message), { what: 'the offset committed with its batch', timeoutMs: 5_000 });
+    await waitFor(() => committedPast(groupId, message), { what: 'the offset committed with its batch', timeoutMs: 30_000 });
   });
 });
 
