@@ -17,7 +17,7 @@ export interface ReadMessage {
 
 export interface TopicReader {
   messages: ReadMessage[];
-  /** Waits (bounded) until some message matches. */
+  /** Waits (bounded: 60 s, as a relay and a broker starved on a loaded CI machine may need) until some message matches. */
   waitFor(match: (message: ReadMessage) => boolean, what?: string): Promise<ReadMessage>;
   close(): Promise<void>;
 }
@@ -49,7 +49,7 @@ export async function readTopics(topics: string[], kafka: Kafka = testKafka()): 
   await joined;
   return {
     messages,
-    waitFor: (match, what = 'a matching Kafka message') => waitFor(() => messages.find(match), { what, timeoutMs: 30_000 }),
+    waitFor: (match, what = 'a matching Kafka message') => waitFor(() => messages.find(match), { what, timeoutMs: 60_000 }),
     close: () => consumer.disconnect(),
   };
 }
