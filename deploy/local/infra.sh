@@ -379,6 +379,7 @@ cmd_wait() { # cmd_wait [ferretdb|kafka]: the one named, or both
   [[ ${1:-kafka} == kafka ]] || return 0
   say "waiting for Kafka (metadata from 127.0.0.1:$KAFKA_PORT)..."
   : >"$RUN/kafka-metadata.err"
+  # Each look gets what is left until the deadline, between 10 s and 90 s.
   local look
   until look=$((deadline - SECONDS)) && ((look = look < 10 ? 10 : look > 90 ? 90 : look)) &&
     tcp_open "$KAFKA_PORT" && kafka_metadata "$KAFKA_PORT" sasl "$look"; do

@@ -309,7 +309,7 @@ describe('fuzzing through the gateway', () => {
     const brief = [...grouped].map(([key, list]) => `${list.length} × ${key}: ${list[0]!.slice(0, 1_200)}`);
     expect({ seed: SEED, violations: brief }).toEqual({ seed: SEED, violations: [] });
     // A guard against a hang only (each request has its own timeout): on 2 slow cores shared with
-    // two other workspaces' tests, the 10,000 inputs took 427-495 s.
+    // two other workspaces' tests, the 10,000 inputs took 273-584 s.
   }, 1_200_000);
 
   it('answers a body that is not JSON, or too large, with a code and JSON', async () => {
