@@ -3,7 +3,8 @@
 // 1. fill: BENCH_ANALYTICS_DEALS deals (1,000,000) with their whole histories, handled by the
 //    service's own batch handlers (facts, counters, funnel, sales facts) as the consumers take a fetched
 //    batch (100 events a call), into a bench database;
-//    stops at BENCH_ANALYTICS_FILL_MINUTES (60) and prints what was reached;
+//    stops at BENCH_ANALYTICS_FILL_MINUTES (60) and prints what was reached, and the store
+//    statements per event it cost, by command and collection;
 // 2. queries through the subgraph: p50/p95 of funnel (unfiltered and filtered), forecast, win
 //    rate, revenue, sales cycle and ABC (when the service has it), BENCH_ANALYTICS_QUERIES each;
 // 3. lag: BENCH_ANALYTICS_STREAM_EVENTS (100,000) new events through Kafka at a steady
@@ -24,6 +25,7 @@ import { salesFactsConsumer } from '../../../../services/analytics/src/modules/w
 import { benchNodeArgs } from '../node-args';
 import { atMost, percentiles, type Section } from '../report';
 import { dealEvents, newPipelineId, pipelineEvent } from './analytics-data';
+import { countStatements } from './store-statements';
 
 const DEALS = Number(process.env.BENCH_ANALYTICS_DEALS ?? 1_000_000);
 const FILL_MINUTES = Number(process.env.BENCH_ANALYTICS_FILL_MINUTES ?? 60);
@@ -37,6 +39,9 @@ const DEALS_PER_BATCH = 50;
 const EVENTS_PER_CALL = 100;
 const root = resolve(__dirname, '../../../..');
 const silent = pino({ level: 'silent' });
+
+/** Store commands that write: the 'all writes' row of the statements table. */
+const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
 
 /** Every analytics consumer of the deals topic. */
 const consumers = [funnelConsumer, factsConsumer, salesFactsConsumer];
@@ -65,6 +70,7 @@ async function projectBatch(events: Envelope[]): Promise<void> {
 
 async function fill(tenantId: string, pipelineId: string) {
   await project(pipelineEvent(tenantId, pipelineId));
+  const counting = countStatements(mongoose.connection.getClient());
   const started = performance.now();
   const deadline = started + FILL_MINUTES * 60_000;
   let next = 0;
@@ -83,7 +89,7 @@ async function fill(tenantId: string, pipelineId: string) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { deals: Math.min(next, DEALS), events, seconds };
+  return { deals: Math.min(next, DEALS), events, seconds, statements: counting.stop() };
 }
 
 async function startAnalyticsProcess(database: string, groupSuffix: string) {
@@ -165,7 +171,7 @@ export async function run(): Promise<Section[]> {
   const database = `crm_analytics_bench_${uniqueId('db').slice(3)}`;
   const groupSuffix = `.${uniqueId('bench')}`;
   const identity = testIdentity(undefined, ['admin']);
-  await mongoose.connect(process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', { dbName: database });
+  await mongoose.connect(process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', { dbName: database, monitorCommands: true });
   try {
     const benchPipelineId = newPipelineId();
     const filled = await fill(identity.tenantId, benchPipelineId);
@@ -201,6 +207,15 @@ export async function run(): Promise<Section[]> {
           columns: ['deals', 'events', 'seconds', 'events/s'],
           rows: [{ deals: filled.deals, events: filled.events, seconds: Math.round(filled.seconds), 'events/s': Math.round(filled.events / filled.seconds) }],
           notes: [filled.deals < DEALS ? `stopped after BENCH_ANALYTICS_FILL_MINUTES=${FILL_MINUTES}: the queries below ran on ${filled.deals} deals` : 'every deal projected'],
+        },
+        {
+          title: `analytics fill: store statements per event (${filled.events} events), by command and collection`,
+          columns: ['command', 'collection', 'per event'],
+          rows: [
+            ...filled.statements.map(({ command, collection, statements }) => ({ command, collection, 'per event': Math.round((statements / filled.events) * 100) / 100 })),
+            { command: 'all writes', collection: '', 'per event': Math.round((filled.statements.filter(({ command }) => WRITES.has(command)).reduce((sum, { statements }) => sum + statements, 0) / filled.events) * 100) / 100 },
+          ],
+          notes: [`the three analytics consumers' batch handlers, ${EVENTS_PER_CALL} events a call; a bulk command counts each of its statements; the lag follows from the store's cost per statement (docs/performance.md)`],
         },
         {
           title: `analytics queries on ${filled.deals} deals (${QUERIES} each, through the subgraph)`,
