@@ -25,7 +25,7 @@ import { salesFactsConsumer } from '../../../../services/analytics/src/modules/w
 import { benchNodeArgs } from '../node-args';
 import { atMost, percentiles, type Section } from '../report';
 import { dealEvents, newPipelineId, pipelineEvent } from './analytics-data';
-import { countStatements } from './store-statements';
+import { countStatements, statementRows } from './store-statements';
 
 const DEALS = Number(process.env.BENCH_ANALYTICS_DEALS ?? 1_000_000);
 const FILL_MINUTES = Number(process.env.BENCH_ANALYTICS_FILL_MINUTES ?? 60);
@@ -39,9 +39,6 @@ const DEALS_PER_BATCH = 50;
 const EVENTS_PER_CALL = 100;
 const root = resolve(__dirname, '../../../..');
 const silent = pino({ level: 'silent' });
-
-/** Store commands that write: the 'all writes' row of the statements table. */
-const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
 
 /** Every analytics consumer of the deals topic. */
 const consumers = [funnelConsumer, factsConsumer, salesFactsConsumer];
@@ -211,10 +208,7 @@ export async function run(): Promise<Section[]> {
         {
           title: `analytics fill: store statements per event (${filled.events} events), by command and collection`,
           columns: ['command', 'collection', 'per event'],
-          rows: [
-            ...filled.statements.map(({ command, collection, statements }) => ({ command, collection, 'per event': Math.round((statements / filled.events) * 100) / 100 })),
-            { command: 'all writes', collection: '', 'per event': Math.round((filled.statements.filter(({ command }) => WRITES.has(command)).reduce((sum, { statements }) => sum + statements, 0) / filled.events) * 100) / 100 },
-          ],
+          rows: statementRows(filled.statements, filled.events),
           notes: [`the three analytics consumers' batch handlers, ${EVENTS_PER_CALL} events a call; a bulk command counts each of its statements; the lag follows from the store's cost per statement (docs/performance.md)`],
         },
         {

@@ -9,8 +9,9 @@ export interface StatementCount {
   statements: number;
 }
 
+const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findAndModify']);
 /** The commands that read or write documents (not index or collection set-up). */
-const DATA_COMMANDS = new Set(['insert', 'update', 'delete', 'findAndModify', 'find', 'aggregate', 'count', 'distinct']);
+const DATA_COMMANDS = new Set([...WRITE_COMMANDS, 'find', 'aggregate', 'count', 'distinct']);
 
 /** Counts from now until `stop()`; a bulk command counts each of its statements. */
 export function countStatements(client: mongo.MongoClient) {
@@ -32,4 +33,15 @@ export function countStatements(client: mongo.MongoClient) {
       return [...counts.values()].sort((a, b) => b.statements - a.statements);
     },
   };
+}
+
+const perEvent = (statements: number, events: number) => Math.round((statements / events) * 100) / 100;
+
+/** A bench table's rows: each command and collection per event, then all writes together. */
+export function statementRows(counts: readonly StatementCount[], events: number) {
+  const writes = counts.filter(({ command }) => WRITE_COMMANDS.has(command)).reduce((sum, { statements }) => sum + statements, 0);
+  return [
+    ...counts.map(({ command, collection, statements }) => ({ command, collection, 'per event': perEvent(statements, events) })),
+    { command: 'all writes', collection: '', 'per event': perEvent(writes, events) },
+  ];
 }
